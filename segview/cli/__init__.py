@@ -1,0 +1,86 @@
+"""The ``segview`` command: open the app on a store, or run a scriptable subcommand.
+
+``segview [STORE | FILE.jsonl]`` opens the app; ``segview SUBCOMMAND ...`` runs one of
+``ls``, ``tree``, ``show``, ``cat``, ``fork``, ``check``. Errors are one line on stderr with
+a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import app_cmd, lineage_cmds, store_cmds
+from .common import EXIT_USAGE, CliError, run_guarded
+
+SUBCOMMAND_MODULES = (store_cmds, lineage_cmds)
+
+DESCRIPTION = """\
+Browse, step through, fork and replay the segment logs of the agent runtime.
+
+  segview                     open the agent runtime's default store (or the demo store)
+  segview STORE               open the app on a store directory
+  segview FILE.jsonl          open the store holding FILE with that segment selected
+  segview --demo              open a fresh copy of the demo store
+  segview SUBCOMMAND ...      scriptable commands (each has --help):
+"""
+
+EPILOG = """\
+examples:
+  segview sample_logs
+  segview ls sample_logs --json
+  segview show sample_logs 0190 --turn 2
+  segview fork sample_logs 0190 --at-turn 2
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="segview",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND")
+    for module in SUBCOMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def _version() -> str:
+    from segview import __version__
+
+    return f"segview {__version__}"
+
+
+def subcommand_names() -> set[str]:
+    names: set[str] = set()
+    for module in SUBCOMMAND_MODULES:
+        names.update(module.COMMANDS)
+    return names
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if (args and args[0] in subcommand_names()) or any(
+        a in ("-h", "--help", "--version") for a in args[:1]
+    ):
+        parser = build_parser()
+        try:
+            ns = parser.parse_args(args)
+        except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+            return int(exc.code or 0)
+        if ns.command is None:
+            parser.print_help()
+            return 0
+        return run_guarded(lambda: int(ns.func(ns)))
+    return app_cmd.main(args)
+
+
+def _entry() -> None:  # pragma: no cover - console script shim
+    sys.exit(main())
+
+
+__all__ = ["EXIT_USAGE", "CliError", "build_parser", "main"]

@@ -1,0 +1,359 @@
+"""``segview ls / show / cat / fork``: the store core's commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from segview.store import (
+    FsStore,
+    LogEntry,
+    MessageItem,
+    ReasoningItem,
+    SegmentStart,
+    StoreError,
+    ToolCallItem,
+    ToolResultItem,
+    TurnEnd,
+    UnknownEntry,
+    UserInput,
+    collect_state,
+    encode_entry,
+    flatten_segments,
+    fork_at,
+)
+from segview.store.codec import to_wire
+from segview.store.fs_store import Problem, TolerantRead
+from segview.store.replay import RestoredState
+
+from .common import EXIT_USAGE, CliError, open_store, print_json, resolve_segment
+
+COMMANDS = ("ls", "show", "cat", "fork")
+TITLE_WIDTH = 80
+
+
+def register(sub: Any) -> None:
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser(
+        "ls",
+        help="list the segments of a store, newest first",
+        description="List every segment of STORE, newest first (the store's own order).",
+        epilog="example:\n  segview ls sample_logs\n  segview ls sample_logs --json | jq '.[0]'",
+        formatter_class=fmt,
+    )
+    p.add_argument("store", metavar="STORE", help="the store directory")
+    p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    p.set_defaults(func=cmd_ls)
+
+    p = sub.add_parser(
+        "show",
+        help="print the replayed conversation of a segment (at a turn)",
+        description=(
+            "Replay SEGMENT and print the conversation state: after the turn_end whose\n"
+            "turn_count is N with --turn N, else after the whole log."
+        ),
+        epilog="example:\n  segview show sample_logs 0190 --turn 2\n  segview show sample_logs 0190 --json",
+        formatter_class=fmt,
+    )
+    p.add_argument("store", metavar="STORE", help="the store directory")
+    p.add_argument("segment", metavar="SEGMENT", help="a segment id or a unique prefix of one")
+    p.add_argument("--turn", type=_non_negative, metavar="N", help="the state after turn N")
+    p.add_argument("--json", action="store_true", help="print the state as JSON")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser(
+        "cat",
+        help="print a segment's entries, decoded and re-encoded",
+        description=(
+            "Print SEGMENT's entries one per line, each decoded and re-encoded by the codec.\n"
+            "For a file written by the agent runtime this reproduces the file byte for byte.\n"
+            "Damaged lines are reported on stderr (exit status 1)."
+        ),
+        epilog="example:\n  segview cat sample_logs 0190 | diff - sample_logs/0190...jsonl",
+        formatter_class=fmt,
+    )
+    p.add_argument("store", metavar="STORE", help="the store directory")
+    p.add_argument("segment", metavar="SEGMENT", help="a segment id or a unique prefix of one")
+    p.set_defaults(func=cmd_cat)
+
+    p = sub.add_parser(
+        "fork",
+        help="branch a segment after a turn into a new segment",
+        description=(
+            "Create a new segment that starts from SEGMENT's state after turn N\n"
+            "(forked_from records the source and N). The source is never modified;\n"
+            "--at-turn 0 branches before the first turn."
+        ),
+        epilog="example:\n  segview fork sample_logs 0190 --at-turn 2",
+        formatter_class=fmt,
+    )
+    p.add_argument("store", metavar="STORE", help="the store directory")
+    p.add_argument("segment", metavar="SEGMENT", help="a segment id or a unique prefix of one")
+    p.add_argument("--at-turn", type=_non_negative, metavar="N", required=True, help="the turn")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=cmd_fork)
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return value
+
+
+# --- summaries ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SegmentSummary:
+    """What ``ls`` shows of one segment."""
+
+    id: str
+    entries: int | None
+    turns: int
+    created_ts: int | None
+    start: SegmentStart | None
+    title: str | None
+    problems: list[Problem]
+
+    def to_wire(self) -> dict[str, Any]:
+        start = self.start
+        return {
+            "id": self.id,
+            "entries": self.entries,
+            "turns": self.turns,
+            "created_ts": self.created_ts,
+            "forked_from": to_wire(start.forked_from) if start and start.forked_from else None,
+            "compacted_from": (
+                to_wire(start.compacted_from) if start and start.compacted_from else None
+            ),
+            "title": self.title,
+            "problems": [p.to_json() for p in self.problems],
+        }
+
+
+def title_of(entries: list[LogEntry | UnknownEntry], width: int = TITLE_WIDTH) -> str | None:
+    """The first user input, flattened to one line and cut to ``width`` characters."""
+    for entry in entries:
+        if isinstance(entry, UserInput):
+            text = " ".join(flatten_segments(entry.segments).split())
+            return text if len(text) <= width else text[: width - 1] + "…"
+    return None
+
+
+def summarize(store: FsStore, segment_id: str) -> SegmentSummary:
+    problems: list[Problem] = []
+    try:
+        read = store.read_tolerant(segment_id)
+    except StoreError as exc:
+        return SegmentSummary(segment_id, None, 0, None, None, None, [Problem(None, str(exc))])
+    try:
+        entries_count: int | None = store.read_entry_count(segment_id)
+    except StoreError as exc:
+        entries_count = None
+        problems.append(Problem(None, str(exc)))
+    problems.extend(read.problems)
+    first = read.entries[0] if read.entries else None
+    start = first if isinstance(first, SegmentStart) else None
+    if start is None:
+        problems.append(
+            Problem(read.lines[0] if read.lines else None, "first entry is not a segment_start")
+        )
+    return SegmentSummary(
+        id=segment_id,
+        entries=entries_count,
+        turns=sum(1 for e in read.entries if isinstance(e, TurnEnd)),
+        created_ts=start.ts if start else None,
+        start=start,
+        title=title_of(read.entries),
+        problems=problems,
+    )
+
+
+def format_ts(ts: int | None) -> str:
+    if ts is None:
+        return "-"
+    return datetime.fromtimestamp(ts / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def origin_label(start: SegmentStart | None) -> str:
+    if start is None:
+        return ""
+    if start.forked_from:
+        return f"fork of {start.forked_from.segment_id[:13]}@{start.forked_from.at_turn_index}"
+    if start.compacted_from:
+        o = start.compacted_from
+        return f"compaction of {o.segment_id[:13]}@{o.at_turn_index}"
+    return ""
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def cmd_ls(ns: argparse.Namespace) -> int:
+    store = open_store(ns.store)
+    summaries = [summarize(store, sid) for sid in store.list_segments()]
+    if ns.json:
+        print_json([s.to_wire() for s in summaries])
+        return 0
+    if not summaries:
+        print(f"no segments in {store.root}")
+        return 0
+    print(f"{'SEGMENT':36}  {'CREATED (UTC)':19}  {'TURNS':>5}  {'ENTRIES':>7}  TITLE")
+    for s in summaries:
+        flags = []
+        if origin := origin_label(s.start):
+            flags.append(f"[{origin}]")
+        if s.problems:
+            flags.append(f"[{len(s.problems)} problem{'s' * (len(s.problems) != 1)}]")
+        title = s.title or "(no user input)"
+        entries = "?" if s.entries is None else str(s.entries)
+        line = f"{s.id:36}  {format_ts(s.created_ts):19}  {s.turns:>5}  {entries:>7}  "
+        print(line + " ".join([*flags, title]))
+    return 0
+
+
+def _read_for_display(store: FsStore, segment_id: str) -> TolerantRead:
+    """Read tolerantly; report each problem on stderr as ``file:line: message``."""
+    read = store.read_tolerant(segment_id)
+    path = store.path_for(segment_id)
+    for p in read.problems:
+        where = f"{path}:{p.line}" if p.line is not None else str(path)
+        print(f"segview: warning: {where}: {p.message}", file=sys.stderr)
+    return read
+
+
+def state_at_turn(
+    entries: list[LogEntry | UnknownEntry], turn: int | None, segment_id: str
+) -> RestoredState:
+    if turn is None:
+        return collect_state(entries)
+    ends = [i for i, e in enumerate(entries) if isinstance(e, TurnEnd) and e.turn_count == turn]
+    if not ends:
+        turns = [e.turn_count for e in entries if isinstance(e, TurnEnd)]
+        have = f"its turns are {_ranges(turns)}" if turns else "it has no completed turn"
+        raise CliError(f"segment {segment_id} has no turn {turn}: {have}", EXIT_USAGE)
+    return collect_state(entries[: ends[0] + 1])
+
+
+def _ranges(values: list[int]) -> str:
+    if not values:
+        return ""
+    if values == list(range(values[0], values[0] + len(values))):
+        return f"{values[0]}..{values[-1]}" if len(values) > 1 else str(values[0])
+    shown = ", ".join(map(str, values[:10]))
+    return shown + (", …" if len(values) > 10 else "")
+
+
+def cmd_show(ns: argparse.Namespace) -> int:
+    store = open_store(ns.store)
+    segment_id = resolve_segment(store, ns.segment)
+    read = _read_for_display(store, segment_id)
+    state = state_at_turn(read.entries, ns.turn, segment_id)
+    if ns.json:
+        print_json({"segment_id": segment_id, "at_turn": ns.turn, **state.to_wire()})
+        return 0
+    sys.stdout.write(render_transcript(segment_id, ns.turn, state))
+    return 0
+
+
+def render_transcript(segment_id: str, turn: int | None, state: RestoredState) -> str:
+    """A readable plain-text transcript of a state."""
+    out: list[str] = []
+    at = f"after turn {turn}" if turn is not None else "whole log"
+    out.append(
+        f"segment {segment_id} ({at}: {state.turn_count} turns, {state.entries_count} entries)"
+    )
+    cfg = state.config
+    settings = {
+        "max_tokens": cfg.max_tokens,
+        "temperature": cfg.temperature,
+        "top_p": cfg.top_p,
+        "top_k": cfg.top_k,
+        "reasoning": cfg.reasoning,
+    }
+    shown = " ".join(f"{k}={v}" for k, v in settings.items() if v is not None)
+    out.append(f"config: {shown or '(defaults)'}")
+    if state.system_prompt:
+        out.append("system prompt:")
+        out.append(textwrap.indent(state.system_prompt, "  "))
+    out.append("")
+    for item in state.history:
+        out.extend(_render_item(item))
+    if state.last_run_interrupted:
+        out.append("(the last run was interrupted)")
+    return "\n".join(out) + "\n"
+
+
+def _render_item(item: Any) -> list[str]:
+    if isinstance(item, MessageItem):
+        head = f"── {item.role} "
+        return [head + "─" * max(0, 60 - len(head)), item.text(), ""]
+    if isinstance(item, ToolCallItem):
+        return [f"── tool call {item.name} [{item.call_id}]", _pretty_args(item.arguments), ""]
+    if isinstance(item, ToolResultItem):
+        flag = " (error)" if item.is_error else ""
+        lines = [f"── tool result [{item.call_id}]{flag}: {item.summary}"]
+        if item.content:
+            lines.append(item.content)
+        return [*lines, ""]
+    if isinstance(item, ReasoningItem):
+        lines = ["── reasoning"]
+        if item.summary:
+            lines.append("summary: " + " / ".join(item.summary))
+        if item.text:
+            lines.append(item.text)
+        return [*lines, ""]
+    return [repr(item), ""]
+
+
+def _pretty_args(arguments: str) -> str:
+    try:
+        return orjson.dumps(orjson.loads(arguments), option=orjson.OPT_INDENT_2).decode()
+    except orjson.JSONDecodeError:
+        return arguments
+
+
+def cmd_cat(ns: argparse.Namespace) -> int:
+    store = open_store(ns.store)
+    segment_id = resolve_segment(store, ns.segment)
+    read = _read_for_display(store, segment_id)
+    out = sys.stdout.buffer
+    for entry in read.entries:
+        out.write(
+            (entry.encode() if isinstance(entry, UnknownEntry) else encode_entry(entry)) + b"\n"
+        )
+    out.flush()
+    return 1 if read.problems else 0
+
+
+def cmd_fork(ns: argparse.Namespace) -> int:
+    store = open_store(ns.store)
+    segment_id = resolve_segment(store, ns.segment)
+    entries = store.read_all(segment_id)  # strict, as the Rust crate's fork_at
+    if ns.at_turn != 0 and not any(
+        isinstance(e, TurnEnd) and e.turn_count == ns.at_turn for e in entries
+    ):
+        turns = [e.turn_count for e in entries if isinstance(e, TurnEnd)]
+        have = f"its turns are {_ranges(turns)}" if turns else "it has no completed turn"
+        raise CliError(f"segment {segment_id} has no turn {ns.at_turn}: {have}", EXIT_USAGE)
+    new_id = fork_at(store, segment_id, ns.at_turn, entries=entries)
+    if ns.json:
+        print_json(
+            {
+                "segment_id": new_id,
+                "forked_from": {"segment_id": segment_id, "at_turn_index": ns.at_turn},
+            }
+        )
+    else:
+        print(new_id)
+    return 0

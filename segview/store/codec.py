@@ -1,0 +1,462 @@
+"""Decode one log line to a model, and encode a model to one line, as serde_json does.
+
+Decoding is strict: it accepts exactly the lines the Rust reader of the reference version
+accepts (FORMAT.md section 2b). orjson does the parsing; a cheap check sends the rare lines
+orjson would read differently from serde_json (duplicate keys, ``-0``) through an exact
+slow path built on the standard library's parser.
+
+Encoding gives serde_json's bytes: fields in declaration order with ``kind`` first, skipped
+fields omitted, floats printed as serde_json 1.0.149 prints them (shortest digits, f32
+precision for ``temperature`` / ``top_p``), and free-form JSON objects with sorted keys.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, cast
+
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from .model import (
+    ENTRY_CLASSES,
+    REFERENCE_KINDS,
+    U64_MAX,
+    LogEntry,
+    StoreModel,
+    TraceEntry,
+    f32,
+)
+
+__all__ = [
+    "DecodeError",
+    "decode_entry",
+    "decode_trace",
+    "encode_entry",
+    "encode_json_value",
+    "encode_model",
+    "entry_to_json",
+    "format_f32",
+    "format_f64",
+    "model_to_json",
+    "parse_json",
+    "to_wire",
+]
+
+I64_MIN = -(2**63)
+MAX_DEPTH = 127  # serde_json's recursion limit (128) allows 127 nested arrays/objects
+
+
+class DecodeError(ValueError):
+    """A line that the Rust reader would reject; the message says why."""
+
+
+# --- float printing --------------------------------------------------------------------------
+
+
+def _decimal_parts(text: str) -> tuple[str, int]:
+    """Digits (no leading/trailing zeros) and exponent such that value = 0.d1d2... * 10**exp."""
+    _sign, digits, exponent = Decimal(text).as_tuple()
+    assert isinstance(exponent, int)
+    ds = "".join(map(str, digits)).lstrip("0")
+    stripped = ds.rstrip("0")
+    exponent += len(ds) - len(stripped)
+    return stripped, exponent + len(stripped)
+
+
+def _layout(negative: bool, digits: str, point: int, lo: int, hi: int) -> str:
+    """serde_json's layout of shortest digits ``0.digits * 10**point``."""
+    e10 = point - 1  # decimal exponent of the first significant digit
+    sign = "-" if negative else ""
+    if lo <= e10 <= hi:
+        if point <= 0:
+            return f"{sign}0.{'0' * -point}{digits}"
+        if point >= len(digits):
+            return f"{sign}{digits}{'0' * (point - len(digits))}.0"
+        return f"{sign}{digits[:point]}.{digits[point:]}"
+    mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+    return f"{sign}{mantissa}e{'+' if e10 > 0 else ''}{e10}"
+
+
+def format_f64(value: float) -> str:
+    """Print an f64 as serde_json 1.0.149 does (``null`` for non-finite values)."""
+    if not math.isfinite(value):
+        return "null"
+    if value == 0.0:
+        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
+    digits, point = _decimal_parts(repr(abs(value)))  # repr is the shortest round-trip
+    return _layout(value < 0, digits, point, -5, 15)
+
+
+def _f32_neighbours(x: float) -> tuple[Fraction, Fraction]:
+    """Exact distances to the next f32 below and above the positive finite f32 ``x``."""
+    import struct
+
+    bits = struct.unpack("<I", struct.pack("<f", x))[0]
+    below = struct.unpack("<f", struct.pack("<I", bits - 1))[0] if bits > 0 else 0.0
+    if bits + 1 >= 0x7F800000:  # next is infinity: use the ulp of x
+        above_gap = Fraction(x) - Fraction(below)
+    else:
+        above_gap = Fraction(struct.unpack("<f", struct.pack("<I", bits + 1))[0]) - Fraction(x)
+    return Fraction(x) - Fraction(below), above_gap
+
+
+def _shortest_f32_digits(x: float) -> tuple[str, int]:
+    """Shortest decimal digits that read back (as f32) to the positive finite f32 ``x``."""
+    fx = Fraction(x)
+    gap_below, gap_above = _f32_neighbours(x)
+    even = (int.from_bytes(_pack_f32(x), "little") & 1) == 0
+    for precision in range(1, 10):
+        rounded = f"{x:.{precision - 1}e}"
+        mant_text, exp_text = rounded.split("e")
+        mantissa = int(mant_text.replace(".", ""))
+        exp10 = int(exp_text) - (precision - 1)
+        best: tuple[Fraction, int] | None = None
+        for cand in (mantissa - 1, mantissa, mantissa + 1):
+            if cand <= 0:
+                continue
+            value = Fraction(cand) * Fraction(10) ** exp10
+            diff = value - fx
+            limit = gap_above / 2 if diff > 0 else gap_below / 2
+            ok = abs(diff) < limit or (abs(diff) == limit and even)
+            if ok and (best is None or abs(diff) < abs(best[0] - fx)):
+                best = (value, cand)
+        if best is not None:
+            digits = str(best[1])
+            stripped = digits.rstrip("0")
+            exponent = exp10 + (len(digits) - len(stripped))
+            return stripped, exponent + len(stripped)
+    digits, point = _decimal_parts(repr(x))  # unreachable: 9 digits always suffice
+    return digits, point
+
+
+def _pack_f32(x: float) -> bytes:
+    import struct
+
+    return struct.pack("<f", x)
+
+
+_F32_CACHE: dict[float, str] = {}
+
+
+def format_f32(value: float) -> str:
+    """Print a 32-bit float as serde_json 1.0.149 does: shortest f32 digits, f32 layout."""
+    value = f32(value)
+    cached = _F32_CACHE.get(value) if value != 0.0 else None
+    if cached is not None:
+        return cached
+    if not math.isfinite(value):
+        text = "null"
+    elif value == 0.0:
+        text = "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
+    else:
+        digits, point = _shortest_f32_digits(abs(value))
+        text = _layout(value < 0, digits, point, -6, 12)
+    if len(_F32_CACHE) < 4096:
+        _F32_CACHE[value] = text
+    return text
+
+
+# --- encoding --------------------------------------------------------------------------------
+
+
+def encode_json_value(value: Any) -> Any:
+    """A free-form JSON value (``serde_json::Value``) as orjson input with serde's printing."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        if I64_MIN <= value <= U64_MAX:
+            return value
+        return orjson.Fragment(format_f64(float(value)))
+    if isinstance(value, float):
+        return orjson.Fragment(format_f64(value))
+    if isinstance(value, dict):
+        return {k: encode_json_value(value[k]) for k in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        return [encode_json_value(v) for v in value]
+    if isinstance(value, BaseModel):
+        return to_wire(value)
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def _wire_field(value: Any) -> Any:
+    if isinstance(value, StoreModel):
+        return to_wire(value)
+    if isinstance(value, list):
+        return [_wire_field(v) for v in value]
+    return value
+
+
+def to_wire(model: BaseModel) -> dict[str, Any]:
+    """The model as orjson input, in serde's field order and with serde's omissions."""
+    cls = type(model)
+    omit: frozenset[str] = getattr(cls, "_omit_when_empty", frozenset())
+    f32_fields: frozenset[str] = getattr(cls, "_f32_fields", frozenset())
+    json_fields: frozenset[str] = getattr(cls, "_json_fields", frozenset())
+    out: dict[str, Any] = {}
+    for name in cls.model_fields:
+        value = getattr(model, name)
+        if name in omit and (value is None or value is False or value == []):
+            continue
+        if name in f32_fields:
+            out[name] = None if value is None else orjson.Fragment(format_f32(value))
+        elif name in json_fields:
+            out[name] = encode_json_value(value)
+        else:
+            out[name] = _wire_field(value)
+    return out
+
+
+def encode_model(model: BaseModel) -> bytes:
+    """One model as compact JSON, byte-identical to serde_json's ``to_string``."""
+    return orjson.dumps(to_wire(model))
+
+
+def encode_entry(entry: LogEntry) -> bytes:
+    """One log entry as its line, without the trailing newline."""
+    return orjson.dumps(to_wire(entry))
+
+
+def model_to_json(model: BaseModel) -> Any:
+    """The model in its on-disk JSON form as plain Python data (floats as serde reads them)."""
+    return cast(Any, orjson.loads(encode_model(model)))
+
+
+entry_to_json = model_to_json
+
+# --- strict JSON parsing ---------------------------------------------------------------------
+
+_NEG_ZERO = re.compile(rb"-0(?![0-9.eE])")
+
+
+class _DupDict(dict[str, Any]):
+    """A JSON object that had duplicate keys (last one kept, as serde_json::Value does)."""
+
+    __slots__ = ("dups",)
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__()
+        self.dups: set[str] = set()
+        for k, v in pairs:
+            if k in self:
+                self.dups.add(k)
+            self[k] = v
+
+
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    d = _DupDict(pairs)
+    return d if d.dups else dict(d)
+
+
+def _parse_int(text: str) -> int | float:
+    if text == "-0":
+        return -0.0
+    value = int(text)
+    if value > U64_MAX or value < I64_MIN:
+        return float(text)
+    return value
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise DecodeError("number out of range")
+    return value
+
+
+def _reject_constant(text: str) -> Any:
+    raise DecodeError(f"expected value, found {text}")
+
+
+def _walk(obj: Any) -> int:
+    """Count object pairs plus ':' in every string; check depth and lone surrogates."""
+    count = 0
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            if depth > MAX_DEPTH:
+                raise DecodeError("recursion limit exceeded")
+            count += len(value)
+            for k, v in value.items():
+                count += k.count(":")
+                if isinstance(v, str):
+                    count += v.count(":")
+                elif isinstance(v, (dict, list)):
+                    stack.append((v, depth + 1))
+        elif isinstance(value, list):
+            if depth > MAX_DEPTH:
+                raise DecodeError("recursion limit exceeded")
+            for v in value:
+                if isinstance(v, str):
+                    count += v.count(":")
+                elif isinstance(v, (dict, list)):
+                    stack.append((v, depth + 1))
+        elif isinstance(value, str):
+            count += value.count(":")
+    return count
+
+
+def _check_strings(obj: Any) -> None:
+    """Reject lone surrogates (the standard library's parser lets them through)."""
+    stack = [obj]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise DecodeError("lone leading surrogate in hex escape") from None
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+
+
+def _slow_parse(line: bytes) -> Any:
+    try:
+        obj = json.loads(
+            line.decode("utf-8"),
+            object_pairs_hook=_pairs_hook,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_reject_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise DecodeError(f"{exc.msg} at column {exc.colno}") from None
+    except RecursionError:
+        raise DecodeError("recursion limit exceeded") from None
+    _check_strings(obj)
+    _walk(obj)
+    return obj
+
+
+def parse_json(line: bytes) -> Any:
+    """Parse one line as serde_json would (objects that had duplicate keys are ``_DupDict``)."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise DecodeError(_orjson_message(exc)) from None
+    if b"-0" in line and _NEG_ZERO.search(line):
+        return _slow_parse(line)
+    if isinstance(obj, (dict, list)):
+        expected = _walk(obj)
+        if line.count(b":") != expected or b"\\u003a" in line or b"\\u003A" in line:
+            return _slow_parse(line)
+    return obj
+
+
+def _orjson_message(exc: orjson.JSONDecodeError) -> str:
+    msg = str(exc)
+    # orjson: "unexpected character: line 1 column 5 (char 4)" -> keep the column only
+    m = re.match(r"(.*): line \d+ column (\d+) \(char \d+\)$", msg)
+    if m:
+        return f"{m.group(1)} at column {m.group(2)}"
+    return msg
+
+
+# --- entry decoding --------------------------------------------------------------------------
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean `{str(value).lower()}`"
+    if isinstance(value, (int, float)):
+        return f"number {value!r}"
+    if isinstance(value, str):
+        return f"string {value!r}"
+    if isinstance(value, list):
+        return "sequence"
+    return "map"
+
+
+def _validation_message(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors(include_url=False)[:3]:
+        loc = ".".join(str(p) for p in err["loc"] if not isinstance(p, str) or p[:1] != "_")
+        # pydantic puts union tags into the location; keep only real field names/indices
+        parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
+    more = len(exc.errors()) - 3
+    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+
+
+def _check_duplicates(raw: Any, model: Any) -> None:
+    """Duplicate keys are errors in struct positions (serde_derive), fine in free-form JSON."""
+    stack = [(raw, model)]
+    while stack:
+        r, m = stack.pop()
+        if isinstance(m, StoreModel) and isinstance(r, dict):
+            if isinstance(r, _DupDict):
+                known = r.dups & set(type(m).model_fields)
+                if known:
+                    raise DecodeError(f"duplicate field `{sorted(known)[0]}`")
+            json_fields: frozenset[str] = getattr(type(m), "_json_fields", frozenset())
+            for name in type(m).model_fields:
+                if name in json_fields or name not in r:
+                    continue
+                stack.append((r[name], getattr(m, name)))
+        elif isinstance(m, list) and isinstance(r, list):
+            stack.extend(zip(r, m, strict=False))
+
+
+def _has_dups(obj: Any) -> bool:
+    stack = [obj]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, _DupDict):
+            return True
+        if isinstance(v, dict):
+            stack.extend(x for x in v.values() if isinstance(x, (dict, list)))
+        elif isinstance(v, list):
+            stack.extend(x for x in v if isinstance(x, (dict, list)))
+    return False
+
+
+def validate_entry(obj: Any, *, allow_later: bool = False) -> LogEntry:
+    """Turn parsed JSON into a ``LogEntry`` or raise ``DecodeError``.
+
+    ``allow_later`` also accepts the entry kinds of later format versions
+    (``paused_turn_abandoned``), which the reference reader rejects.
+    """
+    if not isinstance(obj, dict):
+        raise DecodeError(f"invalid type: {_type_name(obj)}, expected a log entry object")
+    if "kind" not in obj:
+        raise DecodeError("missing field `kind`")
+    kind = obj["kind"]
+    cls = ENTRY_CLASSES.get(kind) if isinstance(kind, str) else None
+    if cls is None or (not allow_later and kind not in REFERENCE_KINDS):
+        shown = kind if isinstance(kind, str) else _type_name(kind)
+        raise DecodeError(f"unknown variant `{shown}`")
+    if isinstance(obj, _DupDict) and "kind" in obj.dups:
+        raise DecodeError("duplicate field `kind`")
+    try:
+        entry = cls.model_validate(obj)
+    except ValidationError as exc:
+        raise DecodeError(f"{kind}: {_validation_message(exc)}") from None
+    if _has_dups(obj):
+        _check_duplicates(obj, entry)
+    return cast(LogEntry, entry)
+
+
+def decode_entry(line: bytes | str, *, allow_later: bool = False) -> LogEntry:
+    """Decode one line (without its newline) as the Rust reader does, or raise DecodeError."""
+    if isinstance(line, str):
+        line = line.encode("utf-8", "surrogatepass")
+    return validate_entry(parse_json(line), allow_later=allow_later)
+
+
+def decode_trace(line: bytes) -> TraceEntry:
+    obj = parse_json(line)
+    if not isinstance(obj, dict):
+        raise DecodeError(f"invalid type: {_type_name(obj)}, expected a trace object")
+    try:
+        return TraceEntry.model_validate(obj)
+    except ValidationError as exc:
+        raise DecodeError(_validation_message(exc)) from None

@@ -1,0 +1,520 @@
+"""``FsStore``: a directory of ``{segment_id}.jsonl`` files (FORMAT.md sections 1, 2b, 8).
+
+Two readers:
+
+* ``read_all`` is strict and agrees with the Rust crate on every line: a bad line raises
+  ``Corrupt`` with its 1-based physical line number; invalid UTF-8 anywhere is an I/O error.
+* ``read_tolerant`` is for browsing: it keeps every good entry, keeps entries of unknown
+  kinds as ``UnknownEntry``, and reports each problem instead of failing. It can resume
+  from a byte offset, so a growing file (a live agent) is read only for its new bytes.
+
+New segment files are always created exclusively and completely: written to a temporary
+file beside the target, then linked into place (which fails if the target exists).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+
+from .codec import DecodeError, encode_entry, encode_model, parse_json, validate_entry
+from .errors import AlreadyExists, Corrupt, NotFound, StoreIOError
+from .model import LogEntry, TraceEntry
+
+__all__ = [
+    "SEGMENT_ID_RE",
+    "FsStore",
+    "Problem",
+    "SkippedFile",
+    "TolerantRead",
+    "UnknownEntry",
+    "is_blank",
+    "read_lines",
+]
+
+SEGMENT_ID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_LOOSE_UUID_RE = re.compile(
+    r"(?i)(?:urn:uuid:)?\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?"
+)
+
+# Rust's char::is_whitespace (Unicode White_Space). Python's str.isspace also counts
+# U+001C..U+001F, which Rust does not.
+RUST_WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_ASCII_WS = b" \t\n\r\x0b\x0c"
+BOM = b"\xef\xbb\xbf"
+
+
+def is_blank(line: bytes) -> bool:
+    """True when the line is empty after trimming Unicode White_Space (Rust's ``str::trim``)."""
+    if not line or line[:1] == b"{":
+        return not line
+    if not line.strip(_ASCII_WS):
+        return True
+    try:
+        return not line.decode("utf-8").strip(RUST_WHITESPACE)
+    except UnicodeDecodeError:
+        return False
+
+
+def read_lines(f: BinaryIO, first_line: int = 1) -> Iterator[tuple[int, int, int, bytes, bool]]:
+    """Yield ``(line_number, start, end, content, terminated)`` for each line of ``f``.
+
+    ``start`` / ``end`` are byte offsets of the raw line (``end`` is past its newline).
+    Lines end at ``\\n`` only; one trailing ``\\r`` is dropped. ``terminated`` is False
+    only for a last line with no ``\\n``.
+    """
+    lineno = first_line
+    offset = f.tell()
+    for raw in f:
+        terminated = raw.endswith(b"\n")
+        content = raw[:-1] if terminated else raw
+        if content.endswith(b"\r"):
+            content = content[:-1]
+        end = offset + len(raw)
+        yield lineno, offset, end, content, terminated
+        offset = end
+        lineno += 1
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with a file: ``line`` is 1-based, or None for the file as a whole."""
+
+    line: int | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "message": self.message}
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line is not None else self.message
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownEntry:
+    """An entry whose ``kind`` this version does not know, kept with its raw JSON."""
+
+    kind: str
+    ts: int | None
+    raw: dict[str, Any]
+    line_bytes: bytes
+
+    def encode(self) -> bytes:
+        return self.line_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A directory entry that looks like a segment file but is not listed, and why."""
+
+    name: str
+    reason: str
+
+
+@dataclass(slots=True)
+class TolerantRead:
+    """What ``read_tolerant`` found: the good entries, their line numbers and offsets, problems.
+
+    ``end_offset`` / ``next_line`` say where to resume when the file grows: just after the
+    last terminated line (an unterminated tail that does not parse is read again later).
+    """
+
+    entries: list[LogEntry | UnknownEntry] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    offsets: list[int] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    end_offset: int = 0
+    next_line: int = 1
+    pending_tail: bool = False
+    tail_is_entry: bool = False
+
+    def extend(self, more: TolerantRead) -> None:
+        """Add what a read resumed at ``end_offset`` found (re-read tails replace old ones)."""
+        if self.tail_is_entry:
+            del self.entries[-1], self.lines[-1], self.offsets[-1]
+        self.entries.extend(more.entries)
+        self.lines.extend(more.lines)
+        self.offsets.extend(more.offsets)
+        self.problems = [p for p in self.problems if not _is_tail_problem(p)] + more.problems
+        self.end_offset = more.end_offset
+        self.next_line = more.next_line
+        self.pending_tail = more.pending_tail
+        self.tail_is_entry = more.tail_is_entry
+
+
+_TAIL_MARK = "truncated last line"
+
+
+def _is_tail_problem(p: Problem) -> bool:
+    return p.message.startswith(_TAIL_MARK)
+
+
+def _decode_tolerant(content: bytes) -> tuple[LogEntry | UnknownEntry | None, str | None]:
+    """Decode for browsing: (entry, None), (UnknownEntry, note) or (None, error)."""
+    try:
+        obj = parse_json(content)
+    except DecodeError as exc:
+        return None, str(exc)
+    try:
+        return validate_entry(obj, allow_later=True), None
+    except DecodeError as exc:
+        if (
+            isinstance(obj, dict)
+            and isinstance(obj.get("kind"), str)
+            and str(exc).startswith("unknown variant")
+        ):
+            kind = obj["kind"]
+            ts = obj.get("ts")
+            unknown = UnknownEntry(
+                kind=kind,
+                ts=ts if isinstance(ts, int) and not isinstance(ts, bool) else None,
+                raw=obj,
+                line_bytes=content,
+            )
+            return unknown, f"unknown entry kind `{kind}` (kept as raw JSON)"
+        return None, str(exc)
+
+
+class FsStore:
+    """A store directory. Ids are lower-case hyphenated UUID strings."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def __repr__(self) -> str:
+        return f"FsStore({str(self.root)!r})"
+
+    # --- paths and listing ------------------------------------------------------------------
+
+    def path_for(self, segment_id: str) -> Path:
+        return self.root / f"{segment_id}.jsonl"
+
+    def trace_path_for(self, segment_id: str) -> Path:
+        return self.root / f"{segment_id}.trace.jsonl"
+
+    def _scan(self) -> tuple[list[str], list[SkippedFile]]:
+        try:
+            names = os.listdir(self.root)
+        except FileNotFoundError:
+            raise StoreIOError(self.root, "store directory does not exist") from None
+        except OSError as exc:
+            raise StoreIOError(self.root, exc.strerror or str(exc)) from None
+        ids: list[str] = []
+        skipped: list[SkippedFile] = []
+        for name in names:
+            if not name.endswith(".jsonl") or name.endswith(".trace.jsonl"):
+                continue
+            stem = name[: -len(".jsonl")]
+            if SEGMENT_ID_RE.fullmatch(stem):
+                if (self.root / name).is_dir():
+                    skipped.append(SkippedFile(name, "a directory, not a segment file"))
+                    continue
+                ids.append(stem)
+            elif _LOOSE_UUID_RE.fullmatch(stem):
+                skipped.append(
+                    SkippedFile(
+                        name, "not a lower-case hyphenated UUID (the Rust store cannot read it)"
+                    )
+                )
+            else:
+                skipped.append(SkippedFile(name, "file name is not a segment id (UUID)"))
+        ids.sort(reverse=True)
+        skipped.sort(key=lambda s: s.name)
+        return ids, skipped
+
+    def list_segments(self) -> list[str]:
+        """Segment ids, newest first (descending id order)."""
+        return self._scan()[0]
+
+    def list_skipped(self) -> list[SkippedFile]:
+        """``.jsonl`` names in the store that are not listed as segments, with the reason."""
+        return self._scan()[1]
+
+    def exists(self, segment_id: str) -> bool:
+        return self.path_for(segment_id).is_file()
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def _open(self, segment_id: str) -> BinaryIO:
+        path = self.path_for(segment_id)
+        try:
+            return open(path, "rb")
+        except FileNotFoundError:
+            raise NotFound(segment_id, path) from None
+        except IsADirectoryError:
+            raise StoreIOError(path, "is a directory, not a segment file") from None
+        except OSError as exc:
+            raise StoreIOError(path, exc.strerror or str(exc)) from None
+
+    def read_all(self, segment_id: str) -> list[LogEntry]:
+        """Every entry, strictly: the first bad line raises ``Corrupt`` (as the Rust crate)."""
+        path = self.path_for(segment_id)
+        entries: list[LogEntry] = []
+        corrupt: Corrupt | None = None
+        with self._open(segment_id) as f:
+            try:
+                for lineno, _start, _end, content, _term in read_lines(f):
+                    if corrupt is not None:
+                        _check_utf8(path, content)
+                        continue
+                    if is_blank(content):
+                        _check_utf8(path, content)
+                        continue
+                    try:
+                        entries.append(validate_entry(parse_json(content)))
+                    except DecodeError as exc:
+                        _check_utf8(path, content)
+                        corrupt = Corrupt(path, lineno, str(exc))
+            except OSError as exc:
+                raise StoreIOError(path, exc.strerror or str(exc)) from None
+        if corrupt is not None:
+            raise corrupt
+        return entries
+
+    def read_entry_count(self, segment_id: str) -> int:
+        """The number of non-blank lines (no parsing), as the Rust crate counts entries."""
+        path = self.path_for(segment_id)
+        count = 0
+        with self._open(segment_id) as f:
+            try:
+                for _lineno, _start, _end, content, _term in read_lines(f):
+                    if not content.isascii():
+                        _check_utf8(path, content)
+                    if not is_blank(content):
+                        count += 1
+            except OSError as exc:
+                raise StoreIOError(path, exc.strerror or str(exc)) from None
+        return count
+
+    def read_first_entry(self, segment_id: str) -> tuple[LogEntry | None, Problem | None]:
+        """The first non-blank line, decoded tolerantly: (entry, None) or (None, problem)."""
+        with self._open(segment_id) as f:
+            for lineno, _start, _end, content, terminated in read_lines(f):
+                if lineno == 1 and content.startswith(BOM):
+                    content = content[len(BOM) :]
+                if is_blank(content):
+                    continue
+                entry, message = _decode_tolerant(content)
+                if isinstance(entry, UnknownEntry) or entry is None:
+                    if not terminated:
+                        message = f"{_TAIL_MARK}: {message}"
+                    return None, Problem(lineno, message or "not an entry")
+                return entry, None
+        return None, Problem(None, "empty file: no segment_start")
+
+    def read_tolerant(
+        self, segment_id: str, *, offset: int = 0, first_line: int = 1
+    ) -> TolerantRead:
+        """Read for browsing from ``offset`` (a line start), never failing on bad content.
+
+        Raises only ``NotFound`` / ``StoreIOError`` when the file cannot be opened or read.
+        """
+        path = self.path_for(segment_id)
+        result = TolerantRead(end_offset=offset, next_line=first_line)
+        with self._open(segment_id) as f:
+            try:
+                f.seek(offset)
+                for lineno, start, end, content, terminated in read_lines(f, first_line):
+                    if lineno == 1 and start == 0 and content.startswith(BOM):
+                        result.problems.append(
+                            Problem(1, "UTF-8 byte-order mark at the start of the file (ignored)")
+                        )
+                        content = content[len(BOM) :]
+                    if not terminated:
+                        self._tail(result, lineno, start, end, content)
+                        break
+                    result.end_offset = end
+                    result.next_line = lineno + 1
+                    if is_blank(content):
+                        continue
+                    self._decode_into(result, lineno, start, content)
+            except OSError as exc:
+                raise StoreIOError(path, exc.strerror or str(exc)) from None
+        return result
+
+    @staticmethod
+    def _decode_into(result: TolerantRead, lineno: int, start: int, content: bytes) -> None:
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            result.problems.append(
+                Problem(lineno, f"invalid UTF-8 at byte {exc.start + 1} of the line (line skipped)")
+            )
+            return
+        entry, message = _decode_tolerant(content)
+        if entry is not None:
+            result.entries.append(entry)
+            result.lines.append(lineno)
+            result.offsets.append(start)
+        if message is not None:
+            result.problems.append(Problem(lineno, message))
+
+    def _tail(
+        self, result: TolerantRead, lineno: int, start: int, end: int, content: bytes
+    ) -> None:
+        """A last line with no newline: an entry if it parses, else a truncated write.
+
+        Either way the resume point stays at its start, so it is read again when it grows.
+        """
+        if is_blank(content):
+            result.end_offset = start
+            result.next_line = lineno
+            result.pending_tail = True
+            return
+        entry, message = _decode_tolerant(content)
+        if entry is not None and message is None:
+            result.entries.append(entry)
+            result.lines.append(lineno)
+            result.offsets.append(start)
+            result.end_offset = start
+            result.next_line = lineno
+            result.pending_tail = True
+            result.tail_is_entry = True
+            return
+        result.problems.append(
+            Problem(
+                lineno,
+                f"{_TAIL_MARK} ({len(content)} bytes, no newline): a crash mid-append or a "
+                f"write in progress; ignored ({message})",
+            )
+        )
+        result.end_offset = start
+        result.next_line = lineno
+        result.pending_tail = True
+
+    def read_raw_lines(self, segment_id: str, offsets: Iterable[int]) -> list[bytes]:
+        """The raw bytes of the lines starting at ``offsets`` (for an entry inspector)."""
+        out: list[bytes] = []
+        with self._open(segment_id) as f:
+            for off in offsets:
+                f.seek(off)
+                line = f.readline()
+                out.append(line.rstrip(b"\n").rstrip(b"\r"))
+        return out
+
+    def file_size(self, segment_id: str) -> int:
+        try:
+            return self.path_for(segment_id).stat().st_size
+        except FileNotFoundError:
+            raise NotFound(segment_id, self.path_for(segment_id)) from None
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def append(self, segment_id: str, entry: LogEntry) -> None:
+        """Append one entry as one line, in one write (creates the file if missing)."""
+        path = self.path_for(segment_id)
+        data = encode_entry(entry) + b"\n"
+        try:
+            with open(path, "ab") as f:
+                f.write(data)
+        except OSError as exc:
+            raise StoreIOError(path, exc.strerror or str(exc)) from None
+
+    def create_segment(self, segment_id: str, entries: list[LogEntry]) -> Path:
+        """Write a whole new segment file at once, atomically and exclusively.
+
+        Unlike the Rust crate (which replaces an existing file), an existing file is never
+        overwritten: ``AlreadyExists`` is raised and nothing is written.
+        """
+        if not SEGMENT_ID_RE.fullmatch(segment_id):
+            raise ValueError(f"not a lower-case hyphenated UUID: {segment_id!r}")
+        data = b"".join(encode_entry(e) + b"\n" for e in entries)
+        return write_new_file(self.path_for(segment_id), data)
+
+    def append_trace(self, segment_id: str, trace: TraceEntry) -> None:
+        path = self.trace_path_for(segment_id)
+        try:
+            with open(path, "ab") as f:
+                f.write(encode_model(trace) + b"\n")
+        except OSError as exc:
+            raise StoreIOError(path, exc.strerror or str(exc)) from None
+
+    def read_trace(self, segment_id: str) -> list[Any]:
+        """The trace's events as raw JSON (missing trace: empty list)."""
+        path = self.trace_path_for(segment_id)
+        if not path.exists():
+            return []
+        out = []
+        with open(path, "rb") as f:
+            for line in f:
+                if line.strip():
+                    with contextlib.suppress(orjson.JSONDecodeError):
+                        out.append(orjson.loads(line))
+        return out
+
+
+def _check_utf8(path: Path, content: bytes) -> None:
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise StoreIOError(path, "stream did not contain valid UTF-8") from None
+
+
+def write_new_file(path: Path, data: bytes) -> Path:
+    """Create ``path`` holding ``data`` completely or not at all, never replacing a file.
+
+    The data goes to a hidden temporary file in the same directory (its name does not end in
+    ``.jsonl``, so it is never listed), is flushed to disk, then hard-linked to ``path``: the
+    link fails if ``path`` exists. Where hard links are unsupported, ``O_EXCL`` creation is
+    used, and a failed write removes the partial file.
+    """
+    directory = path.parent
+    if path.exists():
+        raise AlreadyExists(path)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise StoreIOError(
+            path, f"cannot create a file in {directory}: {exc.strerror or exc}"
+        ) from None
+    tmp = Path(tmp_name)
+    try:
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:
+            raise StoreIOError(path, f"write failed: {exc.strerror or exc}") from None
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise AlreadyExists(path) from None
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                raise StoreIOError(path, exc.strerror or str(exc)) from None
+            _write_exclusive(path, data)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    return path
+
+
+def _write_exclusive(path: Path, data: bytes) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        raise AlreadyExists(path) from None
+    except OSError as exc:
+        raise StoreIOError(path, exc.strerror or str(exc)) from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise StoreIOError(path, f"write failed: {exc.strerror or exc}") from None

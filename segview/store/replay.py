@@ -1,0 +1,170 @@
+"""``collect_state``: replay entries into the conversation state (FORMAT.md section 5)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any, cast
+
+import orjson
+from pydantic import ValidationError
+
+from .codec import encode_json_value, to_wire
+from .model import (
+    AssistantItem,
+    AssistantItems,
+    ConfigChanged,
+    Extension,
+    FileRefSegment,
+    HookInjectedItems,
+    KnowledgeRefSegment,
+    LlmUsage,
+    LoggedItem,
+    MessageItem,
+    PasteSegment,
+    PausedTurnAbandoned,
+    PodScopeSnapshot,
+    RequestConfig,
+    RunCompleted,
+    RunErrored,
+    SegmentStart,
+    SystemItem,
+    SystemItemEntry,
+    SystemItems,
+    TextPart,
+    TextSegment,
+    ToolResultEntry,
+    ToolResults,
+    TurnEnd,
+    UsageRecord,
+    UserInput,
+    UserSegment,
+    WorkflowInvokeSegment,
+)
+
+__all__ = ["POD_SCOPE_DOMAIN", "RestoredState", "apply_entry", "collect_state", "flatten_segments"]
+
+log = logging.getLogger(__name__)
+
+POD_SCOPE_DOMAIN = "pod.scope"
+DEFAULT_CONFIG = RequestConfig(stop_sequences=[])
+
+
+def flatten_segments(segments: Iterable[UserSegment]) -> str:
+    """The text of user input as the model saw it: segments concatenated, no separator."""
+    out: list[str] = []
+    for seg in segments:
+        if isinstance(seg, (TextSegment, PasteSegment)):
+            out.append(seg.content)
+        elif isinstance(seg, FileRefSegment):
+            out.append("@" + seg.path)
+        elif isinstance(seg, KnowledgeRefSegment):
+            out.append("#" + seg.slug)
+        elif isinstance(seg, WorkflowInvokeSegment):
+            out.append("/" + seg.slug)
+        else:
+            out.append("[unknown input segment]")
+    return "".join(out)
+
+
+def _text_message(role: Any, text: str) -> MessageItem:
+    return MessageItem(role=role, content=[TextPart(text=text)])
+
+
+@dataclass(slots=True)
+class RestoredState:
+    """The conversation rebuilt from a log: exactly the fields of the Rust ``RestoredState``."""
+
+    system_prompt: str | None = None
+    config: RequestConfig = DEFAULT_CONFIG
+    history: list[LoggedItem] = field(default_factory=list)
+    turn_count: int = 0
+    last_run_interrupted: bool = False
+    entries_count: int = 0
+    usage_history: list[UsageRecord] = field(default_factory=list)
+    extensions: list[tuple[str, Any]] = field(default_factory=list)
+    pod_scope: PodScopeSnapshot | None = None
+    user_segments: list[list[UserSegment]] = field(default_factory=list)
+
+    def copy(self) -> RestoredState:
+        """A copy whose lists can be appended to without touching this one (items are shared)."""
+        return replace(
+            self,
+            history=list(self.history),
+            usage_history=list(self.usage_history),
+            extensions=list(self.extensions),
+            user_segments=list(self.user_segments),
+        )
+
+    def to_wire(self) -> dict[str, Any]:
+        """The state as orjson input, every item in its on-disk form (the golden files' shape).
+
+        ``orjson.dumps`` of it prints floats and payload keys exactly as serde_json would.
+        """
+        return {
+            "entries_count": self.entries_count,
+            "turn_count": self.turn_count,
+            "system_prompt": self.system_prompt,
+            "config": to_wire(self.config),
+            "history": [to_wire(i) for i in self.history],
+            "last_run_interrupted": self.last_run_interrupted,
+            "usage_history": [to_wire(u) for u in self.usage_history],
+            "extensions": [[d, encode_json_value(p)] for d, p in self.extensions],
+            "pod_scope": None if self.pod_scope is None else to_wire(self.pod_scope),
+            "user_segments": [[to_wire(s) for s in segs] for segs in self.user_segments],
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The state as plain JSON data (see ``to_wire``)."""
+        return cast(dict[str, Any], orjson.loads(orjson.dumps(self.to_wire())))
+
+
+def _system_message(item: SystemItem) -> MessageItem:
+    return _text_message("system", item.body)
+
+
+def apply_entry(state: RestoredState, entry: Any) -> None:
+    """Apply one entry to ``state`` in place (unknown entries only count)."""
+    state.entries_count += 1
+    if isinstance(entry, (AssistantItem, ToolResultEntry)):
+        state.history.append(entry.item)
+    elif isinstance(entry, UserInput):
+        state.history.append(_text_message("user", flatten_segments(entry.segments)))
+        state.user_segments.append(list(entry.segments))
+    elif isinstance(entry, SystemItemEntry):
+        state.history.append(_system_message(entry.item))
+    elif isinstance(entry, TurnEnd):
+        state.turn_count = entry.turn_count
+    elif isinstance(entry, LlmUsage):
+        state.usage_history.append(entry.record())
+    elif isinstance(entry, SegmentStart):
+        state.system_prompt = entry.system_prompt
+        state.config = entry.config
+        state.history = list(entry.history)
+    elif isinstance(entry, (RunCompleted, RunErrored)):
+        state.last_run_interrupted = entry.interrupted
+    elif isinstance(entry, ConfigChanged):
+        state.config = entry.config
+    elif isinstance(entry, Extension):
+        state.extensions.append((entry.domain, entry.payload))
+        if entry.domain == POD_SCOPE_DOMAIN:
+            try:
+                state.pod_scope = PodScopeSnapshot.model_validate(entry.payload)
+            except ValidationError as exc:
+                log.warning("ignoring malformed pod.scope payload: %s", exc.errors()[0]["msg"])
+    elif isinstance(entry, (AssistantItems, ToolResults, HookInjectedItems)):
+        state.history.extend(entry.items)
+    elif isinstance(entry, SystemItems):
+        state.history.extend(_system_message(i) for i in entry.items)
+    elif isinstance(entry, PausedTurnAbandoned):
+        state.last_run_interrupted = False
+    # Invoke and unknown entries: no effect beyond the count
+
+
+def collect_state(entries: Iterable[Any]) -> RestoredState:
+    """Replay ``entries`` in order from the empty state."""
+    state = RestoredState()
+    for entry in entries:
+        apply_entry(state, entry)
+    return state

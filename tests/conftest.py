@@ -1,0 +1,29 @@
+"""Shared fixtures: the golden reference stores (copied from the Rust crate's output)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+GOLDEN = Path(__file__).parent / "golden"
+GOLDEN_STORES = GOLDEN / "stores"
+GOLDEN_EXPECTED = GOLDEN / "expected"
+GOLDEN_CASES = sorted(p.name for p in GOLDEN_STORES.iterdir())
+
+
+def golden_segment_files() -> list[Path]:
+    return sorted(GOLDEN_STORES.glob("*/*.jsonl"))
+
+
+@pytest.fixture
+def golden_copy(tmp_path: Path):
+    """A function copying one golden store into a temp dir (tests never write to tests/)."""
+
+    def copy(case: str) -> Path:
+        dest = tmp_path / case
+        shutil.copytree(GOLDEN_STORES / case, dest)
+        return dest
+
+    return copy
