@@ -142,12 +142,16 @@ class SegmentSummary:
 
 
 def title_of(entries: list[LogEntry | UnknownEntry], width: int = TITLE_WIDTH) -> str | None:
-    """The first user input, flattened to one line and cut to ``width`` characters."""
+    """The first user input, flattened (as the model saw it) and cut to ``width`` characters."""
     for entry in entries:
         if isinstance(entry, UserInput):
-            text = " ".join(flatten_segments(entry.segments).split())
-            return text if len(text) <= width else text[: width - 1] + "…"
+            return flatten_segments(entry.segments)[:width]
     return None
+
+
+def one_line(text: str) -> str:
+    """Text folded onto one line for tables and trees (runs of whitespace become one space)."""
+    return " ".join(text.split())
 
 
 def summarize(store: FsStore, segment_id: str) -> SegmentSummary:
@@ -215,7 +219,7 @@ def cmd_ls(ns: argparse.Namespace) -> int:
             flags.append(f"[{origin}]")
         if s.problems:
             flags.append(f"[{len(s.problems)} problem{'s' * (len(s.problems) != 1)}]")
-        title = s.title or "(no user input)"
+        title = one_line(s.title) if s.title else "(no user input)"
         entries = "?" if s.entries is None else str(s.entries)
         line = f"{s.id:36}  {format_ts(s.created_ts):19}  {s.turns:>5}  {entries:>7}  "
         print(line + " ".join([*flags, title]))

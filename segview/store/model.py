@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     Tag,
     TypeAdapter,
+    model_validator,
 )
 
 __all__ = [
@@ -240,6 +241,11 @@ class UnknownSegment(StoreModel):
     """Any segment kind this version does not know; its fields are dropped (as in Rust)."""
 
     kind: Literal["unknown"] = "unknown"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _forget_fields(cls, data: Any) -> Any:
+        return {"kind": "unknown"} if isinstance(data, dict) else data
 
 
 _SEGMENT_KINDS = frozenset({"text", "paste", "file_ref", "knowledge_ref", "workflow_invoke"})

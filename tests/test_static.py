@@ -1,0 +1,31 @@
+"""The project's static checks, run as part of the test suite."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_ruff_is_clean() -> None:
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    proc = subprocess.run(
+        [ruff, "check", "--no-cache", "segview", "tests", "benchmarks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_store_core_passes_mypy_strict() -> None:
+    from mypy import api
+
+    out, err, status = api.run(
+        ["--strict", "--config-file", str(ROOT / "pyproject.toml"), str(ROOT / "segview" / "store")]
+    )
+    assert status == 0, out + err
