@@ -529,7 +529,11 @@ FAILED tests/test_parse.py::test_compound_durations - AssertionError: assert 300
 def _pytest_pass(lines: Sequence[tuple[str, int]], seconds: str) -> str:
     """The output of a green pytest run over ``(file, number of tests)``."""
     total = sum(n for _, n in lines)
-    body = "\n".join(f"{path} {'.' * n}".ljust(73) + "[100%]" for path, n in lines)
+    rows, done = [], 0
+    for path, n in lines:
+        done += n
+        rows.append(f"{path} {'.' * n}".ljust(73) + f"[{done * 100 // total:>3}%]")
+    body = "\n".join(rows)
     summary = f" {total} passed in {seconds}s "
     return f"{PYTEST_HEADER}collected {total} items\n\n{body}\n\n{summary.center(80, '=')}"
 
