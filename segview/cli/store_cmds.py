@@ -27,6 +27,7 @@ from segview.store import (
     encode_entry,
     flatten_segments,
     fork_at,
+    format_f32,
 )
 from segview.store.codec import to_wire
 from segview.store.fs_store import Problem, TolerantRead
@@ -280,8 +281,8 @@ def render_transcript(segment_id: str, turn: int | None, state: RestoredState) -
     cfg = state.config
     settings = {
         "max_tokens": cfg.max_tokens,
-        "temperature": cfg.temperature,
-        "top_p": cfg.top_p,
+        "temperature": None if cfg.temperature is None else format_f32(cfg.temperature),
+        "top_p": None if cfg.top_p is None else format_f32(cfg.top_p),
         "top_k": cfg.top_k,
         "reasoning": cfg.reasoning,
     }
