@@ -403,3 +403,29 @@ def test_help_explains_with_an_example(capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     assert "python -m segview.samples sample_logs" in out
     assert "--force" in out
+
+
+# --- the demo through the CLI ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", INTACT)
+def test_cli_cat_reproduces_each_intact_file(
+    name: str, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    from segview.cli import main as cli
+
+    segment_id = DEMO_SEGMENTS[name]
+    assert cli(["cat", str(SAMPLE_LOGS), segment_id[:7]]) == 0
+    assert capsysbinary.readouterr().out == (SAMPLE_LOGS / f"{segment_id}.jsonl").read_bytes()
+
+
+def test_cli_show_renders_a_turn_of_the_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    from segview.cli import main as cli
+
+    assert cli(["show", str(SAMPLE_LOGS), DEMO_SEGMENTS["main"][:7], "--turn", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "after turn 3: 3 turns" in out
+    assert "(error): 2 failed, 3 passed" in out
+    assert "Deployed to staging" in out and "14 passed" in out
+    assert cli(["show", str(SAMPLE_LOGS), DEMO_SEGMENTS["system_items"][:7], "--turn", "1"]) == 0
+    assert "config: max_tokens=4096 temperature=0.2 reasoning=low" in capsys.readouterr().out
