@@ -3193,18 +3193,13 @@ def _write_long(store: FsStore) -> None:
         if n == 89:
             _long_retry(s, q)
         elif kind == "bug":
-            module, func, *bug = next(bugs)
-            _long_fix(s, q, module, func, (bug[0], bug[1], bug[2], bug[3], bug[4]))
+            module, func, report, cause, before, after, test = next(bugs)
+            _long_fix(s, q, module, func, (report, cause, before, after, test))
         elif kind == "generic_bug":
-            template, (module, func) = next(pairs)
-            bug = (template[0].format(func=func), template[1].format(func=func), *template[2:])
-            _long_fix(
-                s,
-                q,
-                module,
-                func,
-                (bug[0], bug[1], bug[2], bug[3], f"test_{func.strip('_')}_{bug[4]}"),
-            )
+            (report, cause, before, after, suffix), (module, func) = next(pairs)
+            test = f"test_{func.strip('_')}_{suffix}"
+            bug = (report.format(func=func), cause.format(func=func), before, after, test)
+            _long_fix(s, q, module, func, bug)
         elif kind == "feature":
             _long_feature(s, q, next(features))
         elif kind == "question":
