@@ -30,8 +30,8 @@ EPILOG = """\
 examples:
   segview sample_logs
   segview ls sample_logs --json
-  segview show sample_logs 0190 --turn 2
-  segview fork sample_logs 0190 --at-turn 2
+  segview show sample_logs 01926b80 --turn 2
+  segview fork sample_logs 01926b80 --at-turn 2
 """
 
 

@@ -59,7 +59,7 @@ def register(sub: Any) -> None:
             "Replay SEGMENT and print the conversation state: after the turn_end whose\n"
             "turn_count is N with --turn N, else after the whole log."
         ),
-        epilog="example:\n  segview show sample_logs 0190 --turn 2\n  segview show sample_logs 0190 --json",
+        epilog="example:\n  segview show sample_logs 01926b80 --turn 2\n  segview show sample_logs 01926b80 --json",
         formatter_class=fmt,
     )
     p.add_argument("store", metavar="STORE", help="the store directory")
@@ -76,7 +76,7 @@ def register(sub: Any) -> None:
             "For a file written by the agent runtime this reproduces the file byte for byte.\n"
             "Damaged lines are reported on stderr (exit status 1)."
         ),
-        epilog="example:\n  segview cat sample_logs 0190 | diff - sample_logs/0190...jsonl",
+        epilog="example:\n  segview cat sample_logs 01926b80 | diff - sample_logs/01926b80-*.jsonl",
         formatter_class=fmt,
     )
     p.add_argument("store", metavar="STORE", help="the store directory")
@@ -91,7 +91,7 @@ def register(sub: Any) -> None:
             "(forked_from records the source and N). The source is never modified;\n"
             "--at-turn 0 branches before the first turn."
         ),
-        epilog="example:\n  segview fork sample_logs 0190 --at-turn 2",
+        epilog="example:\n  segview fork sample_logs 01926b80 --at-turn 2",
         formatter_class=fmt,
     )
     p.add_argument("store", metavar="STORE", help="the store directory")

@@ -482,6 +482,7 @@ def write_new_file(path: Path, data: bytes) -> Path:
     tmp = Path(tmp_name)
     try:
         try:
+            os.fchmod(fd, 0o666 & ~_current_umask())  # as a plain open() would create it
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 f.flush()
@@ -502,9 +503,15 @@ def write_new_file(path: Path, data: bytes) -> Path:
     return path
 
 
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write_exclusive(path: Path, data: bytes) -> None:
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except FileExistsError:
         raise AlreadyExists(path) from None
     except OSError as exc:

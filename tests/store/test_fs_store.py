@@ -192,6 +192,18 @@ def test_create_segment_is_exclusive_and_leaves_no_temp_files(tmp_path: Path) ->
     assert sorted(os.listdir(tmp_path)) == [f"{A}.jsonl"]
 
 
+def test_new_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    store = FsStore(tmp_path)
+    old = os.umask(0o027)
+    try:
+        store.create_segment(
+            A, [SegmentStart(ts=1, config=RequestConfig(stop_sequences=[]), history=[])]
+        )
+    finally:
+        os.umask(old)
+    assert store.path_for(A).stat().st_mode & 0o777 == 0o640
+
+
 def test_trace_files_are_beside_and_never_listed(tmp_path: Path) -> None:
     store = FsStore(tmp_path)
     store.create_segment(
