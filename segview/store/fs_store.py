@@ -147,7 +147,10 @@ class TolerantRead:
         self.entries.extend(more.entries)
         self.lines.extend(more.lines)
         self.offsets.extend(more.offsets)
-        self.problems = [p for p in self.problems if not _is_tail_problem(p)] + more.problems
+        # problems at or after the resume line were found in the re-read tail (including
+        # the first line's byte-order mark when the first line was still unterminated)
+        kept = [p for p in self.problems if p.line is None or p.line < self.next_line]
+        self.problems = kept + more.problems
         self.end_offset = more.end_offset
         self.next_line = more.next_line
         self.pending_tail = more.pending_tail
@@ -155,10 +158,6 @@ class TolerantRead:
 
 
 _TAIL_MARK = "truncated last line"
-
-
-def _is_tail_problem(p: Problem) -> bool:
-    return p.message.startswith(_TAIL_MARK)
 
 
 def _decode_tolerant(content: bytes) -> tuple[LogEntry | UnknownEntry | None, str | None]:
