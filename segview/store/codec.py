@@ -52,7 +52,22 @@ MAX_DEPTH = 127  # serde_json's recursion limit (128) allows 127 nested arrays/o
 
 
 class DecodeError(ValueError):
-    """A line that the Rust reader would reject; the message says why."""
+    """A line that the Rust reader would reject; the message says why (on one line)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(message))
+
+
+_CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """``text`` safe to print as one line: control characters (line breaks, terminal
+    escapes) written as escapes, and the middle of an overlong text cut out."""
+    text = _CONTROL_CHARS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    if len(text) > limit:
+        text = f"{text[: limit * 2 // 3]}…{text[-(limit // 3) :]}"
+    return text
 
 
 # --- float printing --------------------------------------------------------------------------

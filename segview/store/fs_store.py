@@ -26,7 +26,14 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from .codec import DecodeError, encode_entry, encode_model, parse_json, validate_entry
+from .codec import (
+    DecodeError,
+    encode_entry,
+    encode_model,
+    one_line,
+    parse_json,
+    validate_entry,
+)
 from .errors import AlreadyExists, Corrupt, NotFound, StoreIOError
 from .model import LogEntry, TraceEntry
 
@@ -182,7 +189,7 @@ def _decode_tolerant(content: bytes) -> tuple[LogEntry | UnknownEntry | None, st
                 raw=obj,
                 line_bytes=content,
             )
-            return unknown, f"unknown entry kind `{kind}` (kept as raw JSON)"
+            return unknown, one_line(f"unknown entry kind `{kind}` (kept as raw JSON)")
         return None, str(exc)
 
 
