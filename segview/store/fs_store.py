@@ -19,7 +19,7 @@ import errno
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -61,6 +61,7 @@ RUST_WHITESPACE = (
 )
 _ASCII_WS = b" \t\n\r\x0b\x0c"
 BOM = b"\xef\xbb\xbf"
+_PROGRESS_STEP = 1 << 20
 
 
 def is_blank(line: bytes) -> bool:
@@ -321,18 +322,29 @@ class FsStore:
         return None, Problem(None, "empty file: no segment_start")
 
     def read_tolerant(
-        self, segment_id: str, *, offset: int = 0, first_line: int = 1
+        self,
+        segment_id: str,
+        *,
+        offset: int = 0,
+        first_line: int = 1,
+        progress: Callable[[int, int], None] | None = None,
     ) -> TolerantRead:
         """Read for browsing from ``offset`` (a line start), never failing on bad content.
 
+        ``progress(bytes_read, total)`` is called about every MiB and once at the end.
         Raises only ``NotFound`` / ``StoreIOError`` when the file cannot be opened or read.
         """
         path = self.path_for(segment_id)
         result = TolerantRead(end_offset=offset, next_line=first_line)
         with self._open(segment_id) as f:
             try:
+                total = os.fstat(f.fileno()).st_size if progress is not None else 0
+                reported = offset
                 f.seek(offset)
                 for lineno, start, end, content, terminated in read_lines(f, first_line):
+                    if progress is not None and end - reported >= _PROGRESS_STEP:
+                        reported = end
+                        progress(end, max(total, end))
                     if lineno == 1 and start == 0 and content.startswith(BOM):
                         result.problems.append(
                             Problem(1, "UTF-8 byte-order mark at the start of the file (ignored)")
@@ -346,6 +358,9 @@ class FsStore:
                     if is_blank(content):
                         continue
                     self._decode_into(result, lineno, start, content)
+                if progress is not None:
+                    done = f.tell()
+                    progress(done, max(total, done))
             except OSError as exc:
                 raise StoreIOError(path, exc.strerror or str(exc)) from None
         return result

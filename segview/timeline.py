@@ -1,0 +1,429 @@
+"""The turns of one segment, and the replayed state after any entry (FORMAT.md section 5).
+
+``Timeline.load`` reads a segment tolerantly once and indexes it: one ``Turn`` per
+``turn_end`` and a checkpoint of the replayed state at every ``turn_end`` and every
+``CHECKPOINT_EVERY`` entries. ``state_at_entry(n)`` equals ``collect_state(entries[:n])``:
+it starts from the nearest checkpoint at or before ``n`` and replays the few entries after
+it, so stepping or jumping anywhere costs a copy of the history list, not a full replay.
+
+Checkpoints are cheap because replay only ever appends to the lists of a state (a later
+``segment_start`` replaces ``history`` with a new list): a checkpoint keeps a reference to
+each list of the live replay state and its length at that point, and the prefix of such a
+list never changes afterwards.
+
+``refresh`` reads only the bytes appended since the last read (a live agent still writing).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from segview.store import (
+    AssistantItem,
+    AssistantItems,
+    FsStore,
+    HookInjectedItems,
+    LlmUsage,
+    LogEntry,
+    Problem,
+    RestoredState,
+    SegmentOrigin,
+    SegmentStart,
+    StoreError,
+    SystemItemEntry,
+    SystemItems,
+    ToolCallItem,
+    ToolResultEntry,
+    ToolResultItem,
+    ToolResults,
+    TurnEnd,
+    UnknownEntry,
+    UsageRecord,
+    UserInput,
+    apply_entry,
+    flatten_segments,
+)
+from segview.store.fs_store import TolerantRead
+
+__all__ = ["CHECKPOINT_EVERY", "PREVIEW_WIDTH", "Timeline", "Turn"]
+
+CHECKPOINT_EVERY = 64
+PREVIEW_WIDTH = 200
+
+Entry = LogEntry | UnknownEntry
+
+
+@dataclass
+class Turn:
+    """One completed turn: the entries after the previous ``turn_end`` up to its own."""
+
+    index: int
+    turn_count: int
+    first_entry: int
+    end_entry: int
+    first_ts: int | None
+    last_ts: int | None
+    user_preview: str | None
+    assistant_items: int = 0
+    tool_calls: int = 0
+    tool_results: int = 0
+    system_items: int = 0
+    usage: list[UsageRecord] = field(default_factory=list)
+    history_len_before: int = 0
+    history_len_after: int = 0
+
+    @property
+    def duration_ms(self) -> int | None:
+        if self.first_ts is None or self.last_ts is None:
+            return None
+        return self.last_ts - self.first_ts
+
+    @property
+    def entry_count(self) -> int:
+        return self.end_entry - self.first_entry + 1
+
+
+@dataclass(slots=True, frozen=True)
+class _Checkpoint:
+    """The replay state after ``entries`` entries, as list references plus lengths."""
+
+    entries: int
+    system_prompt: str | None
+    config: Any
+    history: list[Any]
+    history_len: int
+    turn_count: int
+    last_run_interrupted: bool
+    usage_history: list[UsageRecord]
+    usage_len: int
+    extensions: list[tuple[str, Any]]
+    extensions_len: int
+    pod_scope: Any
+    user_segments: list[Any]
+    user_segments_len: int
+
+    @classmethod
+    def of(cls, state: RestoredState) -> _Checkpoint:
+        return cls(
+            state.entries_count,
+            state.system_prompt,
+            state.config,
+            state.history,
+            len(state.history),
+            state.turn_count,
+            state.last_run_interrupted,
+            state.usage_history,
+            len(state.usage_history),
+            state.extensions,
+            len(state.extensions),
+            state.pod_scope,
+            state.user_segments,
+            len(state.user_segments),
+        )
+
+    def state(self) -> RestoredState:
+        return RestoredState(
+            system_prompt=self.system_prompt,
+            config=self.config,
+            history=self.history[: self.history_len],
+            turn_count=self.turn_count,
+            last_run_interrupted=self.last_run_interrupted,
+            entries_count=self.entries,
+            usage_history=self.usage_history[: self.usage_len],
+            extensions=self.extensions[: self.extensions_len],
+            pod_scope=self.pod_scope,
+            user_segments=self.user_segments[: self.user_segments_len],
+        )
+
+
+@dataclass(slots=True)
+class _OpenTurn:
+    """Totals of the entries after the last ``turn_end`` (the turn in progress)."""
+
+    first_entry: int
+    history_len_before: int
+    first_ts: int | None = None
+    user_preview: str | None = None
+    assistant_items: int = 0
+    tool_calls: int = 0
+    tool_results: int = 0
+    system_items: int = 0
+    usage: list[UsageRecord] = field(default_factory=list)
+
+
+class Timeline:
+    """One segment's entries, turns, usage and replayable states."""
+
+    def __init__(self, store: FsStore, segment_id: str) -> None:
+        self.store = store
+        self.segment_id = segment_id
+        self.entries: list[Entry] = []
+        self.lines: list[int] = []
+        self.offsets: list[int] = []
+        self.problems: list[Problem] = []
+        self.turns: list[Turn] = []
+        self.start: SegmentStart | None = None
+        self.inherited_len = 0
+        self.usage: list[tuple[int, UsageRecord]] = []
+        self.generation = 0
+        self._read = TolerantRead()
+        self._read_failed = False
+        self._live = RestoredState()
+        self._checkpoints: list[_Checkpoint] = []
+        self._checkpoint_at: list[int] = []
+        self._open = _OpenTurn(0, 0)
+        self._by_count: dict[int, Turn] = {}
+        self._size_read = -1
+
+    @classmethod
+    def load(
+        cls,
+        store: FsStore,
+        segment_id: str,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Timeline:
+        """Read and index the whole segment; ``progress(bytes_read, total)`` is called as it goes.
+
+        A file that cannot be read gives an empty timeline with the reason in ``problems``.
+        """
+        timeline = cls(store, segment_id)
+        timeline._load(progress)
+        return timeline
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def _load(self, progress: Callable[[int, int], None] | None = None) -> None:
+        try:
+            self._size_read = self.store.file_size(self.segment_id)
+            read = self.store.read_tolerant(self.segment_id, progress=progress)
+            self._read_failed = False
+        except StoreError as exc:
+            read = TolerantRead(problems=[Problem(None, str(exc))])
+            self._read_failed = True
+            self._size_read = -1
+        self._read = read
+        self.entries, self.lines, self.offsets = read.entries, read.lines, read.offsets
+        self.problems = read.problems
+        self.turns = []
+        self.usage = []
+        self._live = RestoredState()
+        self._checkpoints = []
+        self._checkpoint_at = []
+        self._open = _OpenTurn(0, 0)
+        self._by_count = {}
+        self._checkpoint()
+        self._ingest(0)
+        self._set_start()
+
+    def refresh(self) -> int:
+        """Read what was appended since the last read; returns the change in entry count.
+
+        Only new bytes are read. A last line that had no newline yet is read again once the
+        file changes (it may have been a write in progress). A file that shrank below what
+        was read was replaced: it is read again from the start (``generation`` goes up).
+        """
+        before = len(self.entries)
+        if self._read_failed:
+            self.generation += 1
+            self._load()
+            return len(self.entries) - before
+        read = self._read
+        try:
+            size = self.store.file_size(self.segment_id)
+        except StoreError as exc:
+            self._note(Problem(None, str(exc)))
+            return 0
+        if size < read.end_offset:
+            self.generation += 1
+            self._load()
+            return len(self.entries) - before
+        if size == self._size_read:
+            return 0
+        try:
+            more = self.store.read_tolerant(
+                self.segment_id, offset=read.end_offset, first_line=read.next_line
+            )
+        except StoreError as exc:
+            self._note(Problem(None, str(exc)))
+            return 0
+        self._size_read = size
+        keep = before - (1 if read.tail_is_entry else 0)
+        read.extend(more)
+        self.problems = read.problems
+        if keep < self._live.entries_count:
+            self._rewind(keep)
+        self._ingest(self._live.entries_count)
+        self._set_start()
+        return len(self.entries) - before
+
+    def _note(self, problem: Problem) -> None:
+        if problem not in self.problems:
+            self.problems.append(problem)
+
+    def _set_start(self) -> None:
+        first = self.entries[0] if self.entries else None
+        self.start = first if isinstance(first, SegmentStart) else None
+        self.inherited_len = len(self.start.history) if self.start is not None else 0
+
+    def _rewind(self, keep: int) -> None:
+        """Forget everything derived from entries at ``keep`` and after.
+
+        The live state goes back to the first entry of the turn in progress at ``keep``, so
+        the totals of that turn are rebuilt from its entries by the next ``_ingest``.
+        """
+        while self.turns and self.turns[-1].end_entry >= keep:
+            turn = self.turns.pop()
+            if self._by_count.get(turn.turn_count) is turn:
+                del self._by_count[turn.turn_count]
+        start = self.turns[-1].end_entry + 1 if self.turns else 0
+        while self.usage and self.usage[-1][0] >= start:
+            self.usage.pop()
+        cut = bisect_right(self._checkpoint_at, start)
+        del self._checkpoints[cut:], self._checkpoint_at[cut:]
+        self._live = self._state_from_checkpoints(start)
+        if self._checkpoint_at[-1] != start:
+            self._checkpoint()
+        self._open = _OpenTurn(start, len(self._live.history))
+
+    def _checkpoint(self) -> None:
+        self._checkpoints.append(_Checkpoint.of(self._live))
+        self._checkpoint_at.append(self._live.entries_count)
+
+    def _ingest(self, start: int) -> None:
+        """Replay and index entries from ``start`` (the live state holds ``start`` entries)."""
+        live = self._live
+        acc = self._open
+        entries = self.entries
+        every = CHECKPOINT_EVERY
+        since = live.entries_count - self._checkpoint_at[-1]
+        for i in range(start, len(entries)):
+            entry = entries[i]
+            if acc.first_ts is None:
+                acc.first_ts = entry.ts
+            if isinstance(entry, (AssistantItem, ToolResultEntry)):
+                item = entry.item
+                if isinstance(item, ToolResultItem):
+                    acc.tool_results += 1
+                else:
+                    acc.assistant_items += 1
+                    acc.tool_calls += isinstance(item, ToolCallItem)
+            elif isinstance(entry, UserInput):
+                if acc.user_preview is None:
+                    text = " ".join(flatten_segments(entry.segments).split())
+                    acc.user_preview = text[:PREVIEW_WIDTH]
+            elif isinstance(entry, SystemItemEntry):
+                acc.system_items += 1
+            elif isinstance(entry, LlmUsage):
+                apply_entry(live, entry)
+                record = live.usage_history[-1]
+                acc.usage.append(record)
+                self.usage.append((i, record))
+            elif isinstance(entry, (AssistantItems, ToolResults, HookInjectedItems)):
+                for item in entry.items:
+                    if isinstance(item, ToolResultItem):
+                        acc.tool_results += 1
+                    else:
+                        acc.assistant_items += 1
+                        acc.tool_calls += isinstance(item, ToolCallItem)
+            elif isinstance(entry, SystemItems):
+                acc.system_items += len(entry.items)
+            if not isinstance(entry, LlmUsage):
+                apply_entry(live, entry)
+            since += 1
+            if isinstance(entry, TurnEnd):
+                self.turns.append(
+                    Turn(
+                        index=len(self.turns),
+                        turn_count=entry.turn_count,
+                        first_entry=acc.first_entry,
+                        end_entry=i,
+                        first_ts=acc.first_ts,
+                        last_ts=entry.ts,
+                        user_preview=acc.user_preview,
+                        assistant_items=acc.assistant_items,
+                        tool_calls=acc.tool_calls,
+                        tool_results=acc.tool_results,
+                        system_items=acc.system_items,
+                        usage=acc.usage,
+                        history_len_before=acc.history_len_before,
+                        history_len_after=len(live.history),
+                    )
+                )
+                self._by_count.setdefault(entry.turn_count, self.turns[-1])
+                acc = self._open = _OpenTurn(i + 1, len(live.history))
+                self._checkpoint()
+                since = 0
+            elif since >= every:
+                self._checkpoint()
+                since = 0
+
+    # --- turns ------------------------------------------------------------------------------
+
+    @property
+    def last_turn(self) -> Turn | None:
+        return self.turns[-1] if self.turns else None
+
+    @property
+    def open_turn_start(self) -> int:
+        """Index of the first entry after the last ``turn_end`` (a turn still in progress)."""
+        return self._open.first_entry
+
+    def turn_by_count(self, turn_count: int) -> Turn | None:
+        """The first turn whose ``turn_end`` has this ``turn_count``."""
+        return self._by_count.get(turn_count)
+
+    def turn_of_entry(self, n: int) -> Turn | None:
+        """The completed turn holding entry ``n`` (None after the last ``turn_end``)."""
+        i = bisect_right(self.turns, n - 1, key=lambda t: t.end_entry)
+        return self.turns[i] if i < len(self.turns) else None
+
+    # --- states -----------------------------------------------------------------------------
+
+    def _state_from_checkpoints(self, n: int) -> RestoredState:
+        i = bisect_right(self._checkpoint_at, n) - 1
+        checkpoint = self._checkpoints[i]
+        state = checkpoint.state()
+        for entry in self.entries[checkpoint.entries : n]:
+            apply_entry(state, entry)
+        return state
+
+    def state_at_entry(self, n: int) -> RestoredState:
+        """The state after the first ``n`` entries (``collect_state(entries[:n])``), a copy."""
+        if not 0 <= n <= len(self.entries):
+            raise IndexError(f"entry count {n} outside 0..{len(self.entries)}")
+        return self._state_from_checkpoints(n)
+
+    def state_after_turn(self, index: int) -> RestoredState:
+        """The state after the ``turn_end`` of ``turns[index]``."""
+        return self.state_at_entry(self.turns[index].end_entry + 1)
+
+    def state_at(self, turn_count: int | None) -> RestoredState:
+        """The state after the first ``turn_end`` with ``turn_count`` (None: the whole log).
+
+        Raises ``KeyError`` when no ``turn_end`` has that count.
+        """
+        if turn_count is None:
+            return self.state_at_entry(len(self.entries))
+        turn = self.turn_by_count(turn_count)
+        if turn is None:
+            raise KeyError(turn_count)
+        return self.state_at_entry(turn.end_entry + 1)
+
+    # --- origin -----------------------------------------------------------------------------
+
+    @property
+    def origin(self) -> SegmentOrigin | None:
+        return self.start.origin if self.start is not None else None
+
+    @property
+    def origin_kind(self) -> Literal["fork", "compaction"] | None:
+        if self.start is None:
+            return None
+        if self.start.forked_from is not None:
+            return "fork"
+        if self.start.compacted_from is not None:
+            return "compaction"
+        return None
