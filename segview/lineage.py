@@ -586,8 +586,9 @@ class Lineage:
             StoreProblem(path, None, f"skipped: {reason}", None, "skipped")
             for path, reason in self.skipped
         ]
-        for node in sorted(self.nodes.values(), key=lambda n: str(n.path)):
+        for node in self.nodes.values():
             out.extend(self.node_problems(node, with_details=with_details))
+        out.sort(key=lambda p: (str(p.path), -1 if p.line is None else p.line))
         return out
 
     def node_problems(self, node: SegmentNode, *, with_details: bool = True) -> list[StoreProblem]:

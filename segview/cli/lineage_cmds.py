@@ -1,15 +1,307 @@
-"""``segview tree`` and ``segview check`` (the lineage model's commands)."""
+"""``segview tree`` and ``segview check``: the lineage model's commands."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+from collections.abc import Iterator
 from typing import Any
 
-COMMANDS: tuple[str, ...] = ()
+import orjson
+
+from segview.lineage import Lineage, SegmentNode, StoreProblem, one_line
+from segview.store import StoreError
+
+from .common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, CliError, open_store, print_json
+
+COMMANDS = ("tree", "check")
+
+MIN_PREFIX = 8
+PROGRESS_MIN_SEGMENTS = 500
+PROGRESS_MIN_BYTES = 64 << 20
 
 
 def register(sub: Any) -> None:
-    del sub
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser(
+        "tree",
+        help="print the ancestry forest of a store (forks and compactions)",
+        description=(
+            "Print every segment of STORE as a tree: each fork or compaction under the\n"
+            "segment it came from, children in creation order, roots newest first.\n"
+            "Each line: id prefix, origin and parent turn, turns, flags, title."
+        ),
+        epilog="example:\n  segview tree sample_logs\n  segview tree sample_logs --json | jq '.[0]'",
+        formatter_class=fmt,
+    )
+    p.add_argument("store", metavar="STORE", help="the store directory")
+    p.add_argument("--json", action="store_true", help="print the forest as nested JSON")
+    p.set_defaults(func=cmd_tree)
+
+    p = sub.add_parser(
+        "check",
+        help="report every problem in a store (exit status 1 if any)",
+        description=(
+            "Read every segment of STORE in full and report each problem once, as\n"
+            "FILE:LINE: MESSAGE: corrupt or truncated lines, unknown entry kinds, a first\n"
+            "line that is not a segment_start, missing parents, ancestry cycles and files\n"
+            "that are not listed as segments. Exit status: 0 clean, 1 problems, 2 usage."
+        ),
+        epilog="example:\n  segview check sample_logs\n  segview check sample_logs --json",
+        formatter_class=fmt,
+    )
+    p.add_argument("store", metavar="STORE", help="the store directory")
+    p.add_argument("--json", action="store_true", help="print the problems as a JSON list")
+    p.set_defaults(func=cmd_check)
 
 
-__all__ = ["COMMANDS", "register", "argparse"]
+def open_lineage(path: str) -> Lineage:
+    store = open_store(path)
+    try:
+        return Lineage.open(store.root)
+    except StoreError as exc:
+        raise CliError(f"cannot read store {store.root}: {exc}", EXIT_USAGE) from None
+
+
+# --- tree -----------------------------------------------------------------------------------
+
+
+def id_prefix_lengths(ids: list[str], minimum: int = MIN_PREFIX) -> dict[str, int]:
+    """For each id, the length of its shortest prefix that no other id shares."""
+    ordered = sorted(ids)
+    out: dict[str, int] = {}
+    for i, sid in enumerate(ordered):
+        need = minimum
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(ordered):
+                other = ordered[j]
+                common = 0
+                for a, b in zip(sid, other, strict=False):
+                    if a != b:
+                        break
+                    common += 1
+                need = max(need, common + 1)
+        out[sid] = min(need, len(sid))
+    return out
+
+
+def node_flags(node: SegmentNode) -> list[str]:
+    flags: list[str] = []
+    if node.parent_missing:
+        flags.append(f"[parent missing: {node.parent_id}]")
+    if node.in_cycle:
+        flags.append("[cycle: link ignored here]" if node.parent is None else "[in a cycle]")
+    if node.first_line_problem is not None:
+        flags.append("[bad first line]")
+    others = [p for p in node.problems if p is not node.first_line_problem]
+    if others:
+        flags.append(f"[{len(others)} problem{'s' * (len(others) != 1)}]")
+    return flags
+
+
+def node_line(node: SegmentNode, prefix_len: int) -> str:
+    parts = [node.id[:prefix_len]]
+    if node.origin is not None:
+        parts.append(f"{node.origin} @{node.at_turn_index}")
+    if node.turns is not None:
+        parts.append(f"{node.turns} turn{'s' * (node.turns != 1)}")
+    parts.extend(node_flags(node))
+    parts.append(one_line(node.title) if node.title else "(no user input)")
+    return "  ".join(parts)
+
+
+def tree_lines(lineage: Lineage) -> Iterator[str]:
+    """The forest drawn with box characters; sessions (later layout) as headings."""
+    lengths = id_prefix_lengths(list(lineage.nodes))
+    groups: list[tuple[str | None, list[SegmentNode]]]
+    if lineage.layout == "sessions":
+        loose = [r for r in lineage.roots if r.session_id is None]
+        groups = [(f"session {sid}", roots) for sid, roots in lineage.sessions.items()]
+        if loose:
+            groups.append(("(outside any session directory)", loose))
+    else:
+        groups = [(None, lineage.roots)]
+    for heading, roots in groups:
+        base = ""
+        if heading is not None:
+            yield heading
+            base = "  "
+        # (node, prefix for its own line, prefix for its children's lines)
+        stack: list[tuple[SegmentNode, str, str]] = [(r, base, base) for r in reversed(roots)]
+        while stack:
+            node, lead, child_lead = stack.pop()
+            yield lead + node_line(node, lengths[node.id])
+            children = node.children
+            for i in range(len(children) - 1, -1, -1):
+                last = i == len(children) - 1
+                stack.append(
+                    (
+                        children[i],
+                        child_lead + ("└─ " if last else "├─ "),
+                        child_lead + ("   " if last else "│  "),
+                    )
+                )
+
+
+def node_json(node: SegmentNode) -> dict[str, Any]:
+    """One node's fields for ``tree --json`` (``children`` last, filled by the caller)."""
+    first = node.first_line_problem
+    return {
+        "id": node.id,
+        "origin": node.origin,
+        "parent_id": node.parent_id,
+        "at_turn_index": node.at_turn_index,
+        "parent_missing": node.parent_missing,
+        "in_cycle": node.in_cycle,
+        "session_id": node.session_id,
+        "created_ts": node.created_ts,
+        "last_ts": node.last_ts,
+        "title": node.title,
+        "turns": node.turns,
+        "entries": node.entries,
+        "size": node.size,
+        "first_line_problem": None if first is None else first.to_json(),
+        "problems": [p.to_json() for p in node.problems],
+        "children": None,
+    }
+
+
+_CHILDREN_KEY = '"children": null'
+
+
+def forest_json(roots: list[SegmentNode]) -> str:
+    """The forest as indented JSON, written without recursion (chains can be very deep)."""
+    if not roots:
+        return "[]"
+    out: list[str] = ["[\n"]
+    stack: list[str | tuple[SegmentNode, int]] = ["\n]"]
+    _push_list(stack, roots, 2)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        node, indent = item
+        text = orjson.dumps(node_json(node), option=orjson.OPT_INDENT_2).decode()
+        head, _key, tail = text.rpartition(_CHILDREN_KEY)
+        pad = " " * indent
+        out.append("\n".join(pad + line for line in head.split("\n")))
+        closing = "\n".join(pad + line if line else line for line in tail.split("\n"))
+        if not node.children:
+            out.append('"children": []' + closing)
+            continue
+        out.append('"children": [\n')
+        stack.append("\n" + pad + "  ]" + closing)
+        _push_list(stack, node.children, indent + 4)
+    return "".join(out)
+
+
+def _push_list(
+    stack: list[str | tuple[SegmentNode, int]], nodes: list[SegmentNode], indent: int
+) -> None:
+    for i in range(len(nodes) - 1, -1, -1):
+        stack.append((nodes[i], indent))
+        if i:
+            stack.append(",\n")
+
+
+def cmd_tree(ns: argparse.Namespace) -> int:
+    lineage = open_lineage(ns.store)
+    for _depth, node in lineage.walk():
+        lineage.load_details(node)
+    if ns.json:
+        sys.stdout.write(forest_json(lineage.roots) + "\n")
+        sys.stdout.flush()
+        return EXIT_OK
+    if not lineage.nodes:
+        print(f"no segments in {lineage.root}")
+    for line in tree_lines(lineage):
+        print(line)
+    if lineage.skipped:
+        n = len(lineage.skipped)
+        print(
+            f"segview: {n} file{'s' * (n != 1)} skipped (not segment files); see `segview check`",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+# --- check ----------------------------------------------------------------------------------
+
+
+class _Progress:
+    """``checking i/n segments`` on stderr, only for a terminal and a large store."""
+
+    def __init__(self, lineage: Lineage) -> None:
+        total_bytes = sum(n.size for n in lineage.nodes.values())
+        self.total = len(lineage.nodes)
+        self.enabled = _stderr_is_tty() and (
+            self.total >= PROGRESS_MIN_SEGMENTS or total_bytes >= PROGRESS_MIN_BYTES
+        )
+        self.shown = False
+        self.last = 0.0
+
+    def update(self, done: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.last < 0.1 and done < self.total:
+            return
+        self.last = now
+        self.shown = True
+        sys.stderr.write(f"\rchecking {done}/{self.total} segments…")
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def collect_problems(lineage: Lineage) -> list[StoreProblem]:
+    """Every problem of the store (every file read in full), sorted by file and line."""
+    progress = _Progress(lineage)
+    problems: list[StoreProblem] = [
+        StoreProblem(path, None, f"skipped: {reason}", None, "skipped")
+        for path, reason in lineage.skipped
+    ]
+    try:
+        for done, node in enumerate(lineage.nodes.values(), 1):
+            problems.extend(lineage.node_problems(node, with_details=True))
+            progress.update(done)
+    finally:
+        progress.clear()
+    problems.sort(key=lambda p: (str(p.path), -1 if p.line is None else p.line))
+    return problems
+
+
+def cmd_check(ns: argparse.Namespace) -> int:
+    lineage = open_lineage(ns.store)
+    problems = collect_problems(lineage)
+    if ns.json:
+        print_json([p.to_json() for p in problems])
+    else:
+        out = sys.stdout
+        for problem in problems:
+            out.write(f"{problem}\n")
+        out.flush()
+        files = len({p.path for p in problems})
+        n = len(lineage.nodes)
+        summary = f"{n} segment{'s' * (n != 1)} checked"
+        if problems:
+            summary += (
+                f": {len(problems)} problem{'s' * (len(problems) != 1)} "
+                f"in {files} file{'s' * (files != 1)}"
+            )
+        else:
+            summary += ": no problems"
+        print(f"segview: {summary}", file=sys.stderr)
+    return EXIT_PROBLEMS if problems else EXIT_OK
