@@ -2,18 +2,61 @@
 
 from __future__ import annotations
 
+import itertools
+import random
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
-from segview.store import FsStore, collect_state
+from segview.store import (
+    AssistantItems,
+    FsStore,
+    Invoke,
+    MessageItem,
+    PodScopeSnapshot,
+    ReasoningItem,
+    RequestConfig,
+    RestoredState,
+    ScopeRule,
+    SegmentStart,
+    SystemNotification,
+    TextPart,
+    TextSegment,
+    ToolCallItem,
+    ToolResultItem,
+    TurnEnd,
+    UsageRecord,
+    append_entry,
+    append_system_item,
+    apply_entry,
+    collect_state,
+    create_compacted_segment,
+    create_segment,
+    encode_entry,
+    fork_at,
+    save_config_changed,
+    save_delta,
+    save_extension,
+    save_pod_scope,
+    save_run_completed,
+    save_turn_end,
+    save_usage,
+    save_user_input,
+)
 from segview.timeline import Timeline
 from tests.conftest import golden_segment_files
 
+SEG = "0190e000-0000-7000-8000-000000000001"
 
-def wire(state: object) -> bytes:
-    return orjson.dumps(state.to_wire())  # type: ignore[attr-defined]
+
+def wire(state: RestoredState) -> bytes:
+    return orjson.dumps(state.to_wire())
+
+
+# --- golden segments -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", golden_segment_files(), ids=lambda p: f"{p.parent.name}/{p.stem}")
@@ -23,10 +66,392 @@ def test_every_prefix_of_every_golden_segment(path: Path) -> None:
     entries = store.read_all(path.stem)
     assert timeline.entries == entries
     assert timeline.problems == []
+    assert timeline.lines == list(range(1, len(entries) + 1))
     for n in range(len(entries) + 1):
         assert wire(timeline.state_at_entry(n)) == wire(collect_state(entries[:n]))
-    for turn in timeline.turns:
-        assert wire(timeline.state_at(turn.turn_count)) == wire(
-            collect_state(entries[: turn.end_entry + 1])
-        )
+    for i, turn in enumerate(timeline.turns):
+        expected = wire(collect_state(entries[: turn.end_entry + 1]))
+        assert wire(timeline.state_after_turn(i)) == expected
+        if timeline.turn_by_count(turn.turn_count) is turn:
+            assert wire(timeline.state_at(turn.turn_count)) == expected
     assert wire(timeline.state_at(None)) == wire(collect_state(entries))
+    ends = [i for i, line in enumerate(path.read_text().splitlines()) if '"turn_end"' in line]
+    assert [t.end_entry for t in timeline.turns] == ends
+
+
+# --- generated logs --------------------------------------------------------------------------
+
+
+@dataclass
+class Expected:
+    """What the generator wrote for one turn (counted while writing, not read back)."""
+
+    turn_count: int
+    first_entry: int
+    end_entry: int = -1
+    first_ts: int = 0
+    last_ts: int = 0
+    user_preview: str = ""
+    assistant_items: int = 0
+    tool_calls: int = 0
+    tool_results: int = 0
+    system_items: int = 0
+    usage: list[UsageRecord] = field(default_factory=list)
+
+
+class Writer:
+    """Writes a log through the store's operations, counting entries and ts as it goes."""
+
+    def __init__(self, store: FsStore, segment_id: str) -> None:
+        self.store = store
+        self.segment_id = segment_id
+        self.count = 0
+        self.ts = 1_700_000_000_000
+
+    def tick(self, entries: int = 1) -> int:
+        self.ts += 1
+        self.count += entries
+        return self.ts
+
+
+def write_log(store: FsStore, segment_id: str, turns: int, *, restart_at: int) -> list[Expected]:
+    """A log of ``turns`` turns mixing every entry kind, with a second segment_start."""
+    w = Writer(store, segment_id)
+    create_segment(store, RestoredState(system_prompt="sys"), ts=w.tick(), segment_id=segment_id)
+    expected: list[Expected] = []
+    for i in range(1, turns + 1):
+        # a turn's range starts right after the previous turn_end (ts go up by one per entry)
+        exp = Expected(turn_count=i, first_entry=expected[-1].end_entry + 1 if expected else 0)
+        exp.first_ts = expected[-1].last_ts + 1 if expected else w.ts
+        if i == restart_at:
+            seed = [MessageItem(role="system", content=[TextPart(text="restarted")])]
+            append_entry(
+                store,
+                segment_id,
+                SegmentStart(
+                    ts=w.tick(),
+                    system_prompt="second",
+                    config=RequestConfig(stop_sequences=["x"]),
+                    history=seed,
+                ),
+            )
+        append_entry(store, segment_id, Invoke(ts=w.tick(), trigger="user_send"))
+        text = f"question {i}\n  with  spaces"
+        save_user_input(store, segment_id, [TextSegment(content=text)], ts=w.tick())
+        exp.user_preview = f"question {i} with spaces"
+        items: list[Any] = []
+        for k in range(i % 3):
+            items.append(ToolCallItem(call_id=f"c{i}.{k}", name="run", arguments="{}"))
+            items.append(ToolResultItem(call_id=f"c{i}.{k}", summary="ok", is_error=k == 1))
+            exp.tool_calls += 1
+            exp.tool_results += 1
+            exp.assistant_items += 1
+        if i % 5 == 0:
+            items.append(ReasoningItem(text="hmm", summary=["a"]))
+            exp.assistant_items += 1
+        items.append(MessageItem(role="assistant", content=[TextPart(text=f"answer {i}")]))
+        exp.assistant_items += 1
+        save_delta(store, segment_id, items, ts=w.tick(len(items)))
+        if i % 4 == 0:
+            note = SystemNotification(message="m", body=f"note {i}")
+            append_system_item(store, segment_id, note, ts=w.tick())
+            exp.system_items += 1
+        if i % 13 == 0:  # a legacy plural entry
+            legacy = [MessageItem(role="assistant", content=[TextPart(text="old")])] * 2
+            append_entry(store, segment_id, AssistantItems(ts=w.tick(), items=legacy))
+            exp.assistant_items += 2
+        record = UsageRecord(
+            history_len=i,
+            input_total_tokens=100 * i,
+            cache_read_tokens=i,
+            cache_write_tokens=0,
+            output_tokens=7,
+        )
+        save_usage(store, segment_id, i, 100 * i, i, 0, 7, ts=w.tick())
+        exp.usage.append(record)
+        if i % 7 == 0:
+            scope = PodScopeSnapshot(allow=[ScopeRule(target=f"/p{i}", permission="read")], deny=[])
+            save_pod_scope(store, segment_id, scope, ts=w.tick())
+            save_extension(store, segment_id, "memory", {"n": i, "f": 0.5}, ts=w.tick())
+        if i % 11 == 0:
+            config = RequestConfig(temperature=0.1 * (i % 10), stop_sequences=[])
+            save_config_changed(store, segment_id, config, ts=w.tick())
+        exp.end_entry = w.count
+        save_turn_end(store, segment_id, i, ts=w.tick())
+        exp.last_ts = w.ts
+        expected.append(exp)
+        if i % 6 == 0:  # after the turn_end: part of the next turn's range
+            save_run_completed(store, segment_id, "finished", i % 12 == 0, ts=w.tick())
+    save_user_input(store, segment_id, [TextSegment(content="unanswered")], ts=w.tick())
+    return expected
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[FsStore, list[Expected]]:
+    store = FsStore(tmp_path_factory.mktemp("generated"))
+    expected = write_log(store, SEG, 260, restart_at=130)
+    return store, expected
+
+
+def test_generated_log_every_prefix(generated: tuple[FsStore, list[Expected]]) -> None:
+    store, _expected = generated
+    timeline = Timeline.load(store, SEG)
+    entries = store.read_all(SEG)
+    assert timeline.entries == entries and timeline.problems == []
+    # collect_state replays from the empty state with apply_entry, one entry after another:
+    # ``reference`` is collect_state(entries[:n]) for each n without replaying every prefix
+    # from scratch (that alone would take seconds); every 10th prefix is replayed in full.
+    reference = RestoredState()
+    for n in range(len(entries) + 1):
+        state = timeline.state_at_entry(n)
+        # RestoredState is a dataclass: == compares every field, items by value
+        assert state == reference
+        if n % 10 == 0 or n == len(entries):
+            assert wire(state) == wire(collect_state(entries[:n]))
+        if n < len(entries):
+            apply_entry(reference, entries[n])
+
+
+def test_generated_log_turns(generated: tuple[FsStore, list[Expected]]) -> None:
+    store, expected = generated
+    timeline = Timeline.load(store, SEG)
+    entries = timeline.entries
+    assert len(timeline.turns) == len(expected) == 260
+    for turn, exp in zip(timeline.turns, expected, strict=True):
+        assert turn.index == exp.turn_count - 1
+        assert turn.turn_count == exp.turn_count
+        assert (turn.first_entry, turn.end_entry) == (exp.first_entry, exp.end_entry)
+        assert (turn.first_ts, turn.last_ts) == (exp.first_ts, exp.last_ts)
+        assert turn.duration_ms == exp.last_ts - exp.first_ts
+        assert turn.user_preview == exp.user_preview
+        assert turn.assistant_items == exp.assistant_items
+        assert turn.tool_calls == exp.tool_calls
+        assert turn.tool_results == exp.tool_results
+        assert turn.system_items == exp.system_items
+        assert turn.usage == exp.usage
+        before = collect_state(entries[: turn.first_entry])
+        after = collect_state(entries[: turn.end_entry + 1])
+        assert turn.history_len_before == len(before.history)
+        assert turn.history_len_after == len(after.history)
+    assert [r for _i, r in timeline.usage] == [r for e in expected for r in e.usage]
+    assert all(type(entries[i]).__name__ == "LlmUsage" for i, _r in timeline.usage)
+    assert timeline.last_turn is timeline.turns[-1]
+    assert timeline.open_turn_start == expected[-1].end_entry + 1
+    assert timeline.turn_of_entry(0) is timeline.turns[0]
+    assert timeline.turn_of_entry(expected[5].end_entry) is timeline.turns[5]
+    assert timeline.turn_of_entry(expected[5].end_entry + 1) is timeline.turns[6]
+    assert timeline.turn_of_entry(len(entries) - 1) is None
+    assert timeline.start is not None and timeline.start.system_prompt == "sys"
+    assert timeline.inherited_len == 0 and timeline.origin is None
+    with pytest.raises(KeyError):
+        timeline.state_at(261)
+    with pytest.raises(IndexError):
+        timeline.state_at_entry(len(entries) + 1)
+
+
+def test_returned_states_are_the_callers_to_mutate(
+    generated: tuple[FsStore, list[Expected]],
+) -> None:
+    store, _expected = generated
+    timeline = Timeline.load(store, SEG)
+    first = timeline.state_at(40)
+    first.history.clear()
+    first.usage_history.clear()
+    first.extensions.clear()
+    first.user_segments.clear()
+    entries = timeline.entries
+    for count in (40, 41, 200):
+        turn = timeline.turn_by_count(count)
+        assert turn is not None
+        assert timeline.state_at(count) == collect_state(entries[: turn.end_entry + 1])
+
+
+def test_random_jumps_match_replay(generated: tuple[FsStore, list[Expected]]) -> None:
+    store, _expected = generated
+    timeline = Timeline.load(store, SEG)
+    entries = timeline.entries
+    rng = random.Random(7)
+    for n in rng.sample(range(len(entries) + 1), 60):
+        assert wire(timeline.state_at_entry(n)) == wire(collect_state(entries[:n]))
+
+
+def test_duplicate_turn_counts_use_the_first(tmp_path: Path) -> None:
+    store = FsStore(tmp_path)
+    create_segment(store, RestoredState(), ts=1, segment_id=SEG)
+    save_user_input(store, SEG, [TextSegment(content="a")], ts=2)
+    save_turn_end(store, SEG, 1, ts=3)
+    save_user_input(store, SEG, [TextSegment(content="b")], ts=4)
+    save_turn_end(store, SEG, 1, ts=5)
+    timeline = Timeline.load(store, SEG)
+    assert [t.turn_count for t in timeline.turns] == [1, 1]
+    assert timeline.turn_by_count(1) is timeline.turns[0]
+    assert len(timeline.state_at(1).history) == 1
+    assert len(timeline.state_after_turn(1).history) == 2
+
+
+def test_fork_and_compaction_origin(tmp_path: Path) -> None:
+    store = FsStore(tmp_path)
+    write_log(store, SEG, 4, restart_at=0)
+    child = fork_at(store, SEG, 3, ts=10)
+    timeline = Timeline.load(store, child)
+    assert timeline.origin_kind == "fork"
+    assert timeline.origin is not None
+    assert (timeline.origin.segment_id, timeline.origin.at_turn_index) == (SEG, 3)
+    parent = Timeline.load(store, SEG)
+    branch = parent.turn_by_count(3)
+    assert branch is not None and timeline.inherited_len == branch.history_len_after
+    state = parent.state_at(3)
+    compacted = create_compacted_segment(store, state, SEG, 3, ts=11)
+    timeline = Timeline.load(store, compacted)
+    assert timeline.origin_kind == "compaction"
+    assert timeline.inherited_len == len(state.history)
+    assert timeline.turns == [] and timeline.state_at(None).history == state.history
+
+
+def test_damaged_lines_are_skipped_and_reported(tmp_path: Path) -> None:
+    store = FsStore(tmp_path)
+    write_log(store, SEG, 3, restart_at=0)
+    with store.path_for(SEG).open("ab") as f:
+        f.write(b"\n")  # blank line
+        f.write(b'{"kind":"turn_end","ts":1.5,"turn_count":4}\n')  # corrupt
+        f.write(b'{"kind":"new_kind","ts":99}\n')  # unknown kind: kept
+    save_turn_end(store, SEG, 4, ts=100)
+    total_lines = len(store.path_for(SEG).read_bytes().splitlines())
+    timeline = Timeline.load(store, SEG)
+    assert [p.line for p in timeline.problems] == [total_lines - 2, total_lines - 1]
+    assert timeline.lines[-2:] == [total_lines - 1, total_lines]
+    assert type(timeline.entries[-2]).__name__ == "UnknownEntry"
+    assert [t.turn_count for t in timeline.turns] == [1, 2, 3, 4]
+    entries = timeline.entries
+    for n in range(len(entries) + 1):
+        assert wire(timeline.state_at_entry(n)) == wire(collect_state(entries[:n]))
+
+
+def test_missing_segment_is_an_empty_timeline(tmp_path: Path) -> None:
+    store = FsStore(tmp_path)
+    timeline = Timeline.load(store, SEG)
+    assert timeline.entries == [] and timeline.turns == []
+    assert len(timeline.problems) == 1 and timeline.problems[0].line is None
+    assert timeline.state_at(None) == RestoredState()
+    write_log(store, SEG, 2, restart_at=0)
+    assert timeline.refresh() == len(store.read_all(SEG))
+    assert [t.turn_count for t in timeline.turns] == [1, 2] and timeline.problems == []
+
+
+def test_progress_reports_bytes(generated: tuple[FsStore, list[Expected]]) -> None:
+    store, _expected = generated
+    calls: list[tuple[int, int]] = []
+    Timeline.load(store, SEG, progress=lambda done, total: calls.append((done, total)))
+    size = store.path_for(SEG).stat().st_size
+    assert calls and calls[-1] == (size, size)
+    assert all(a <= b for (a, _), (b, _) in itertools.pairwise(calls))
+
+
+# --- refresh ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    calls: list[dict[str, Any]] = []
+    original = FsStore.read_tolerant
+
+    def counted(store: FsStore, segment_id: str, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return original(store, segment_id, **kwargs)
+
+    monkeypatch.setattr(FsStore, "read_tolerant", counted)
+    return calls
+
+
+def check_all_prefixes(timeline: Timeline) -> None:
+    fresh = Timeline.load(timeline.store, timeline.segment_id)
+    assert timeline.entries == fresh.entries
+    assert timeline.lines == fresh.lines and timeline.offsets == fresh.offsets
+    assert timeline.turns == fresh.turns and timeline.usage == fresh.usage
+    assert timeline.problems == fresh.problems
+    entries = timeline.entries
+    for n in range(len(entries) + 1):
+        assert timeline.state_at_entry(n) == collect_state(entries[:n])
+
+
+def test_refresh_reads_only_appended_bytes(tmp_path: Path, reads: list[dict[str, Any]]) -> None:
+    store = FsStore(tmp_path)
+    write_log(store, SEG, 5, restart_at=3)
+    timeline = Timeline.load(store, SEG)
+    assert timeline.refresh() == 0
+    assert len(reads) == 1  # nothing new: not even opened for reading
+    size = store.path_for(SEG).stat().st_size
+    before = len(timeline.entries)
+    save_delta(store, SEG, [MessageItem(role="assistant", content=[TextPart(text="x")])], ts=5)
+    save_usage(store, SEG, 1, 2, 3, 4, 5, ts=6)
+    save_turn_end(store, SEG, 6, ts=7)
+    assert timeline.refresh() == 3
+    assert reads[-1]["offset"] == size
+    assert len(timeline.entries) == before + 3
+    last = timeline.turns[-1]
+    assert (last.turn_count, last.end_entry, last.last_ts) == (6, before + 2, 7)
+    assert last.first_entry == timeline.turns[-2].end_entry + 1
+    assert last.user_preview == "unanswered" and last.assistant_items == 1
+    assert len(last.usage) == 1
+    check_all_prefixes(timeline)
+
+
+def test_partial_last_line_is_picked_up_when_completed(
+    tmp_path: Path, reads: list[dict[str, Any]]
+) -> None:
+    store = FsStore(tmp_path)
+    write_log(store, SEG, 2, restart_at=0)
+    timeline = Timeline.load(store, SEG)
+    before = len(timeline.entries)
+    lines = len(store.path_for(SEG).read_bytes().splitlines())
+    data = encode_entry(TurnEnd(ts=50, turn_count=3)) + b"\n"
+    with store.path_for(SEG).open("ab") as f:
+        f.write(data[:10])
+    assert timeline.refresh() == 0
+    assert [(p.line, p.message.split(" ")[0]) for p in timeline.problems] == [
+        (lines + 1, "truncated")
+    ]
+    assert len(timeline.turns) == 2
+    with store.path_for(SEG).open("ab") as f:
+        f.write(data[10:])
+    assert timeline.refresh() == 1
+    assert timeline.problems == [] and len(timeline.entries) == before + 1
+    assert timeline.turns[-1].turn_count == 3 and timeline.lines[-1] == lines + 1
+    check_all_prefixes(timeline)
+
+
+def test_unterminated_entry_is_not_counted_twice(tmp_path: Path) -> None:
+    store = FsStore(tmp_path)
+    write_log(store, SEG, 2, restart_at=0)
+    with store.path_for(SEG).open("ab") as f:
+        f.write(encode_entry(TurnEnd(ts=50, turn_count=3)))  # complete JSON, no newline yet
+    timeline = Timeline.load(store, SEG)
+    assert [t.turn_count for t in timeline.turns] == [1, 2, 3]
+    with store.path_for(SEG).open("ab") as f:
+        f.write(b"\n")
+    save_user_input(store, SEG, [TextSegment(content="next")], ts=51)
+    assert timeline.refresh() == 1
+    assert [t.turn_count for t in timeline.turns] == [1, 2, 3]
+    check_all_prefixes(timeline)
+    # a provisional entry whose line turns out to be longer and corrupt is withdrawn
+    with store.path_for(SEG).open("ab") as f:
+        f.write(encode_entry(TurnEnd(ts=60, turn_count=4)))
+    assert timeline.refresh() == 1 and timeline.turns[-1].turn_count == 4
+    with store.path_for(SEG).open("ab") as f:
+        f.write(b"garbage\n")
+    assert timeline.refresh() == -1
+    assert [t.turn_count for t in timeline.turns] == [1, 2, 3]
+    assert timeline.problems[-1].line == timeline.lines[-1] + 1
+    check_all_prefixes(timeline)
+
+
+def test_replaced_file_is_read_again(tmp_path: Path) -> None:
+    store = FsStore(tmp_path)
+    write_log(store, SEG, 6, restart_at=0)
+    timeline = Timeline.load(store, SEG)
+    path = store.path_for(SEG)
+    lines = path.read_bytes().split(b"\n")
+    path.write_bytes(b"\n".join(lines[:5]) + b"\n")
+    timeline.refresh()
+    assert timeline.generation == 1 and len(timeline.entries) == 5
+    check_all_prefixes(timeline)
