@@ -318,16 +318,12 @@ def missing_parent(c: Ctx) -> Built:
 
 
 def fork_cycle(c: Ctx) -> Built:
+    """Two segments, each forked from the other: one problem, at the older one, whose link
+    is the one that cannot be true (a segment cannot descend from a newer one)."""
     a, b = c.sid(0), c.sid(1)
     entries = c.valid(0, origin=SegmentOrigin(segment_id=b, at_turn_index=1))
     c.valid(1, origin=SegmentOrigin(segment_id=a, at_turn_index=2))
-    return c.built(
-        list(entries),
-        [],
-        Strict("ok"),
-        {(c.file(0), 1), (c.file(1), 1)},
-        files=[c.file(0), c.file(1)],
-    )
+    return c.built(list(entries), [], Strict("ok"), {(c.file(0), 1)}, files=[c.file(0), c.file(1)])
 
 
 def non_uuid_names(c: Ctx) -> Built:
