@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segview.cli import main
+from segview.lineage import Lineage
 from segview.store import (
     Corrupt,
     FsStore,
@@ -22,9 +23,11 @@ from segview.store import (
     PausedTurnAbandoned,
     StoreIOError,
     UnknownEntry,
+    collect_state,
     decode_entry,
     encode_entry,
 )
+from segview.timeline import Timeline
 from tests.conftest import golden_segment_files
 from tests.reliability.strategies import entries
 
@@ -189,3 +192,37 @@ def test_strategies_cover_every_entry_kind() -> None:
 
     collect()
     assert seen == set(ENTRY_CLASSES)
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(case=mutated_golden())
+def test_mutated_golden_files_never_break_lineage_timeline_or_check(
+    case: tuple[Path, bytes], capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, data = case
+    with mutated_store(source, data) as (root, sid):
+        lineage = Lineage.open(root)
+        walked = [node.id for _depth, node in lineage.walk()]
+        assert sorted(walked) == sorted(lineage.nodes)  # a forest: each node once
+        problems = lineage.problems()
+        keys = [(p.path, p.line, p.message) for p in problems]
+        assert len(keys) == len(set(keys))
+        assert all(p.message and "\n" not in p.message for p in problems)
+        store = FsStore(root)
+        timeline = Timeline.load(store, sid)
+        read = store.read_tolerant(sid)
+        assert timeline.entries == read.entries and timeline.problems == read.problems
+        entries = timeline.entries
+        assert timeline.state_at_entry(len(entries)) == collect_state(entries)
+        for i, turn in enumerate(timeline.turns):
+            assert timeline.state_after_turn(i) == collect_state(entries[: turn.end_entry + 1])
+        code = main(["check", str(root)])
+        out, err = capsys.readouterr()
+        assert code == (1 if problems else 0)
+        assert len(out.splitlines()) == len(problems)
+        assert all(line.startswith("segview: ") for line in err.splitlines())
+        assert main(["tree", str(root)]) in (0, 1)
+        capsys.readouterr()
+        assert (root / source.name).read_bytes() == data
