@@ -1,0 +1,47 @@
+"""The command palette (ctrl+p): every keyed action, and "open segment" for each segment."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from .keymap import KEYS
+from .text import one_line
+
+if TYPE_CHECKING:
+    from .app import SegviewApp
+
+
+class SegviewCommands(Provider):
+    """Actions by name (with their key), then segments by id or title."""
+
+    @property
+    def segview(self) -> SegviewApp:
+        return cast("SegviewApp", self.app)
+
+    def _commands(self) -> list[tuple[str, str, partial[object]]]:
+        app = self.segview
+        out: list[tuple[str, str, partial[object]]] = []
+        for spec in KEYS:
+            name = f"{spec.description} ({spec.display})"
+            out.append((name, spec.help, partial(app.run_action, spec.action)))
+        forest = app.forest
+        if forest is not None:
+            for row in forest.rows:
+                title = one_line(row.title or "", 50)
+                name = f"Open segment {row.short} {title}".rstrip()
+                out.append((name, f"open {row.id}", partial(app.open_segment, row.id)))
+        return out
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, text=name, help=help_text)

@@ -1,0 +1,103 @@
+"""Which entry produced each history item, so the view can show what the state alone does
+not keep: the kind of a system item, the typed segments of a user input, an item's time.
+
+Replay appends items, except a ``segment_start``, which replaces the history. So for the
+state after ``n`` entries, item ``k`` comes from the k-th item appended since the last
+``segment_start`` before ``n``. Plain Python; no Textual here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from segview.store import (
+    AssistantItem,
+    AssistantItems,
+    HookInjectedItems,
+    SegmentStart,
+    SystemItem,
+    SystemItemEntry,
+    SystemItems,
+    ToolResultEntry,
+    ToolResults,
+    UserInput,
+    UserSegment,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSource:
+    """The entry (by index) that produced a history item; ``sub`` indexes plural entries."""
+
+    entry: int
+    sub: int = 0
+
+
+def _produced(entry: Any) -> int:
+    if isinstance(entry, (AssistantItem, ToolResultEntry, UserInput, SystemItemEntry)):
+        return 1
+    if isinstance(entry, (AssistantItems, ToolResults, HookInjectedItems, SystemItems)):
+        return len(entry.items)
+    return 0
+
+
+class ItemSources:
+    """The producing entry of each history item, kept up to date as entries are appended."""
+
+    def __init__(self) -> None:
+        self._entries: Sequence[Any] = ()
+        self._scanned = 0
+        # one list per run of entries after a segment_start (or from the start of the log)
+        self._runs: list[tuple[int, list[ItemSource]]] = [(0, [])]
+
+    def _reset(self) -> None:
+        self._scanned = 0
+        self._runs = [(0, [])]
+
+    def update(self, entries: Sequence[Any]) -> None:
+        """Scan entries appended since the last call (``entries`` only ever grows)."""
+        if len(entries) < self._scanned:  # the log was re-read from scratch
+            self._reset()
+        self._entries = entries
+        for i in range(self._scanned, len(entries)):
+            entry = entries[i]
+            if isinstance(entry, SegmentStart):
+                seeded = [ItemSource(i, k) for k in range(len(entry.history))]
+                self._runs.append((i, seeded))
+                continue
+            run = self._runs[-1][1]
+            for sub in range(_produced(entry)):
+                run.append(ItemSource(i, sub))
+        self._scanned = len(entries)
+
+    def sources_at(self, entries_applied: int) -> list[ItemSource]:
+        """The sources of the history items after ``entries_applied`` entries (a prefix view)."""
+        chosen = self._runs[0][1]
+        for start, run in self._runs:
+            if start < entries_applied:
+                chosen = run
+        return chosen
+
+    def entry(self, source: ItemSource) -> Any:
+        return self._entries[source.entry]
+
+    def system_item(self, source: ItemSource) -> SystemItem | None:
+        entry = self.entry(source)
+        if isinstance(entry, SystemItemEntry):
+            return entry.item
+        if isinstance(entry, SystemItems) and source.sub < len(entry.items):
+            return entry.items[source.sub]
+        return None
+
+    def user_segments(self, source: ItemSource) -> list[UserSegment] | None:
+        entry = self.entry(source)
+        return list(entry.segments) if isinstance(entry, UserInput) else None
+
+    def is_seed(self, source: ItemSource) -> bool:
+        return isinstance(self.entry(source), SegmentStart)
+
+    def ts(self, source: ItemSource) -> int | None:
+        ts = getattr(self.entry(source), "ts", None)
+        return ts if isinstance(ts, int) else None

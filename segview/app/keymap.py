@@ -1,0 +1,138 @@
+"""The key bindings of the app as data: one list feeds the bindings, the footer, the help
+screen and the command palette, so they can never disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from textual.binding import Binding
+
+Scope = Literal["app", "conversation", "palette"]
+
+
+@dataclass(frozen=True, slots=True)
+class KeySpec:
+    """One action: the keys that run it, what the footer says, and the help text."""
+
+    keys: str  # Textual key names, comma separated ("right_square_bracket")
+    display: str  # how the keys are written for people ("]")
+    action: str  # the action name, without the ``action_`` prefix
+    description: str  # short, for the footer and the command palette
+    help: str  # one sentence for the help screen
+    show: bool = True  # shown in the footer
+    scope: Scope = "app"  # "conversation": only while the turn bar or history is focused
+
+
+KEYS: tuple[KeySpec, ...] = (
+    KeySpec("right_square_bracket", "]", "next_turn", "Next turn", "Step to the next turn.", True),
+    KeySpec(
+        "left_square_bracket",
+        "[",
+        "previous_turn",
+        "Prev turn",
+        "Step to the previous turn (turn 0 is the state before any turn ended).",
+    ),
+    KeySpec(
+        "home",
+        "home",
+        "first_turn",
+        "First turn",
+        "Go to the first position (turn 0) while the turn bar or history is focused.",
+        False,
+        "conversation",
+    ),
+    KeySpec(
+        "end",
+        "end",
+        "last_turn",
+        "Last turn",
+        "Go to the last turn while the turn bar or history is focused.",
+        False,
+        "conversation",
+    ),
+    KeySpec("g", "g", "go_to_turn", "Go to", "Go to turn N (asks for N)."),
+    KeySpec(
+        "f",
+        "f",
+        "fork_here",
+        "Fork here",
+        "Fork the segment after the current turn into a new segment (asks first; the source "
+        "is never modified).",
+    ),
+    KeySpec(
+        "p",
+        "p",
+        "toggle_replay",
+        "Play/pause",
+        "Play the segment forward from here, "
+        "entry by entry, with the pauses of the log; press again to pause.",
+    ),
+    KeySpec(
+        "plus,equals_sign",
+        "+",
+        "replay_faster",
+        "Faster",
+        "Replay faster (1×, 2×, 5×, 10×, 50×).",
+        False,
+    ),
+    KeySpec("minus", "-", "replay_slower", "Slower", "Replay slower.", False),
+    KeySpec("slash", "/", "search", "Search", "Search the history shown at this turn."),
+    KeySpec("n", "n", "next_match", "Next match", "Go to the next search match.", False),
+    KeySpec("N", "N", "previous_match", "Prev match", "Go to the previous search match.", False),
+    KeySpec(
+        "r",
+        "r",
+        "toggle_inspector",
+        "Raw",
+        "Show or hide the raw entry inspector: the JSON lines of the current turn.",
+    ),
+    KeySpec(
+        "o",
+        "o",
+        "open_parent",
+        "Open parent",
+        "Open the parent segment at the turn this fork or compaction starts from.",
+    ),
+    KeySpec(
+        "e",
+        "e",
+        "export_markdown",
+        "Export",
+        "Export the conversation at this turn as a Markdown file (in the current directory, "
+        "else a temporary one; never in the store).",
+    ),
+    KeySpec("question_mark", "?", "help", "Help", "Show every key binding."),
+    KeySpec("q", "q", "quit", "Quit", "Quit segview."),
+)
+"""Every action with a key. Order is the order of the footer and the help screen."""
+
+EXTRA_HELP: tuple[tuple[str, str], ...] = (
+    ("ctrl+p", "Command palette: every action above, and open any segment by id or title."),
+    ("tab / shift+tab", "Move the focus between the ancestry tree, the turn bar and the history."),
+    ("enter / click", "In the ancestry tree: open the segment (at its last turn)."),
+    ("escape", "Close a dialog or the search; clear the search highlight."),
+)
+"""Keys of Textual's own widgets that are worth knowing, shown on the help screen."""
+
+
+def bindings(scope: Scope) -> list[Binding]:
+    """The Textual bindings of one scope."""
+    return [
+        Binding(
+            k.keys,
+            k.action if scope == "app" else f"app.{k.action}",
+            k.description,
+            show=k.show,
+            key_display=k.display,
+        )
+        for k in KEYS
+        if k.scope == scope
+    ]
+
+
+def spec_for(action: str) -> KeySpec:
+    for k in KEYS:
+        if k.action == action:
+            return k
+    raise KeyError(action)

@@ -1,0 +1,98 @@
+"""The app's messages, in one place. Workers post them from threads; widgets post them up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from segview.timeline import Timeline
+
+from .forest import ForestSnapshot
+
+
+@dataclass
+class ForestChanged(Message):
+    """A new snapshot of the lineage forest (store opened, details loaded, store changed)."""
+
+    forest: ForestSnapshot
+    added: tuple[str, ...] = ()
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ForestChanged) and not message.added
+
+
+@dataclass
+class LoadProgress(Message):
+    """Bytes read so far while a segment loads."""
+
+    segment_id: str
+    done: int
+    total: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LoadProgress) and message.segment_id == self.segment_id
+
+
+@dataclass
+class TimelineLoaded(Message):
+    """A segment finished loading; ``turn_count`` is where to open it (None: last turn)."""
+
+    segment_id: str
+    timeline: Timeline
+    turn_count: int | None
+    generation: int
+
+
+@dataclass
+class TimelineFailed(Message):
+    """A segment could not be read at all."""
+
+    segment_id: str
+    error: str
+    generation: int
+
+
+@dataclass
+class TimelineGrew(Message):
+    """Entries were appended to the open segment's file."""
+
+    segment_id: str
+    new_entries: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, TimelineGrew) and message.segment_id == self.segment_id
+
+
+@dataclass
+class RawLinesLoaded(Message):
+    """The raw JSON lines of the entries the inspector shows."""
+
+    segment_id: str
+    first_entry: int
+    line_numbers: list[int]
+    lines: list[bytes]
+
+
+@dataclass
+class SegmentChosen(Message):
+    """The user picked a segment (tree, command palette)."""
+
+    segment_id: str
+    turn_count: int | None = None
+
+
+@dataclass
+class SearchChanged(Message):
+    """The search text changed (live search) or was submitted."""
+
+    query: str
+    submitted: bool = False
+
+
+@dataclass
+class ForkFinished(Message):
+    """A fork-here write finished: ``new_id`` on success, else ``error``."""
+
+    new_id: str | None
+    error: str | None

@@ -1,0 +1,1 @@
+"""Modal screens: fork here, go to turn, search, help."""

@@ -1,0 +1,47 @@
+"""Search the history shown at the current turn (live as you type)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from segview.app.messages import SearchChanged
+
+
+class SearchScreen(ModalScreen[str | None]):
+    """A search line at the bottom; enter keeps the search, escape clears it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.initial = query
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="search-bar"):
+            yield Static("search", id="search-label")
+            yield Input(value=self.initial, placeholder="text in the history…", id="search-input")
+            yield Static("", id="search-count")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#search-count", Static).update(text)
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        self.app.post_message(SearchChanged(event.value))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,372 @@
+"""One widget per history item: user and assistant messages, tool calls with their results,
+reasoning, system items.
+
+Each is a single ``Static`` rendering Rich renderables (cheap to mount by the hundred), except
+reasoning, which is a ``Collapsible`` (collapsed by default). Items know their index in the
+history; the history view sets their classes (``current``, ``inherited``, ``search-hit``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.markdown import Markdown
+from rich.syntax import Syntax
+from rich.text import Text
+from textual import events
+from textual.widget import Widget
+from textual.widgets import Collapsible, Static
+
+from segview.app.text import (
+    format_clock,
+    item_text,
+    message_text,
+    one_line,
+    pretty_json,
+    segment_chip_text,
+    system_badge,
+)
+from segview.store import (
+    MessageItem,
+    PasteSegment,
+    ReasoningItem,
+    SystemItem,
+    TextSegment,
+    ToolCallItem,
+    ToolResultItem,
+    UserSegment,
+)
+
+PREVIEW_LINES = 12  # long tool output and system bodies show this many lines until clicked
+HIGHLIGHT = "bold black on #e5c07b"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemInfo:
+    """What the view knows about an item beyond the item itself (from its producing entry)."""
+
+    ts: int | None = None
+    system_item: SystemItem | None = None
+    segments: list[UserSegment] | None = None
+    inherited: bool = False
+
+
+def _highlight(text: Text, query: str) -> Text:
+    if query:
+        text.highlight_words([query], HIGHLIGHT, case_sensitive=False)
+    return text
+
+
+Tag = str | tuple[str, str]  # plain (dim) text, or (text, style)
+
+
+def _head(kind: str, style: str, *tags: Tag) -> Text:
+    """The first line of an item: a coloured kind label, then tags."""
+    head = Text()
+    head.append(f" {kind} ", style=style)
+    for tag in tags:
+        head.append("  ")
+        if isinstance(tag, tuple):
+            head.append(tag[0], style=tag[1])
+        else:
+            head.append(tag, style="dim")
+    return head
+
+
+def _clip(text: str, expanded: bool, limit: int = PREVIEW_LINES) -> tuple[str, int]:
+    """``text`` cut to ``limit`` lines unless expanded; returns it and the hidden line count."""
+    if expanded:
+        return text, 0
+    lines = text.split("\n")
+    if len(lines) <= limit:
+        return text, 0
+    return "\n".join(lines[:limit]), len(lines) - limit
+
+
+def _more(hidden: int) -> Text:
+    return Text(f"… {hidden} more lines (click to expand)", style="italic dim")
+
+
+class HistoryItemMixin:
+    """Shared by every item widget."""
+
+    index: int
+    item: Any
+    info: ItemInfo
+
+    def search_text(self) -> str:
+        return item_text(self.item)
+
+    def set_query(self, query: str) -> None:
+        """Highlight ``query`` (empty: no highlight)."""
+
+    def reveal(self) -> None:
+        """Make every part visible (a search match may be in a folded part)."""
+
+    def set_current(self, current: bool) -> None:
+        """Mark the item as added by the current turn (or not)."""
+        widget = self
+        assert isinstance(widget, Widget)
+        if widget.has_class("current") != current:
+            widget.set_class(current, "current")
+            self.current_changed()
+
+    def current_changed(self) -> None:
+        pass
+
+
+class TextItem(HistoryItemMixin, Static):
+    """A Static item rendered from the item, the search query and an expanded flag."""
+
+    def __init__(self, index: int, item: Any, info: ItemInfo, classes: str = "") -> None:
+        self.index = index
+        self.item = item
+        self.info = info
+        self.query_text = ""
+        self.expanded = False
+        super().__init__(classes=f"item {classes}".strip())
+
+    def on_mount(self) -> None:
+        self.update(self.render_item())
+
+    def render_item(self) -> RenderableType:
+        raise NotImplementedError
+
+    def rerender(self) -> None:
+        self.update(self.render_item())
+
+    def set_query(self, query: str) -> None:
+        """Highlight ``query`` if this item contains it (else show the item as usual)."""
+        if query and query.casefold() not in self.search_text().casefold():
+            query = ""
+        if query != self.query_text:
+            self.query_text = query
+            if self.is_mounted:
+                self.rerender()
+
+    def reveal(self) -> None:
+        if not self.expanded:
+            self.expanded = True
+            self.rerender()
+
+    def on_click(self, event: events.Click) -> None:
+        self.expanded = not self.expanded
+        self.rerender()
+
+    def current_changed(self) -> None:
+        if self.is_mounted:
+            self.rerender()
+
+    def _tags(self) -> list[Tag]:
+        tags: list[Tag] = []
+        if self.info.ts is not None:
+            tags.append(format_clock(self.info.ts))
+        if self.info.inherited:
+            tags.append(("inherited", "italic #9a8cc2"))
+        if self.has_class("current"):
+            tags.append(("● new this turn", "bold #7fd88f"))
+        return tags
+
+
+class UserMessageItem(TextItem):
+    """A user message: typed input segments as chips, then the text the model saw."""
+
+    def render_item(self) -> RenderableType:
+        assert isinstance(self.item, MessageItem)
+        head = _head("user", "bold black on #61afef", *self._tags())
+        body = Text()
+        segs = self.info.segments
+        if segs and any(not isinstance(s, TextSegment) for s in segs):
+            for seg in segs:
+                chip = segment_chip_text(seg)
+                if chip is None:
+                    assert isinstance(seg, TextSegment)
+                    body.append(seg.content)
+                    continue
+                body.append(f" {chip} ", style=_chip_style(seg))
+                if isinstance(seg, PasteSegment):
+                    shown, hidden = _clip(seg.content, self.expanded, 6)
+                    body.append("\n" + shown + "\n", style="#98a2b3")
+                    if hidden:
+                        body.append(f"… {hidden} more pasted lines\n", style="italic dim")
+        else:
+            body.append(message_text(self.item))
+        return Group(head, _highlight(body, self.query_text))
+
+
+def _chip_style(seg: UserSegment) -> str:
+    kind = getattr(seg, "kind", "")
+    return {
+        "paste": "bold black on #d19a66",
+        "file_ref": "bold black on #56b6c2",
+        "knowledge_ref": "bold black on #c678dd",
+        "workflow_invoke": "bold black on #98c379",
+    }.get(kind, "bold white on #e06c75")
+
+
+class AssistantMessageItem(TextItem):
+    """Assistant text, rendered as Markdown."""
+
+    def render_item(self) -> RenderableType:
+        assert isinstance(self.item, MessageItem)
+        tags = self._tags()
+        refusal = any(getattr(p, "kind", "") == "refusal" for p in self.item.content)
+        if refusal:
+            tags.append(("refusal", "bold #e06c75"))
+        head = _head("assistant", "bold black on #98c379", *tags)
+        text = message_text(self.item)
+        if self.query_text:
+            return Group(head, _highlight(Text(text), self.query_text))
+        return Group(head, Markdown(text, code_theme="monokai"))
+
+
+class SystemMessageItem(TextItem):
+    """A system message with a badge for its kind (notification, pod event, file, ...)."""
+
+    def render_item(self) -> RenderableType:
+        assert isinstance(self.item, MessageItem)
+        badge = system_badge(self.info.system_item) if self.info.system_item else "system"
+        head = _head(
+            "system", "bold black on #e5c07b", (f"[{badge}]", "bold #e5c07b"), *self._tags()
+        )
+        shown, hidden = _clip(message_text(self.item), self.expanded)
+        parts: list[RenderableType] = [head, _highlight(Text(shown), self.query_text)]
+        if hidden:
+            parts.append(_more(hidden))
+        return Group(*parts)
+
+
+class ToolCallView(TextItem):
+    """A tool call with pretty-printed arguments, and its result (matched by ``call_id``)."""
+
+    def __init__(
+        self,
+        index: int,
+        item: Any,
+        info: ItemInfo,
+        result: ToolResultItem | None,
+        classes: str = "",
+    ) -> None:
+        self.result = result
+        super().__init__(index, item, info, classes)
+        self._apply_error_class()
+
+    def _apply_error_class(self) -> None:
+        self.set_class(self.result is not None and self.result.is_error, "error")
+
+    def set_result(self, result: ToolResultItem | None) -> None:
+        if result is not self.result:
+            self.result = result
+            self._apply_error_class()
+            if self.is_mounted:
+                self.rerender()
+
+    def search_text(self) -> str:
+        text = item_text(self.item)
+        return text if self.result is None else text + "\n" + item_text(self.result)
+
+    def render_item(self) -> RenderableType:
+        assert isinstance(self.item, ToolCallItem)
+        head = _head(
+            "tool call",
+            "bold black on #56b6c2",
+            (self.item.name, "bold #56b6c2"),
+            self.item.call_id,
+            *self._tags(),
+        )
+        args = pretty_json(self.item.arguments)
+        parts: list[RenderableType] = [head]
+        if self.query_text:
+            parts.append(_highlight(Text(args), self.query_text))
+        else:
+            parts.append(
+                Syntax(args, "json", theme="monokai", background_color="default", word_wrap=True)
+            )
+        parts.extend(_result_parts(self.result, self.expanded, self.query_text))
+        return Group(*parts)
+
+
+def _result_parts(
+    result: ToolResultItem | None, expanded: bool, query: str
+) -> list[RenderableType]:
+    if result is None:
+        return [Text("… waiting for the result", style="italic dim")]
+    line = Text()
+    if result.is_error:
+        line.append(" ✗ error ", style="bold white on #e06c75")
+    else:
+        line.append(" ✓ result ", style="bold black on #7fd88f")
+    line.append(" ")
+    line.append(result.summary, style="bold #e06c75" if result.is_error else "")
+    parts: list[RenderableType] = [_highlight(line, query)]
+    if result.content:
+        shown, hidden = _clip(result.content, expanded)
+        parts.append(_highlight(Text(shown, style="#abb2bf"), query))
+        if hidden:
+            parts.append(_more(hidden))
+    return parts
+
+
+class ToolResultView(TextItem):
+    """A tool result whose call is not in the history (shown on its own)."""
+
+    def render_item(self) -> RenderableType:
+        assert isinstance(self.item, ToolResultItem)
+        head = _head("tool result", "bold black on #56b6c2", self.item.call_id, *self._tags())
+        return Group(head, *_result_parts(self.item, self.expanded, self.query_text))
+
+
+class ReasoningView(HistoryItemMixin, Collapsible):
+    """Reasoning, collapsed by default; the title shows its summary."""
+
+    def __init__(self, index: int, item: ReasoningItem, info: ItemInfo, classes: str = "") -> None:
+        self.index = index
+        self.item = item
+        self.info = info
+        summary = one_line(" ".join(item.summary), 90) if item.summary else ""
+        title = f"reasoning · {summary}" if summary else f"reasoning ({len(item.text)} chars)"
+        if item.encrypted_content and not item.text:
+            title += " · encrypted"
+        self._body = Static(self._body_text(""), classes="reasoning-body")
+        super().__init__(self._body, title=title, collapsed=True, classes=f"item {classes}".strip())
+
+    def _body_text(self, query: str) -> Text:
+        text = Text()
+        if self.item.summary:
+            text.append("summary: ", style="bold")
+            text.append("\n".join(self.item.summary) + "\n\n", style="italic")
+        text.append(self.item.text or "(no text)")
+        return _highlight(text, query)
+
+    def set_query(self, query: str) -> None:
+        self._body.update(self._body_text(query))
+
+    def reveal(self) -> None:
+        self.collapsed = False
+
+
+def make_item_widget(
+    index: int, item: Any, info: ItemInfo, result: ToolResultItem | None = None
+) -> Widget:
+    """The widget for one history item."""
+    classes = "inherited" if info.inherited else ""
+    if isinstance(item, MessageItem):
+        if item.role == "user":
+            return UserMessageItem(index, item, info, f"user {classes}")
+        if item.role == "system":
+            return SystemMessageItem(index, item, info, f"system {classes}")
+        return AssistantMessageItem(index, item, info, f"assistant {classes}")
+    if isinstance(item, ToolCallItem):
+        return ToolCallView(index, item, info, result, f"tool {classes}")
+    if isinstance(item, ToolResultItem):
+        return ToolResultView(index, item, info, f"tool result {classes}")
+    if isinstance(item, ReasoningItem):
+        return ReasoningView(index, item, info, f"reasoning {classes}")
+    return UnknownItem(index, item, info, classes)
+
+
+class UnknownItem(TextItem):
+    def render_item(self) -> RenderableType:
+        return Text(repr(self.item))

@@ -1,0 +1,117 @@
+"""The turn bar: ``turn N / M``, the turn's time and duration, and input tokens per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Sparkline, Static
+
+from segview.app import keymap
+from segview.app.text import format_duration, format_tokens, format_ts, one_line
+
+
+@dataclass(frozen=True, slots=True)
+class TurnInfo:
+    """Everything the bar shows (computed by the app from the timeline)."""
+
+    turn_count: int
+    max_turn: int
+    kind: str = "turn"  # "start" | "turn" | "tail"
+    first_ts: int | None = None
+    last_ts: int | None = None
+    duration_ms: int | None = None
+    user_preview: str | None = None
+    tool_calls: int = 0
+    errors: int = 0
+    outcome: str | None = None  # "finished", "errored: ...", ...
+    tail_entries: int = 0
+    replay: str | None = None  # the replay state while replaying
+    speed: int = 1
+    usage: tuple[int, ...] = ()  # input tokens per request, whole segment
+    usage_here: int | None = None  # input tokens of the last request up to this point
+    loading: str | None = None
+
+
+def position_text(info: TurnInfo) -> str:
+    """The contract text: ``turn N / M``."""
+    return f"turn {info.turn_count} / {info.max_turn}"
+
+
+class TurnBar(Vertical):
+    """Focusable: home / end go to the first / last turn while it has focus."""
+
+    BINDINGS = keymap.bindings("conversation")
+    can_focus = True
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.info = TurnInfo(0, 0)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="turn-line"):
+            yield Static("", id="turn-position")
+            yield Static("", id="turn-replay")
+        yield Static("", id="turn-detail")
+        with Horizontal(id="usage-line"):
+            yield Static("", id="usage-label")
+            yield Sparkline([], id="usage-sparkline")
+
+    @property
+    def position(self) -> str:
+        return position_text(self.info)
+
+    def show(self, info: TurnInfo) -> None:
+        self.info = info
+        pos = Text()
+        pos.append(position_text(info), style="bold")
+        if info.kind == "start":
+            pos.append("  start: the seed history, before any turn", style="dim")
+        elif info.kind == "tail":
+            pos.append(
+                f"  + unfinished turn ({info.tail_entries} entries after turn {info.turn_count})",
+                style="bold #e5c07b",
+            )
+        if info.first_ts is not None:
+            pos.append(f"  ·  {format_ts(info.first_ts)}", style="")
+        if info.duration_ms is not None:
+            pos.append(f"  ·  {format_duration(info.duration_ms)}", style="")
+        self.query_one("#turn-position", Static).update(pos)
+        replay = Text()
+        if info.loading:
+            replay.append(info.loading, style="italic")
+        elif info.replay:
+            replay.append(f" {info.replay} ", style="bold black on #98c379")
+        else:
+            replay.append(f"replay {info.speed}×", style="dim")
+        self.query_one("#turn-replay", Static).update(replay)
+        detail = Text()
+        if info.user_preview:
+            detail.append("user: ", style="dim")
+            detail.append(one_line(info.user_preview, 48))
+            detail.append("  ")
+        if info.kind == "turn":
+            calls = f"{info.tool_calls} tool call{'s' * (info.tool_calls != 1)}"
+            detail.append(calls, style="dim")
+            if info.errors:
+                detail.append(f"  ✗ {info.errors} failed", style="bold #e06c75")
+            if info.outcome:
+                style = "bold #e06c75" if info.outcome.startswith("errored") else "dim"
+                detail.append(f"  ·  run {info.outcome}", style=style)
+        self.query_one("#turn-detail", Static).update(detail)
+        label = Text()
+        if info.usage:
+            label.append("input tokens/request ", style="dim")
+            if info.usage_here is not None:
+                label.append(format_tokens(info.usage_here), style="bold")
+                label.append(" now, ", style="dim")
+            label.append(f"peak {format_tokens(max(info.usage))}", style="dim")
+        else:
+            label.append("no llm_usage entries", style="dim")
+        self.query_one("#usage-label", Static).update(label)
+        spark = self.query_one("#usage-sparkline", Sparkline)
+        data = list(info.usage)
+        if list(spark.data or []) != data:
+            spark.data = data

@@ -1,0 +1,30 @@
+"""The problems of the open segment: line and message, one per row."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from segview.store import Problem
+
+
+class ProblemsPanel(VerticalScroll):
+    """Hidden when the segment has no problem."""
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static("", id="problems-list")
+
+    def show_problems(self, path: str, problems: list[Problem], notes: list[str]) -> None:
+        self.display = bool(problems or notes)
+        text = Text()
+        count = len(problems) + len(notes)
+        text.append(f"⚠ {count} problem{'s' * (count != 1)} in {path}\n", style="bold #e06c75")
+        for note in notes:
+            text.append("  ", style="")
+            text.append(note + "\n", style="#e5c07b")
+        for p in problems:
+            where = f"line {p.line}" if p.line is not None else "file"
+            text.append(f"  {where:>9}  ", style="bold")
+            text.append(p.message + "\n")
+        self.query_one("#problems-list", Static).update(text)

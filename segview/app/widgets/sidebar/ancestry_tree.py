@@ -1,0 +1,141 @@
+"""The ancestry tree: every segment of the store, forks and compactions under their parent."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Tree
+from textual.widgets.tree import NodeID, TreeNode
+
+from segview.app.forest import ForestSnapshot, TreeRow
+from segview.app.messages import SegmentChosen
+from segview.app.text import format_age, one_line
+
+TREE_WIDTH = 52  # the tree's width in the stylesheet; labels are cut to fit it
+GUIDE = 3  # columns per depth level
+FORK_MARK = "⑂"
+COMPACTION_MARK = "⇣"
+
+
+def row_label(row: TreeRow, now_ms: int, width: int = 48) -> Text:
+    """``⑂ fork @4 01926c6 Try another appr… 2t·3h`` plus flags, cut to ``width`` cells.
+
+    The title gives way first, so the marks, the id, the counts and the flags stay visible.
+    """
+    head = Text()
+    if row.origin == "fork":
+        head.append(f"{FORK_MARK} fork @{row.at_turn} ", style="bold #61afef")
+    elif row.origin == "compaction":
+        head.append(f"{COMPACTION_MARK} compaction @{row.at_turn} ", style="bold #c678dd")
+    head.append(row.short, style="bold")
+    tail = Text()
+    turns = "?" if row.turns is None else str(row.turns)
+    ts = row.last_ts if row.last_ts is not None else row.created_ts
+    age = format_age(now_ms - ts) if ts is not None else "?"
+    tail.append(f" {turns}t·{age}", style="dim")
+    if row.parent_missing:
+        tail.append(" ⚠ parent missing", style="bold #e5c07b")
+    if row.in_cycle:
+        tail.append(" ↻ cycle", style="bold #e5c07b")
+    if row.problems:
+        tail.append(f" ✖ {row.problems}", style="bold #e06c75")
+    room = width - head.cell_len - tail.cell_len - 1
+    label = head
+    if room >= 4:
+        label.append(" ")
+        if row.title:
+            label.append(one_line(row.title, room))
+        elif row.turns is None:
+            label.append("…", style="dim")
+        else:
+            label.append(one_line("(no user input)", room), style="dim italic")
+    label.append_text(tail)
+    label.truncate(max(width, 8), overflow="ellipsis")
+    return label
+
+
+class AncestryTree(Tree[str]):
+    """The forest of the store; selecting a node (enter, click) opens that segment."""
+
+    def __init__(self, *, now_ms: int, id: str | None = None) -> None:
+        super().__init__("store", id=id)
+        self.show_root = False
+        self.auto_expand = False
+        self.guide_depth = GUIDE
+        self.now_ms = now_ms
+        self.forest: ForestSnapshot | None = None
+        self.current_segment: str | None = None
+        self._depth: dict[NodeID, int] = {}
+        self._node_by_id: dict[str, TreeNode[str]] = {}
+
+    def set_forest(self, forest: ForestSnapshot, now_ms: int | None = None) -> None:
+        """Show ``forest``: rebuild when its shape changed, else only relabel."""
+        if now_ms is not None:
+            self.now_ms = now_ms
+        old, self.forest = self.forest, forest
+        if old is not None and old.shape == forest.shape:
+            for row in forest.rows:
+                node = self._node_by_id.get(row.id)
+                if node is not None:
+                    node.set_label(row_label(row, self.now_ms, self._width_at(node)))
+            return
+        cursor_id = self.current_segment
+        if self.cursor_node is not None and self.cursor_node.data is not None:
+            cursor_id = self.cursor_node.data
+        self.clear()
+        self._node_by_id.clear()
+        self._depth = {self.root.id: -1}
+        sessions: dict[str, TreeNode[str]] = {}
+        for row in forest.rows:
+            if row.parent_id is not None and row.parent_id in self._node_by_id:
+                parent = self._node_by_id[row.parent_id]
+            elif forest.layout == "sessions" and row.session_id is not None:
+                parent = sessions.get(row.session_id) or self._session_node(
+                    row.session_id, sessions
+                )
+            else:
+                parent = self.root
+            depth = self._depth.get(parent.id, -1) + 1
+            label = row_label(row, self.now_ms, TREE_WIDTH - 3 - GUIDE * depth)
+            node = parent.add(label, data=row.id, expand=True)
+            self._depth[node.id] = depth
+            self._node_by_id[row.id] = node
+        for node in self._node_by_id.values():
+            if not node.children:
+                node.allow_expand = False
+        if cursor_id is not None:
+            self.show_segment(cursor_id)
+
+    def _session_node(self, session_id: str, sessions: dict[str, TreeNode[str]]) -> TreeNode[str]:
+        label = Text.assemble(("session ", "dim"), (session_id[:13], "bold"))
+        node = self.root.add(label, data=None, expand=True)
+        self._depth[node.id] = 0
+        sessions[session_id] = node
+        return node
+
+    def _width_at(self, node: TreeNode[str]) -> int:
+        return TREE_WIDTH - 3 - GUIDE * self._depth.get(node.id, 0)
+
+    def node_for(self, segment_id: str) -> TreeNode[str] | None:
+        return self._node_by_id.get(segment_id)
+
+    def show_segment(self, segment_id: str) -> None:
+        """Move the cursor to a segment (without opening it again)."""
+        self.current_segment = segment_id
+        node = self._node_by_id.get(segment_id)
+        if node is None:
+            return
+        parent = node.parent
+        while parent is not None:
+            parent.expand()
+            parent = parent.parent
+        self.call_after_refresh(self._move_to, segment_id)
+
+    def _move_to(self, segment_id: str) -> None:
+        node = self._node_by_id.get(segment_id)
+        if node is not None:
+            self.move_cursor(node, animate=False)
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[str]) -> None:
+        event.stop()
+        if event.node.data is not None:
+            self.post_message(SegmentChosen(event.node.data))
