@@ -53,6 +53,21 @@ __all__ = ["CHECKPOINT_EVERY", "PREVIEW_WIDTH", "Timeline", "Turn"]
 CHECKPOINT_EVERY = 64
 PREVIEW_WIDTH = 200
 
+# What indexing needs to know of each entry type (looked up by exact type, for speed)
+_ITEM, _ITEMS, _USER, _SYSTEM, _SYSTEM_ITEMS, _USAGE, _TURN_END = range(1, 8)
+_CODES: dict[type, int] = {
+    AssistantItem: _ITEM,
+    ToolResultEntry: _ITEM,
+    AssistantItems: _ITEMS,
+    ToolResults: _ITEMS,
+    HookInjectedItems: _ITEMS,
+    UserInput: _USER,
+    SystemItemEntry: _SYSTEM,
+    SystemItems: _SYSTEM_ITEMS,
+    LlmUsage: _USAGE,
+    TurnEnd: _TURN_END,
+}
+
 Entry = LogEntry | UnknownEntry
 
 
@@ -297,66 +312,70 @@ class Timeline:
         live = self._live
         acc = self._open
         entries = self.entries
+        turns = self.turns
+        codes = _CODES
         every = CHECKPOINT_EVERY
         since = live.entries_count - self._checkpoint_at[-1]
         for i in range(start, len(entries)):
             entry = entries[i]
+            apply_entry(live, entry)
             if acc.first_ts is None:
                 acc.first_ts = entry.ts
-            if isinstance(entry, (AssistantItem, ToolResultEntry)):
-                item = entry.item
-                if isinstance(item, ToolResultItem):
+            since += 1
+            code = codes.get(type(entry), 0)
+            if code == _ITEM:
+                kind = type(entry.item)  # type: ignore[union-attr]
+                if kind is ToolResultItem:
                     acc.tool_results += 1
                 else:
                     acc.assistant_items += 1
-                    acc.tool_calls += isinstance(item, ToolCallItem)
-            elif isinstance(entry, UserInput):
-                if acc.user_preview is None:
-                    text = " ".join(flatten_segments(entry.segments).split())
-                    acc.user_preview = text[:PREVIEW_WIDTH]
-            elif isinstance(entry, SystemItemEntry):
-                acc.system_items += 1
-            elif isinstance(entry, LlmUsage):
-                apply_entry(live, entry)
-                record = live.usage_history[-1]
-                acc.usage.append(record)
-                self.usage.append((i, record))
-            elif isinstance(entry, (AssistantItems, ToolResults, HookInjectedItems)):
-                for item in entry.items:
-                    if isinstance(item, ToolResultItem):
-                        acc.tool_results += 1
-                    else:
-                        acc.assistant_items += 1
-                        acc.tool_calls += isinstance(item, ToolCallItem)
-            elif isinstance(entry, SystemItems):
-                acc.system_items += len(entry.items)
-            if not isinstance(entry, LlmUsage):
-                apply_entry(live, entry)
-            since += 1
-            if isinstance(entry, TurnEnd):
-                self.turns.append(
-                    Turn(
-                        index=len(self.turns),
-                        turn_count=entry.turn_count,
-                        first_entry=acc.first_entry,
-                        end_entry=i,
-                        first_ts=acc.first_ts,
-                        last_ts=entry.ts,
-                        user_preview=acc.user_preview,
-                        assistant_items=acc.assistant_items,
-                        tool_calls=acc.tool_calls,
-                        tool_results=acc.tool_results,
-                        system_items=acc.system_items,
-                        usage=acc.usage,
-                        history_len_before=acc.history_len_before,
-                        history_len_after=len(live.history),
-                    )
+                    if kind is ToolCallItem:
+                        acc.tool_calls += 1
+            elif code == _TURN_END:
+                turn = Turn(
+                    len(turns),
+                    entry.turn_count,  # type: ignore[union-attr]
+                    acc.first_entry,
+                    i,
+                    acc.first_ts,
+                    entry.ts,
+                    acc.user_preview,
+                    acc.assistant_items,
+                    acc.tool_calls,
+                    acc.tool_results,
+                    acc.system_items,
+                    acc.usage,
+                    acc.history_len_before,
+                    len(live.history),
                 )
-                self._by_count.setdefault(entry.turn_count, self.turns[-1])
+                turns.append(turn)
+                self._by_count.setdefault(turn.turn_count, turn)
                 acc = self._open = _OpenTurn(i + 1, len(live.history))
                 self._checkpoint()
                 since = 0
-            elif since >= every:
+                continue
+            elif code == _USAGE:
+                record = live.usage_history[-1]
+                acc.usage.append(record)
+                self.usage.append((i, record))
+            elif code == _USER:
+                if acc.user_preview is None:
+                    text = " ".join(flatten_segments(entry.segments).split())  # type: ignore[union-attr]
+                    acc.user_preview = text[:PREVIEW_WIDTH]
+            elif code == _SYSTEM:
+                acc.system_items += 1
+            elif code == _ITEMS:
+                for item in entry.items:  # type: ignore[union-attr]
+                    kind = type(item)
+                    if kind is ToolResultItem:
+                        acc.tool_results += 1
+                    else:
+                        acc.assistant_items += 1
+                        if kind is ToolCallItem:
+                            acc.tool_calls += 1
+            elif code == _SYSTEM_ITEMS:
+                acc.system_items += len(entry.items)  # type: ignore[union-attr]
+            if since >= every:
                 self._checkpoint()
                 since = 0
 

@@ -44,6 +44,7 @@ __all__ = [
     "format_f64",
     "model_to_json",
     "parse_json",
+    "parse_json_marked",
     "to_wire",
 ]
 
@@ -353,17 +354,32 @@ def _slow_parse(line: bytes) -> Any:
 
 def parse_json(line: bytes) -> Any:
     """Parse one line as serde_json would (objects that had duplicate keys are ``_DupDict``)."""
+    return parse_json_marked(line)[0]
+
+
+def parse_json_marked(line: bytes) -> tuple[Any, bool]:
+    """``parse_json``, and whether the exact parser ran (only then can ``_DupDict`` occur).
+
+    Fast path: a line that orjson writes back byte for byte is canonical — it has no
+    duplicate key (orjson keeps one of them, so the bytes would differ), no ``-0`` (written
+    back as ``0``), no escaped ``:`` — and with at most ``MAX_DEPTH`` brackets it cannot be
+    nested too deeply. orjson reads such a line exactly as serde_json does, with no further
+    check. Lines written by serde_json are canonical unless they hold a float that orjson
+    prints differently (``1e+13``); those take the checked path below.
+    """
     try:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
         raise DecodeError(_orjson_message(exc)) from None
+    if line.count(b"{") + line.count(b"[") <= MAX_DEPTH and orjson.dumps(obj) == line:
+        return obj, False
     if b"-0" in line and _NEG_ZERO.search(line):
-        return _slow_parse(line)
+        return _slow_parse(line), True
     if isinstance(obj, (dict, list)):
         expected = _walk(obj)
         if line.count(b":") != expected or b"\\u003a" in line or b"\\u003A" in line:
-            return _slow_parse(line)
-    return obj
+            return _slow_parse(line), True
+    return obj, False
 
 
 def _orjson_message(exc: orjson.JSONDecodeError) -> str:
@@ -434,11 +450,15 @@ def _has_dups(obj: Any) -> bool:
     return False
 
 
-def validate_entry(obj: Any, *, allow_later: bool = False) -> LogEntry:
+def validate_entry(
+    obj: Any, *, allow_later: bool = False, check_duplicates: bool = True
+) -> LogEntry:
     """Turn parsed JSON into a ``LogEntry`` or raise ``DecodeError``.
 
     ``allow_later`` also accepts the entry kinds of later format versions
-    (``paused_turn_abandoned``), which the reference reader rejects.
+    (``paused_turn_abandoned``), which the reference reader rejects. ``check_duplicates``
+    may be False only for objects that cannot hold a ``_DupDict`` (``parse_json_marked``
+    says so), which spares a walk over the whole object.
     """
     if not isinstance(obj, dict):
         raise DecodeError(f"invalid type: {_type_name(obj)}, expected a log entry object")
@@ -452,10 +472,11 @@ def validate_entry(obj: Any, *, allow_later: bool = False) -> LogEntry:
     if isinstance(obj, _DupDict) and "kind" in obj.dups:
         raise DecodeError("duplicate field `kind`")
     try:
-        entry = cls.model_validate(obj)
+        # what ``cls.model_validate(obj)`` does, without its Python-level wrapper
+        entry = cls.__pydantic_validator__.validate_python(obj)
     except ValidationError as exc:
         raise DecodeError(f"{kind}: {_validation_message(exc)}") from None
-    if _has_dups(obj):
+    if check_duplicates and _has_dups(obj):
         _check_duplicates(obj, entry)
     return cast(LogEntry, entry)
 
@@ -464,7 +485,8 @@ def decode_entry(line: bytes | str, *, allow_later: bool = False) -> LogEntry:
     """Decode one line (without its newline) as the Rust reader does, or raise DecodeError."""
     if isinstance(line, str):
         line = line.encode("utf-8", "surrogatepass")
-    return validate_entry(parse_json(line), allow_later=allow_later)
+    obj, marked = parse_json_marked(line)
+    return validate_entry(obj, allow_later=allow_later, check_duplicates=marked)
 
 
 def decode_trace(line: bytes) -> TraceEntry:

@@ -31,7 +31,7 @@ from .codec import (
     encode_entry,
     encode_model,
     one_line,
-    parse_json,
+    parse_json_marked,
     validate_entry,
 )
 from .errors import AlreadyExists, Corrupt, NotFound, StoreIOError
@@ -171,11 +171,11 @@ _TAIL_MARK = "truncated last line"
 def _decode_tolerant(content: bytes) -> tuple[LogEntry | UnknownEntry | None, str | None]:
     """Decode for browsing: (entry, None), (UnknownEntry, note) or (None, error)."""
     try:
-        obj = parse_json(content)
+        obj, marked = parse_json_marked(content)
     except DecodeError as exc:
         return None, str(exc)
     try:
-        return validate_entry(obj, allow_later=True), None
+        return validate_entry(obj, allow_later=True, check_duplicates=marked), None
     except DecodeError as exc:
         if (
             isinstance(obj, dict)
@@ -255,15 +255,17 @@ class FsStore:
     # --- reading ----------------------------------------------------------------------------
 
     def _open(self, segment_id: str) -> BinaryIO:
-        path = self.path_for(segment_id)
         try:
-            return open(path, "rb")
+            # a plain string path: building a Path costs more than opening a small file
+            return open(os.path.join(self.root, segment_id + ".jsonl"), "rb")
         except FileNotFoundError:
-            raise NotFound(segment_id, path) from None
+            raise NotFound(segment_id, self.path_for(segment_id)) from None
         except IsADirectoryError:
-            raise StoreIOError(path, "is a directory, not a segment file") from None
+            raise StoreIOError(
+                self.path_for(segment_id), "is a directory, not a segment file"
+            ) from None
         except OSError as exc:
-            raise StoreIOError(path, exc.strerror or str(exc)) from None
+            raise StoreIOError(self.path_for(segment_id), exc.strerror or str(exc)) from None
 
     def read_all(self, segment_id: str) -> list[LogEntry]:
         """Every entry, strictly: the first bad line raises ``Corrupt`` (as the Rust crate)."""
@@ -280,7 +282,8 @@ class FsStore:
                         _check_utf8(path, content)
                         continue
                     try:
-                        entries.append(validate_entry(parse_json(content)))
+                        obj, marked = parse_json_marked(content)
+                        entries.append(validate_entry(obj, check_duplicates=marked))
                     except DecodeError as exc:
                         _check_utf8(path, content)
                         corrupt = Corrupt(path, lineno, str(exc))
@@ -336,28 +339,55 @@ class FsStore:
         """
         path = self.path_for(segment_id)
         result = TolerantRead(end_offset=offset, next_line=first_line)
+        entries, lines, offsets = result.entries, result.lines, result.offsets
         with self._open(segment_id) as f:
             try:
                 total = os.fstat(f.fileno()).st_size if progress is not None else 0
                 reported = offset
                 f.seek(offset)
-                for lineno, start, end, content, terminated in read_lines(f, first_line):
+                lineno = first_line
+                start = offset
+                # read_lines inlined: this loop runs once per entry of every log shown
+                for raw in f:
+                    end = start + len(raw)
                     if progress is not None and end - reported >= _PROGRESS_STEP:
                         reported = end
                         progress(end, max(total, end))
-                    if lineno == 1 and start == 0 and content.startswith(BOM):
-                        result.problems.append(
-                            Problem(1, "UTF-8 byte-order mark at the start of the file (ignored)")
-                        )
-                        content = content[len(BOM) :]
-                    if not terminated:
-                        self._tail(result, lineno, start, end, content)
-                        break
-                    result.end_offset = end
-                    result.next_line = lineno + 1
-                    if is_blank(content):
-                        continue
-                    self._decode_into(result, lineno, start, content)
+                    if raw[:1] == b"{" and raw[-2:] == b"}\n":
+                        # the usual line: terminated, no CR, not blank, no BOM; orjson
+                        # rejects invalid UTF-8, so only a failed line needs the UTF-8 check
+                        content = raw[:-1]
+                        entry, message = _decode_tolerant(content)
+                        if entry is None:
+                            self._decode_into(result, lineno, start, content)
+                        else:
+                            entries.append(entry)
+                            lines.append(lineno)
+                            offsets.append(start)
+                            if message is not None:
+                                result.problems.append(Problem(lineno, message))
+                    else:
+                        terminated = raw.endswith(b"\n")
+                        content = raw[:-1] if terminated else raw
+                        if content.endswith(b"\r"):
+                            content = content[:-1]
+                        if lineno == 1 and start == 0 and content.startswith(BOM):
+                            result.problems.append(
+                                Problem(
+                                    1, "UTF-8 byte-order mark at the start of the file (ignored)"
+                                )
+                            )
+                            content = content[len(BOM) :]
+                        if not terminated:
+                            self._tail(result, lineno, start, end, content)
+                            break
+                        if not is_blank(content):
+                            self._decode_into(result, lineno, start, content)
+                    lineno += 1
+                    start = end
+                else:
+                    result.end_offset = start
+                    result.next_line = lineno
                 if progress is not None:
                     done = f.tell()
                     progress(done, max(total, done))
