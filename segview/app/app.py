@@ -257,9 +257,18 @@ class SegviewApp(App[None]):
     @on(ForestChanged)
     def _forest_changed(self, message: ForestChanged) -> None:
         self.forest = message.forest
-        self.tree.set_forest(message.forest, self.now())
-        if self.segment_id is not None:
-            self.tree.show_segment(self.segment_id)
+        tree, shown = self.tree, self.segment_id
+        cursor = tree.cursor_node
+        # the user moved the cursor off the open segment's row: leave it there
+        elsewhere = (
+            shown is not None
+            and cursor is not None
+            and cursor.data not in (None, shown)
+            and tree.node_for(shown) is not None
+        )
+        tree.set_forest(message.forest, self.now())
+        if shown is not None and not elsewhere:
+            tree.show_segment(shown)
         for new_id in message.added:
             row = message.forest.row(new_id)
             if row is not None and new_id != self.segment_id:
@@ -406,6 +415,11 @@ class SegviewApp(App[None]):
             notes.append(f"its parent {row.origin_parent} is not in this store (shown as a root)")
         if row is not None and row.in_cycle:
             notes.append("part of a fork cycle (the cycle is broken at one edge in the tree)")
+        first = row.first_line_problem if row is not None else None
+        if first is not None and not any(
+            first == str(p) or first.startswith(f"line {p.line}:") for p in tl.problems
+        ):  # an empty file, or a first entry that is not a segment_start
+            notes.append(first)
         panel.show_problems(str(tl.store.path_for(tl.segment_id)), list(tl.problems), notes)
 
     # --- showing a position -----------------------------------------------------------------
