@@ -36,6 +36,7 @@ from segview.store import (
 )
 from segview.store.fs_store import SEGMENT_ID_RE, TolerantRead, is_blank, read_lines
 from segview.store.model import normalize_uuid
+from segview.timeline import gc_paused
 
 __all__ = [
     "TITLE_WIDTH",
@@ -358,6 +359,10 @@ class Lineage:
         entries appended) unless that line was unreadable before (a file still being
         written); a file that shrank or changed without growing is read again.
         """
+        with gc_paused():
+            return self._refresh()
+
+    def _refresh(self) -> LineageChange:
         found, skipped, has_sessions = self._scan()
         change = LineageChange()
         relink = False

@@ -16,8 +16,11 @@ list never changes afterwards.
 
 from __future__ import annotations
 
+import gc
+import threading
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -48,7 +51,7 @@ from segview.store import (
 )
 from segview.store.fs_store import TolerantRead
 
-__all__ = ["CHECKPOINT_EVERY", "PREVIEW_WIDTH", "Timeline", "Turn"]
+__all__ = ["CHECKPOINT_EVERY", "PREVIEW_WIDTH", "Timeline", "Turn", "gc_paused"]
 
 CHECKPOINT_EVERY = 64
 PREVIEW_WIDTH = 200
@@ -69,6 +72,34 @@ _CODES: dict[type, int] = {
 }
 
 Entry = LogEntry | UnknownEntry
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many long-lived objects.
+
+    Loading a large log creates millions of objects that all survive; each collection of
+    the oldest generation walks all of them again, which more than doubles the load time.
+    Reference counting still frees everything meanwhile. Nested and concurrent pauses are
+    counted: the collector is enabled again (if it was enabled) when the last one ends.
+    """
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 @dataclass
@@ -205,7 +236,8 @@ class Timeline:
         A file that cannot be read gives an empty timeline with the reason in ``problems``.
         """
         timeline = cls(store, segment_id)
-        timeline._load(progress)
+        with gc_paused():
+            timeline._load(progress)
         return timeline
 
     # --- reading ----------------------------------------------------------------------------
@@ -240,6 +272,10 @@ class Timeline:
         file changes (it may have been a write in progress). A file that shrank below what
         was read was replaced: it is read again from the start (``generation`` goes up).
         """
+        with gc_paused():
+            return self._refresh()
+
+    def _refresh(self) -> int:
         before = len(self.entries)
         if self._read_failed:
             self.generation += 1

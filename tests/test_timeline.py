@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import random
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ from segview.store import (
     save_usage,
     save_user_input,
 )
-from segview.timeline import Timeline
+from segview.timeline import Timeline, gc_paused
 from tests.conftest import golden_segment_files
 
 SEG = "0190e000-0000-7000-8000-000000000001"
@@ -455,3 +456,23 @@ def test_replaced_file_is_read_again(tmp_path: Path) -> None:
     timeline.refresh()
     assert timeline.generation == 1 and len(timeline.entries) == 5
     check_all_prefixes(timeline)
+
+
+def test_gc_pause_is_counted_and_restores_the_collector() -> None:
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer pause still holds
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # was off before: stays off
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError), gc_paused():
+        raise RuntimeError
+    assert gc.isenabled()

@@ -257,7 +257,7 @@ class FsStore:
     def _open(self, segment_id: str) -> BinaryIO:
         try:
             # a plain string path: building a Path costs more than opening a small file
-            return open(os.path.join(self.root, segment_id + ".jsonl"), "rb")
+            return open(f"{os.fspath(self.root)}{os.sep}{segment_id}.jsonl", "rb")
         except FileNotFoundError:
             raise NotFound(segment_id, self.path_for(segment_id)) from None
         except IsADirectoryError:
@@ -311,6 +311,13 @@ class FsStore:
     def read_first_entry(self, segment_id: str) -> tuple[LogEntry | None, Problem | None]:
         """The first non-blank line, decoded tolerantly: (entry, None) or (None, problem)."""
         with self._open(segment_id) as f:
+            raw = f.readline()
+            if raw[:1] == b"{" and raw[-2:] == b"}\n":  # the usual first line (see read_tolerant)
+                entry, message = _decode_tolerant(raw[:-1])
+                if isinstance(entry, UnknownEntry) or entry is None:
+                    return None, Problem(1, message or "not an entry")
+                return entry, None
+            f.seek(0)
             for lineno, _start, _end, content, terminated in read_lines(f):
                 if lineno == 1 and content.startswith(BOM):
                     content = content[len(BOM) :]
