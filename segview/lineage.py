@@ -271,7 +271,7 @@ class Lineage:
         skipped: list[tuple[Path, str]],
         session_dirs: list[os.DirEntry[str]] | None,
     ) -> None:
-        directory = self.root if session_id is None else self.root / session_id
+        store = self._store(self.root if session_id is None else self.root / session_id)
         for entry in entries:
             name = entry.name
             is_file_name = name.endswith(_SUFFIX) and not name.endswith(_TRACE_SUFFIX)
@@ -307,7 +307,7 @@ class Lineage:
             except OSError as exc:
                 skipped.append((Path(entry.path), f"cannot stat: {exc.strerror or exc}"))
                 continue
-            found[stem] = _FileInfo(self._store(directory), session_id, st.st_size, st.st_mtime)
+            found[stem] = _FileInfo(store, session_id, st.st_size, st.st_mtime)
 
     def _read_first(self, node: SegmentNode) -> None:
         """Fill the node's origin and creation time from the first line of its file."""
