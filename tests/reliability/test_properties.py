@@ -28,6 +28,7 @@ from segview.store import (
     encode_entry,
 )
 from segview.timeline import Timeline
+from tests.conftest import GOLDEN_STORES as GOLDEN_STORES_DIR
 from tests.conftest import golden_segment_files
 from tests.reliability.strategies import entries
 
@@ -226,3 +227,114 @@ def test_mutated_golden_files_never_break_lineage_timeline_or_check(
         assert main(["tree", str(root)]) in (0, 1)
         capsys.readouterr()
         assert (root / source.name).read_bytes() == data
+
+
+# --- a store that changes between looks ------------------------------------------------------
+
+STORE_OPS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["append", "append_garbage", "append_partial", "truncate", "delete", "add"]
+        ),
+        st.integers(0, 10**6),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def forest_of(lineage: Lineage) -> list[tuple[str, str | None, bool, bool]]:
+    return sorted(
+        (n.id, n.parent.id if n.parent else None, n.parent_missing, n.in_cycle)
+        for n in lineage.nodes.values()
+    )
+
+
+def problems_of(lineage: Lineage) -> list[tuple[str, int | None, str]]:
+    return sorted(((str(p.path), p.line, p.message) for p in lineage.problems()), key=str)
+
+
+@settings(max_examples=60, deadline=None)
+@given(STORE_OPS)
+def test_a_refreshed_lineage_equals_a_fresh_one(ops: list[tuple[str, int]]) -> None:
+    """Files grow (whole lines, garbage, half lines), shrink, vanish and appear between two
+    looks; ``refresh`` then shows exactly what opening the store anew shows."""
+    source = GOLDEN_STORES_DIR / "basic"
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "store"
+        shutil.copytree(source, root)
+        lineage = Lineage.open(root)
+        for node in list(lineage.nodes.values()):
+            lineage.load_details(node)
+        for op, n in ops:
+            files = sorted(root.glob("*.jsonl"))
+            target = files[n % len(files)] if files else None
+            if op == "add" or target is None:
+                donor = GOLDEN_FILES[n % len(GOLDEN_FILES)]
+                (root / f"0190e000-0000-7000-8000-{n:012x}.jsonl").write_bytes(GOLDEN_BYTES[donor])
+            elif op == "append":
+                line = GOLDEN_BYTES[GOLDEN_FILES[n % len(GOLDEN_FILES)]].split(b"\n")[1]
+                with open(target, "ab") as f:
+                    f.write(line + b"\n")
+            elif op == "append_garbage":
+                with open(target, "ab") as f:
+                    f.write(b"\xff{not json\n")
+            elif op == "append_partial":
+                with open(target, "ab") as f:
+                    f.write(b'{"kind":"turn_end","ts":')
+            elif op == "truncate":
+                data = target.read_bytes()
+                target.write_bytes(data[: n % (len(data) + 1)])
+            else:
+                target.unlink()
+            lineage.refresh()
+            fresh = Lineage.open(root)
+            assert forest_of(lineage) == forest_of(fresh)
+            assert problems_of(lineage) == problems_of(fresh)
+
+
+SEGMENT_OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["append", "append_garbage", "append_half", "truncate", "blank"]),
+        st.integers(0, 10**6),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(GOLDEN_FILES), SEGMENT_OPS)
+def test_a_refreshed_timeline_equals_a_fresh_one(source: Path, ops: list[tuple[str, int]]) -> None:
+    """A segment grows by whole lines, garbage, halves of lines (finished or not) and blank
+    lines, or is cut short; ``refresh`` then holds what loading it anew holds."""
+    lines = [line for p in GOLDEN_FILES for line in GOLDEN_BYTES[p].split(b"\n") if line]
+    with mutated_store(source, GOLDEN_BYTES[source]) as (root, sid):
+        store = FsStore(root)
+        path = store.path_for(sid)
+        timeline = Timeline.load(store, sid)
+        for op, n in ops:
+            line = lines[n % len(lines)] + b"\n"
+            with open(path, "ab") as f:
+                if op == "append":
+                    f.write(line)
+                elif op == "append_garbage":
+                    f.write(b"\x00garbage\n")
+                elif op == "append_half":
+                    f.write(line[: n % len(line)])
+                elif op == "blank":
+                    f.write(b"  \n")
+            if op == "truncate":
+                data = path.read_bytes()
+                path.write_bytes(data[: n % (len(data) + 1)])
+            timeline.refresh()
+            fresh = Timeline.load(store, sid)
+            assert timeline.entries == fresh.entries
+            assert (timeline.lines, timeline.offsets) == (fresh.lines, fresh.offsets)
+            assert timeline.problems == fresh.problems
+            assert [(t.turn_count, t.first_entry, t.end_entry) for t in timeline.turns] == [
+                (t.turn_count, t.first_entry, t.end_entry) for t in fresh.turns
+            ]
+            assert timeline.usage == fresh.usage
+            n_entries = len(fresh.entries)
+            assert timeline.state_at_entry(n_entries) == collect_state(fresh.entries)
