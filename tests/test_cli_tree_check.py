@@ -13,7 +13,10 @@ from segview.cli import lineage_cmds, main
 from segview.store import (
     FsStore,
     MessageItem,
+    RequestConfig,
     RestoredState,
+    SegmentOrigin,
+    SegmentStart,
     TextPart,
     TextSegment,
     TurnEnd,
@@ -287,3 +290,40 @@ def test_check_progress_only_on_a_terminal(
     monkeypatch.setattr(lineage_cmds, "_stderr_is_tty", lambda: True)
     code, out, err = run(capsys, "check", str(tmp_path))
     assert (code, out) == (0, "") and "checking 5/5 segments" in err
+
+
+def test_tree_of_the_session_layout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sessions = ["0190d000-0000-7000-8000-000000000001", "0190d000-0000-7000-8000-000000000002"]
+    for n, session in enumerate(sessions, 1):
+        (tmp_path / session).mkdir()
+        store = FsStore(tmp_path / session)
+        start = SegmentStart(
+            ts=n * 100, session_id=session, config=RequestConfig(stop_sequences=[]), history=[]
+        )
+        store.create_segment(sid(n), [start])
+        save_turn_end(store, sid(n), 1, ts=n * 100 + 1)
+    fork = SegmentStart(
+        ts=150,
+        session_id=sessions[0],
+        config=RequestConfig(stop_sequences=[]),
+        history=[],
+        forked_from=SegmentOrigin(segment_id=sid(1), at_turn_index=1),
+    )
+    FsStore(tmp_path / sessions[0]).create_segment(sid(3), [fork])
+    code, out, _err = run(capsys, "tree", str(tmp_path))
+    assert code == 0
+    assert out.splitlines() == [
+        f"session {sessions[1]}",
+        f"  {sid(2)[:13]}  1 turn  (no user input)",
+        f"session {sessions[0]}",
+        f"  {sid(1)[:13]}  1 turn  (no user input)",
+        f"  └─ {sid(3)[:13]}  fork @1  0 turns  (no user input)",
+    ]
+    code, out, _err = run(capsys, "tree", str(tmp_path), "--json")
+    roots = json.loads(out)
+    assert [(r["id"], r["session_id"]) for r in roots] == [
+        (sid(2), sessions[1]),
+        (sid(1), sessions[0]),
+    ]
+    assert roots[1]["children"][0]["session_id"] == sessions[0]
+    assert run(capsys, "check", str(tmp_path))[:2] == (0, "")
