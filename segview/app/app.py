@@ -70,6 +70,8 @@ log = logging.getLogger(__name__)
 
 PROGRESS_MIN_BYTES = 256 * 1024  # segments smaller than this load without a progress bar
 DETAILS_BATCH_SECONDS = 0.25
+FRAME_SECONDS = 1 / 60  # replayed entries closer together than this are shown together
+MIN_TIMER = 0.001  # Textual timers need a positive delay
 
 
 class SegviewApp(App[None]):
@@ -641,6 +643,11 @@ class SegviewApp(App[None]):
         self._show_turn_bar()
         self._schedule_replay()
 
+    def _next_delay(self) -> float:
+        tl = self.timeline
+        assert tl is not None
+        return replay_delay(tl.entries, self._replay_pos, self.speed) * self.replay_time_scale
+
     def _schedule_replay(self) -> None:
         tl = self.timeline
         if tl is None or not self.replaying:
@@ -648,25 +655,30 @@ class SegviewApp(App[None]):
         if self._replay_pos >= len(tl.entries):
             self._finish_replay()
             return
-        delay = replay_delay(tl.entries, self._replay_pos, self.speed) * self.replay_time_scale
+        delay = max(self._next_delay(), MIN_TIMER)
         self._replay_timer = self.set_timer(delay, self._replay_step, name="replay")
 
     def _replay_step(self) -> None:
-        """Reveal one entry: apply it to the replay state and show only what it added."""
+        """Reveal the next entry: apply it to the replay state and show only what it added.
+
+        Entries that follow within a frame are revealed together (a screen cannot show them
+        apart), but a step always ends at a ``turn_end`` so every turn is shown.
+        """
         tl, state = self.timeline, self._replay_state
         if tl is None or state is None or not self.replaying:
             return
-        if self._replay_pos >= len(tl.entries):
-            self._finish_replay()
-            return
-        entry = tl.entries[self._replay_pos]
-        apply_entry(state, entry)
-        self._replay_pos += 1
-        if isinstance(entry, TurnEnd):
-            for i, stop in enumerate(self.stops):
-                if stop.kind == "turn" and stop.entry_end == self._replay_pos:
-                    self.stop_index = i
-                    break
+        while self._replay_pos < len(tl.entries):
+            entry = tl.entries[self._replay_pos]
+            apply_entry(state, entry)
+            self._replay_pos += 1
+            if isinstance(entry, TurnEnd):
+                for i, stop in enumerate(self.stops):
+                    if stop.kind == "turn" and stop.entry_end == self._replay_pos:
+                        self.stop_index = i
+                        break
+                break
+            if self._replay_pos < len(tl.entries) and self._next_delay() >= FRAME_SECONDS:
+                break
         stop = self.stops[self.stop_index]
         if stop.kind == "turn" and stop.entry_end == self._replay_pos:
             current_from = self._current_from(stop, state)

@@ -9,6 +9,8 @@ from textual.widgets import Static
 class AppHeader(Static):
     """``segview  store …  segment …  problems …``."""
 
+    plain = ""
+
     def show(
         self,
         store: str,
@@ -29,6 +31,7 @@ class AppHeader(Static):
             style = "bold #e06c75" if store_problems else "bold"
             text.append(" · ", style="dim")
             text.append(f"{store_problems} in store", style=style)
+        self.plain = text.plain
         self.update(text)
 
 

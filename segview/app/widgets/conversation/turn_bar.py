@@ -49,6 +49,7 @@ class TurnBar(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.info = TurnInfo(0, 0)
+        self.plain = ""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="turn-line"):
@@ -101,6 +102,7 @@ class TurnBar(Vertical):
                 style = "bold #e06c75" if info.outcome.startswith("errored") else "dim"
                 detail.append(f"  ·  run {info.outcome}", style=style)
         self.query_one("#turn-detail", Static).update(detail)
+        self.plain = f"{pos.plain}  {replay.plain}\n{detail.plain}"
         label = Text()
         if info.usage:
             label.append("input tokens/request ", style="dim")

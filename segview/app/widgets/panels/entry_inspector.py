@@ -37,21 +37,26 @@ class EntryInspector(VerticalScroll):
 
     can_focus = True
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.title_text = ""
+        self.line_numbers: list[int] = []
+        self.lines: list[bytes] = []
+
     def compose(self) -> ComposeResult:
         yield Static("", id="inspector-title")
         yield Static("", id="inspector-lines")
 
     def show_loading(self, title: str) -> None:
+        self.title_text = title
+        self.line_numbers, self.lines = [], []
         self.query_one("#inspector-title", Static).update(Text(title, style="bold"))
         self.query_one("#inspector-lines", Static).update(Text("reading…", style="italic dim"))
 
     def show_lines(self, title: str, line_numbers: list[int], lines: list[bytes]) -> None:
+        self.title_text = title
+        self.line_numbers, self.lines = list(line_numbers), list(lines)
         self.query_one("#inspector-title", Static).update(Text(title, style="bold"))
         body = render_lines(line_numbers, lines) if lines else Text("(no entries)", style="dim")
         self.query_one("#inspector-lines", Static).update(body)
         self.scroll_home(animate=False)
-
-    @property
-    def text(self) -> str:
-        widget = self.query_one("#inspector-lines", Static)
-        return str(widget.render())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -12,7 +13,9 @@ from segview.store import Problem
 class ProblemsPanel(VerticalScroll):
     """Hidden when the segment has no problem."""
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    plain = ""
+
+    def compose(self) -> ComposeResult:
         yield Static("", id="problems-list")
 
     def show_problems(self, path: str, problems: list[Problem], notes: list[str]) -> None:
@@ -27,4 +30,5 @@ class ProblemsPanel(VerticalScroll):
             where = f"line {p.line}" if p.line is not None else "file"
             text.append(f"  {where:>9}  ", style="bold")
             text.append(p.message + "\n")
+        self.plain = text.plain
         self.query_one("#problems-list", Static).update(text)

@@ -1,0 +1,497 @@
+"""Pilot tests: every key of the key table, asserting on what the widgets show and on the
+files in the store (expected values come from the files through the store core)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from segview.app import SegviewApp
+from segview.app.keymap import EXTRA_HELP, KEYS
+from segview.app.replay import SPEEDS
+from segview.app.screens.fork_dialog import ForkDialog
+from segview.app.screens.goto_turn import GoToTurnScreen
+from segview.app.screens.help import HelpScreen, help_table
+from segview.app.screens.search import SearchScreen
+from segview.app.widgets.conversation.items import HistoryItemMixin, ToolCallView
+from segview.store import FsStore, MessageItem, ToolCallItem, ToolResultItem, collect_state
+from segview.store import fs_store as fs_store_module
+
+from . import expected
+from .helpers import (
+    COMPACTED_1,
+    FORK_MID,
+    MAIN,
+    SIZE,
+    TRUNCATED,
+    opened,
+    press,
+    wait_for,
+)
+
+AppFactory = Callable[..., SegviewApp]
+
+
+def shown_texts(app: SegviewApp) -> list[str]:
+    out = []
+    for w in app.history.mounted_widgets():
+        assert isinstance(w, HistoryItemMixin)
+        out.append(w.search_text())
+    return out
+
+
+async def test_opens_at_the_last_turn_with_the_state_of_that_turn(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        last = expected.turn_counts(demo_store, MAIN)[-1]
+        assert app.turn_bar.position == f"turn {last} / {last}"
+        state = expected.state_at(demo_store, MAIN, last)
+        assert app.history.items == state.history
+        last_user = [i for i in state.history if isinstance(i, MessageItem) and i.role == "user"]
+        assert any(last_user[-1].text() in t for t in shown_texts(app))
+        header = app.query_one("#header").plain  # type: ignore[attr-defined]
+        assert "sample_logs" in header and MAIN in header
+        # every segment of the store is in the tree
+        ids = {r.id for r in app.forest.rows} if app.forest else set()
+        assert ids == {p.stem for p in demo_store.glob("*.jsonl")}
+        assert all(app.tree.node_for(i) is not None for i in ids)
+
+
+async def test_brackets_step_between_turns(make_app: AppFactory, demo_store: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        counts = expected.turn_counts(demo_store, MAIN)
+        await press(pilot, "[")
+        assert app.turn_bar.position == expected.position(demo_store, MAIN, counts[-2])
+        assert app.history.items == expected.state_at(demo_store, MAIN, counts[-2]).history
+        await press(pilot, "[", "[")
+        assert app.turn_count == counts[-4]
+        assert app.history.items == expected.state_at(demo_store, MAIN, counts[-4]).history
+        await press(pilot, "]")
+        assert app.turn_count == counts[-3]
+        assert app.history.items == expected.state_at(demo_store, MAIN, counts[-3]).history
+        # the items the current turn added are marked, earlier ones are not
+        before = expected.state_at(demo_store, MAIN, counts[-4]).history
+        for w in app.history.mounted_widgets():
+            assert isinstance(w, HistoryItemMixin)
+            new = w.index >= len(before)
+            assert w.has_class("current") == new, (w.index, len(before))  # type: ignore[attr-defined]
+        await press(pilot, "]", "]", "]")  # past the end: stays at the last turn
+        assert app.turn_bar.position == expected.position(demo_store, MAIN, counts[-1])
+
+
+async def test_home_and_end_go_to_the_first_and_last_turn_when_the_history_is_focused(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        last = expected.turn_counts(demo_store, MAIN)[-1]
+        assert app.focused is app.history
+        await press(pilot, "home")
+        assert app.turn_bar.position == f"turn 0 / {last}"
+        start = collect_state(expected.entries(demo_store, MAIN)[:1])
+        assert app.history.items == start.history
+        await press(pilot, "end")
+        assert app.turn_bar.position == f"turn {last} / {last}"
+        # from the turn bar too
+        app.turn_bar.focus()
+        await press(pilot, "home")
+        assert app.turn_count == 0
+        await press(pilot, "end")
+        assert app.turn_count == last
+        # in the tree, home / end move the tree's cursor, not the turn
+        app.tree.focus()
+        await press(pilot, "home")
+        assert app.turn_count == last
+
+
+async def test_g_asks_for_a_turn_and_goes_there(make_app: AppFactory, demo_store: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        await press(pilot, "g")
+        assert isinstance(app.screen, GoToTurnScreen)
+        await press(pilot, "4", "2", "enter")  # no such turn: the prompt stays, says so
+        assert isinstance(app.screen, GoToTurnScreen)
+        assert "no turn 42" in str(app.screen.query_one("#goto-error").content)
+        app.screen.query_one("#goto-input").value = ""  # type: ignore[attr-defined]
+        await press(pilot, "3", "enter")
+        assert not isinstance(app.screen, GoToTurnScreen)
+        assert app.turn_bar.position == expected.position(demo_store, MAIN, 3)
+        assert app.history.items == expected.state_at(demo_store, MAIN, 3).history
+
+
+async def test_f_forks_here_into_exactly_one_new_valid_segment_selected_in_the_tree(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        await press(pilot, "g", "2", "enter")
+        before = expected.files(demo_store)
+        source_bytes = (demo_store / f"{MAIN}.jsonl").read_bytes()
+        await press(pilot, "f")
+        assert isinstance(app.screen, ForkDialog)
+        await press(pilot, "enter")
+        await wait_for(pilot, lambda: app.segment_id not in (None, MAIN), "the fork is opened")
+        new_id = app.segment_id
+        assert new_id is not None
+        await opened(pilot, new_id)
+        assert expected.files(demo_store) - before == {f"{new_id}.jsonl"}
+        assert before <= expected.files(demo_store)
+        assert (demo_store / f"{MAIN}.jsonl").read_bytes() == source_bytes
+        written = FsStore(demo_store).read_all(new_id)  # strict: the Rust reader accepts it
+        assert len(written) == 1
+        start = written[0]
+        assert start.forked_from is not None  # type: ignore[union-attr]
+        assert start.forked_from.segment_id == MAIN  # type: ignore[union-attr]
+        assert start.forked_from.at_turn_index == 2  # type: ignore[union-attr]
+        replayed = collect_state(written)
+        source = expected.state_at(demo_store, MAIN, 2)
+        assert replayed.history == source.history
+        assert replayed.system_prompt == source.system_prompt
+        assert replayed.config == source.config
+        # the new branch is in the tree under its parent, with the cursor on it
+        node = app.tree.node_for(new_id)
+        assert node is not None and node.parent is app.tree.node_for(MAIN)
+        assert app.tree.cursor_node is node
+        assert app.turn_bar.position == "turn 0 / 0"
+        assert app.history.items == source.history
+
+
+async def test_f_on_a_store_that_cannot_be_written_shows_the_error_and_writes_nothing(
+    make_app: AppFactory, demo_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    os.chmod(demo_store, 0o555)
+    probe = demo_store / ".probe"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+        writable = True  # running as root: permissions do not stop writes
+    except OSError:
+        writable = False
+    if writable:
+
+        def failing_fsync(fd: int) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(fs_store_module.os, "fsync", failing_fsync)
+    try:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await opened(pilot, MAIN)
+            before = expected.files(demo_store)
+            await press(pilot, "f")
+            dialog = app.screen
+            assert isinstance(dialog, ForkDialog)
+            await press(pilot, "enter")
+            await wait_for(pilot, lambda: dialog.error is not None, "the fork error shown")
+            assert app.screen is dialog
+            message = dialog.error_text
+            assert ("No space left" in message) if writable else ("ermission" in message)
+            assert "Nothing was written" in str(dialog.query_one("#fork-error").content)
+            assert expected.files(demo_store) == before
+            await press(pilot, "escape")
+            assert not isinstance(app.screen, ForkDialog)
+            assert app.segment_id == MAIN
+    finally:
+        os.chmod(demo_store, 0o755)
+
+
+async def test_p_plays_and_pauses_and_stepping_stops_the_replay(make_app: AppFactory) -> None:
+    app = make_app(replay_time_scale=1.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        await press(pilot, "home")
+        await press(pilot, "p")
+        assert app.replaying
+        assert "▶" in app.turn_bar.plain
+        await press(pilot, "p")
+        assert not app.replaying
+        assert app.replay_position is not None  # paused where it was
+        assert "paused" in app.turn_bar.plain
+        await press(pilot, "]")
+        assert not app.replaying and app.replay_position is None
+        assert app.turn_count == 1
+
+
+async def test_plus_and_minus_change_the_replay_speed(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        assert app.speed == SPEEDS[0] == 1
+        seen = [app.speed]
+        for _ in range(len(SPEEDS)):
+            await press(pilot, "+")
+            seen.append(app.speed)
+        assert seen == [1, 2, 5, 10, 50, 50]
+        assert "replay 50×" in app.turn_bar.plain
+        await press(pilot, "-", "-")
+        assert app.speed == 5
+        await press(pilot, "-", "-", "-")
+        assert app.speed == 1
+
+
+async def test_p_at_10x_replays_entry_by_entry_through_every_turn_to_the_last(
+    make_app: AppFactory, demo_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(replay_time_scale=0.001)
+    positions: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        show = app.turn_bar.show
+
+        def spy(info):  # type: ignore[no-untyped-def]
+            show(info)
+            positions.append(app.turn_bar.position)
+
+        monkeypatch.setattr(app.turn_bar, "show", spy)
+        await press(pilot, "home", "+", "+", "+")
+        assert app.speed == 10
+        await press(pilot, "p")
+        await wait_for(pilot, lambda: not app.replaying, "the replay finished")
+        counts = expected.turn_counts(demo_store, MAIN)
+        assert app.turn_bar.position == f"turn {counts[-1]} / {counts[-1]}"
+        seen = list(dict.fromkeys(positions))
+        assert seen == [f"turn {n} / {counts[-1]}" for n in [0, *counts]]
+        assert app.history.items == expected.state_at(demo_store, MAIN, counts[-1]).history
+
+
+async def test_search_highlights_matches_and_n_N_move_between_them(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    app = make_app()
+    query = "ValueError"
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        history = expected.state_at(demo_store, MAIN, 10).history
+        # tool results are shown inside their calls: count the shown units that match
+        call_at = {i.call_id: n for n, i in enumerate(history) if isinstance(i, ToolCallItem)}
+        units = set()
+        for n, item in enumerate(history):
+            text = item.model_dump_json()
+            if query.lower() not in text.lower():
+                continue
+            if isinstance(item, ToolResultItem) and call_at.get(item.call_id, n) < n:
+                n = call_at[item.call_id]
+            units.add(n)
+        await press(pilot, "/")
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*query)
+        await press(pilot, "enter")
+        assert not isinstance(app.screen, SearchScreen)
+        hl = app.history.highlight
+        assert set(hl.matches) == units and len(units) > 2
+        k = len(units)
+        first = hl.current
+        status = app.query_one("#search-status").content
+        assert f"match {first + 1} / {k}" in str(status)
+        await press(pilot, "n")
+        assert app.history.highlight.current == (first + 1) % k
+        assert f"match {(first + 1) % k + 1} / {k}" in app.search_status
+        await press(pilot, "N", "N")
+        assert app.history.highlight.current == (first - 1) % k
+        current_index = app.history.highlight.matches[app.history.highlight.current]
+        widget = app.history.widget_for(current_index)
+        assert widget is not None and widget.has_class("search-current")
+        assert isinstance(widget, HistoryItemMixin)
+        assert query.lower() in widget.search_text().lower()
+        if isinstance(widget, ToolCallView):
+            assert widget.result is not None or query.lower() in widget.search_text().lower()
+        # scrolled to it: the match is inside the visible part of the history
+        await pilot.pause()
+        assert widget.region.overlaps(app.history.region)
+        # escape in the search line clears the search
+        await press(pilot, "/", "escape")
+        assert app.history.highlight.matches == ()
+        assert not app.query_one("#search-status").display
+
+
+async def test_r_shows_the_raw_lines_of_the_current_turn(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        await press(pilot, "g", "3", "enter")
+        await press(pilot, "r")
+        inspector = app.inspector
+        assert inspector.display
+        await wait_for(pilot, lambda: bool(inspector.lines), "raw lines read")
+        file_lines = (demo_store / f"{MAIN}.jsonl").read_bytes().split(b"\n")
+        assert inspector.lines == [file_lines[n - 1] for n in inspector.line_numbers]
+        turn_ends = [line for line in inspector.lines if b'"kind":"turn_end"' in line]
+        assert turn_ends == [next(x for x in file_lines if b'"turn_count":3}' in x)]
+        assert inspector.line_numbers == sorted(inspector.line_numbers)
+        # stepping updates it
+        await press(pilot, "]")
+        await wait_for(pilot, lambda: b'"turn_count":4}' in b"".join(inspector.lines), "turn 4")
+        await press(pilot, "r")
+        assert not inspector.display
+
+
+async def test_o_opens_the_parent_at_the_fork_point(make_app: AppFactory, demo_store: Path) -> None:
+    app = make_app(select=FORK_MID)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, FORK_MID)
+        start = FsStore(demo_store).read_all(FORK_MID)[0]
+        origin = start.forked_from  # type: ignore[union-attr]
+        assert origin is not None and origin.segment_id == MAIN
+        await press(pilot, "o")
+        await opened(pilot, MAIN)
+        assert app.turn_bar.position == expected.position(demo_store, MAIN, origin.at_turn_index)
+        assert app.tree.cursor_node is app.tree.node_for(MAIN)
+
+
+async def test_o_on_a_compaction_opens_the_summarised_turn(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    app = make_app(select=COMPACTED_1)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, COMPACTED_1)
+        origin = FsStore(demo_store).read_all(COMPACTED_1)[0].compacted_from  # type: ignore[union-attr]
+        assert origin is not None
+        await press(pilot, "o")
+        await opened(pilot, origin.segment_id)
+        assert app.turn_count == origin.at_turn_index
+
+
+async def test_e_exports_the_current_state_as_markdown_in_the_current_directory(
+    make_app: AppFactory, demo_store: Path, tmp_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        await press(pilot, "g", "2", "enter")
+        store_before = expected.files(demo_store)
+        await press(pilot, "e")
+        await wait_for(pilot, lambda: app.last_export is not None, "the export written")
+        path = app.last_export
+        assert path is not None and path.parent.resolve() == tmp_path.resolve()
+        assert expected.files(demo_store) == store_before
+        text = path.read_text()
+        assert text.startswith(f"# Segment {MAIN} at turn 2 / 10")
+        state = expected.state_at(demo_store, MAIN, 2)
+        for item in state.history:
+            if isinstance(item, MessageItem) and item.role == "user":
+                assert item.text() in text
+        assert "## System prompt" in text
+        # a second export never overwrites the first
+        first = path
+        app.last_export = None
+        await press(pilot, "e")
+        await wait_for(pilot, lambda: app.last_export is not None, "the second export")
+        assert app.last_export != first and first.read_text() == text
+
+
+async def test_e_never_writes_into_the_store(
+    make_app: AppFactory, demo_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(demo_store)
+    other = tmp_path / "tmpdir"
+    other.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(other))
+    app = SegviewApp(demo_store, select=MAIN, now=0, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        before = expected.files(demo_store)
+        await press(pilot, "e")
+        await wait_for(pilot, lambda: app.last_export is not None, "the export written")
+        assert app.last_export is not None and app.last_export.parent == other
+        assert expected.files(demo_store) == before
+
+
+async def test_question_mark_shows_every_binding(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        await press(pilot, "?")
+        assert isinstance(app.screen, HelpScreen)
+        table = help_table()
+        keys_column = list(table.columns[0].cells)
+        help_column = [str(c) for c in table.columns[1].cells]
+        for spec in KEYS:
+            assert spec.display in keys_column
+            assert spec.help in help_column
+        for keys, text in EXTRA_HELP:
+            assert keys in keys_column and text in help_column
+        # every binding the app really has is documented
+        bound = {k for b in app.BINDINGS for k in b.key.split(",")}  # type: ignore[union-attr]
+        bound |= {k for b in app.history.BINDINGS for k in b.key.split(",")}  # type: ignore[union-attr]
+        documented = {k for spec in KEYS for k in spec.keys.split(",")}
+        assert bound <= documented
+        await press(pilot, "escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_q_quits(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        await press(pilot, "q")
+        await wait_for(pilot, lambda: not app.is_running, "the app exited")
+    assert app.return_code == 0
+
+
+async def test_every_keyed_action_is_in_the_command_palette(make_app: AppFactory) -> None:
+    from segview.app.commands import SegviewCommands
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        provider = SegviewCommands(app.screen)
+        names = [hit.text async for hit in provider.discover()]
+        for spec in KEYS:
+            assert f"{spec.description} ({spec.display})" in names
+        # run one through the real palette
+        await press(pilot, "ctrl+p")
+        await pilot.press(*"Prev turn")
+        await pilot.pause(0.3)
+        await press(pilot, "enter")
+        await wait_for(pilot, lambda: app.turn_count == 9, "the palette's command ran")
+
+
+async def test_selecting_a_tree_node_opens_that_segment_at_its_last_turn(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        node = app.tree.node_for(FORK_MID)
+        assert node is not None
+        app.tree.focus()
+        app.tree.move_cursor(node)
+        await press(pilot, "enter")
+        await opened(pilot, FORK_MID)
+        last = expected.turn_counts(demo_store, FORK_MID)[-1]
+        assert app.turn_bar.position == f"turn {last} / {last}"
+
+
+async def test_a_damaged_segment_opens_with_its_problems_listed(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    app = make_app(select=TRUNCATED)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, TRUNCATED)
+        problems = FsStore(demo_store).read_tolerant(TRUNCATED).problems
+        assert problems
+        panel = app.query_one("#problems")
+        assert panel.display
+        for p in problems:
+            assert f"line {p.line}" in panel.plain  # type: ignore[attr-defined]
+        assert f"{len(problems)} here" in app.query_one("#header").plain  # type: ignore[attr-defined]
+        row = app.forest.row(TRUNCATED) if app.forest else None
+        assert row is not None and row.problems == len(problems)
+        # its good entries are all there
+        good = expected.entries(demo_store, TRUNCATED)
+        assert app.state is not None
+        assert app.history.items == collect_state(good).history[: len(app.history.items)]
