@@ -216,10 +216,8 @@ class AssistantMessageItem(TextItem):
         if refusal:
             tags.append(("refusal", "bold #e06c75"))
         head = _head("assistant", "bold black on #98c379", *tags)
-        text = message_text(self.item)
-        if self.query_text:
-            return Group(head, _highlight(Text(text), self.query_text))
-        return Group(head, Markdown(text, code_theme="monokai"))
+        # Markdown stays rendered while searching: the item as a whole is highlighted
+        return Group(head, Markdown(message_text(self.item), code_theme="monokai"))
 
 
 class SystemMessageItem(TextItem):
@@ -325,7 +323,7 @@ class ReasoningView(HistoryItemMixin, Collapsible):
         self.index = index
         self.item = item
         self.info = info
-        summary = one_line(" ".join(item.summary), 90) if item.summary else ""
+        summary = one_line(" · ".join(item.summary), 90) if item.summary else ""
         title = f"reasoning · {summary}" if summary else f"reasoning ({len(item.text)} chars)"
         if item.encrypted_content and not item.text:
             title += " · encrypted"

@@ -1,0 +1,136 @@
+"""``segview [STORE | FILE.jsonl | --demo]``: what the app opens, and the errors before it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from segview.app import SegviewApp
+from segview.app.widgets.chrome.app_header import DemoNote
+from segview.cli import main as cli_main
+from segview.cli.app_cmd import default_store_candidates, resolve_target
+
+from . import expected
+from .helpers import FORK_MID, MAIN, SAMPLE_LOGS, SIZE, opened
+
+ENV_VARS = ("INSOMNIA_DATA_DIR", "INSOMNIA_HOME", "YOI_DATA_DIR", "YOI_HOME", "XDG_DATA_HOME")
+
+
+@pytest.fixture
+def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A HOME with nothing in it, and none of the runtime's variables set."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for var in ENV_VARS:
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+def test_a_store_that_does_not_exist_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli_main(["no/such/store"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no/such/store" in err and "Traceback" not in err
+
+
+def test_a_file_that_is_not_a_store_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    assert cli_main([str(tmp_path / "notes.txt")]) == 2
+    assert cli_main([str(tmp_path / "missing.jsonl")]) == 2
+    (tmp_path / "not-an-id.jsonl").write_text("{}\n")
+    assert cli_main([str(tmp_path / "not-an-id.jsonl")]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 3 and all(line.startswith("segview: ") for line in lines)
+
+
+def test_help_explains_itself_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    from segview.cli import app_cmd
+
+    assert app_cmd.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out and "segview --demo" in out and "FILE.jsonl" in out
+
+
+def test_a_segment_file_opens_its_store_with_that_segment(demo_store: Path) -> None:
+    target = resolve_target(f"sample_logs/{FORK_MID}.jsonl", False)
+    assert target.store == Path("sample_logs")
+    assert target.select == FORK_MID
+
+
+async def test_the_app_opened_on_a_segment_file_shows_that_segment(demo_store: Path) -> None:
+    target = resolve_target(str(demo_store / f"{FORK_MID}.jsonl"), False)
+    app = SegviewApp(target.store, select=target.select, now=0, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, FORK_MID)
+        assert app.tree.cursor_node is app.tree.node_for(FORK_MID)
+        last = expected.turn_counts(demo_store, FORK_MID)[-1]
+        assert app.turn_bar.position == f"turn {last} / {last}"
+
+
+def test_a_segment_file_of_the_session_layout_opens_the_whole_store(tmp_path: Path) -> None:
+    session = "0193aaaa-0000-7000-8000-000000000001"
+    store = tmp_path / "sessions"
+    (store / session).mkdir(parents=True)
+    shutil.copy(SAMPLE_LOGS / f"{MAIN}.jsonl", store / session / f"{MAIN}.jsonl")
+    target = resolve_target(str(store / session / f"{MAIN}.jsonl"), False)
+    assert target.store == store and target.select == MAIN
+
+
+def test_the_default_store_is_the_first_existing_location(
+    clean_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INSOMNIA_DATA_DIR", str(tmp_path / "idata"))
+    monkeypatch.setenv("INSOMNIA_HOME", str(tmp_path / "ihome"))
+    monkeypatch.setenv("YOI_DATA_DIR", str(tmp_path / "ydata"))
+    monkeypatch.setenv("YOI_HOME", str(tmp_path / "yhome"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    order = [
+        tmp_path / "idata" / "sessions",
+        tmp_path / "ihome" / "sessions",
+        clean_env / ".insomnia" / "sessions",
+        tmp_path / "ydata" / "sessions",
+        tmp_path / "yhome" / "sessions",
+        tmp_path / "xdg" / "yoi" / "sessions",
+        clean_env / ".local" / "share" / "yoi" / "sessions",
+    ]
+    assert default_store_candidates() == order
+    for place in reversed(order):  # each one wins over every later one
+        place.mkdir(parents=True)
+        target = resolve_target(None, False)
+        assert target.store == place and target.note is None
+
+
+def test_without_argument_or_default_store_a_fresh_demo_copy_opens(clean_env: Path) -> None:
+    target = resolve_target(None, False)
+    assert target.note is not None and "demo store" in target.note
+    assert str(target.store) in target.note and "segview PATH" in target.note
+    assert target.select == MAIN
+    demo_files = sorted(p.name for p in SAMPLE_LOGS.glob("*.jsonl"))
+    assert sorted(p.name for p in target.store.glob("*.jsonl")) == demo_files
+    for name in demo_files:
+        assert (target.store / name).read_bytes() == (SAMPLE_LOGS / name).read_bytes()
+    shutil.rmtree(target.store.parent)
+
+
+def test_demo_opens_the_demo_even_when_a_default_store_exists(clean_env: Path) -> None:
+    (clean_env / ".insomnia" / "sessions").mkdir(parents=True)
+    target = resolve_target(None, True)
+    assert target.note is not None and target.store.name == "sample_logs"
+    shutil.rmtree(target.store.parent)
+
+
+async def test_the_demo_note_is_shown_in_the_app(clean_env: Path) -> None:
+    target = resolve_target(None, False)
+    app = SegviewApp(target.store, select=target.select, note=target.note, now=0, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        note = app.query_one(DemoNote)
+        assert note.display and "demo store" in str(note.content)
+        assert "segview PATH" in str(note.content)
+    shutil.rmtree(target.store.parent)
