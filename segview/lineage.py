@@ -34,6 +34,7 @@ from segview.store import (
     UserInput,
     flatten_segments,
 )
+from segview.store.codec import one_line as escape_message
 from segview.store.fs_store import SEGMENT_ID_RE, TolerantRead, is_blank, read_lines
 from segview.store.model import normalize_uuid
 from segview.timeline import gc_paused
@@ -47,6 +48,7 @@ __all__ = [
     "StoreProblem",
     "classify_problem",
     "one_line",
+    "title_of",
 ]
 
 OriginKind = Literal["fork", "compaction"]
@@ -58,8 +60,9 @@ _TAIL_MARK = "truncated last line"
 
 
 def one_line(text: str) -> str:
-    """Text folded onto one line (runs of whitespace become one space)."""
-    return " ".join(text.split())
+    """Text for one line of a table or tree: runs of whitespace become one space, and other
+    control characters (terminal escapes) are shown escaped, never sent to the terminal."""
+    return escape_message(" ".join(text.split()), limit=1 << 62)
 
 
 def classify_problem(problem: Problem) -> str:
@@ -197,8 +200,18 @@ class _FileInfo:
 
 
 def _title(entry: LogEntry | UnknownEntry) -> str | None:
+    """The title a segment's first user input gives it: the input as the model saw it
+    (flattened), cut to ``TITLE_WIDTH`` characters; displays fold it with ``one_line``."""
     if isinstance(entry, UserInput):
-        return one_line(flatten_segments(entry.segments))[:TITLE_WIDTH]
+        return flatten_segments(entry.segments)[:TITLE_WIDTH]
+    return None
+
+
+def title_of(entries: list[LogEntry | UnknownEntry]) -> str | None:
+    """The title of a segment from its entries (see ``_title``), or None without user input."""
+    for entry in entries:
+        if isinstance(entry, UserInput):
+            return _title(entry)
     return None
 
 

@@ -87,9 +87,9 @@ def test_tree_golden_text(capsys: pytest.CaptureFixture[str]) -> None:
         count = text.count('"kind":"turn_end"')
         assert f"  {count} turn{'s' * (count != 1)}  " in line
     seg1 = next(line for line in lines if line.startswith("0190b000-0001-7000-8000-000000000001"))
-    # the first user input, flattened and folded onto one line
+    # the title (the flattened first input, cut to 80 characters) folded onto one line
     assert seg1.endswith(
-        "  Please look at @src/main.rs using #rust-style, then /review fn main() { todo!()"
+        "  Please look at @src/main.rs using #rust-style, then /review fn main() { todo"
     )
     # every prefix is unique in the store
     prefixes = [line.split("  ")[0] for line in lines]

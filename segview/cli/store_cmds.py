@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from segview.lineage import one_line, title_of
 from segview.store import (
     FsStore,
     LogEntry,
@@ -22,10 +23,8 @@ from segview.store import (
     ToolResultItem,
     TurnEnd,
     UnknownEntry,
-    UserInput,
     collect_state,
     encode_entry,
-    flatten_segments,
     fork_at,
     format_f32,
 )
@@ -36,7 +35,6 @@ from segview.store.replay import RestoredState
 from .common import EXIT_USAGE, CliError, open_store, print_json, resolve_segment
 
 COMMANDS = ("ls", "show", "cat", "fork")
-TITLE_WIDTH = 80
 
 
 def register(sub: Any) -> None:
@@ -140,19 +138,6 @@ class SegmentSummary:
             "title": self.title,
             "problems": [p.to_json() for p in self.problems],
         }
-
-
-def title_of(entries: list[LogEntry | UnknownEntry], width: int = TITLE_WIDTH) -> str | None:
-    """The first user input, flattened (as the model saw it) and cut to ``width`` characters."""
-    for entry in entries:
-        if isinstance(entry, UserInput):
-            return flatten_segments(entry.segments)[:width]
-    return None
-
-
-def one_line(text: str) -> str:
-    """Text folded onto one line for tables and trees (runs of whitespace become one space)."""
-    return " ".join(text.split())
 
 
 def summarize(store: FsStore, segment_id: str) -> SegmentSummary:

@@ -540,7 +540,7 @@ def write_new_file(path: Path, data: bytes) -> Path:
     tmp = Path(tmp_name)
     try:
         try:
-            os.fchmod(fd, 0o666 & ~_current_umask())  # as a plain open() would create it
+            os.fchmod(fd, 0o666 & ~_UMASK)  # as a plain open() would create it
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 f.flush()
@@ -561,10 +561,14 @@ def write_new_file(path: Path, data: bytes) -> Path:
     return path
 
 
-def _current_umask() -> int:
+def _read_umask() -> int:
+    # os.umask can only be read by setting it; do that once, at import, before any thread runs
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+_UMASK = _read_umask()
 
 
 def _write_exclusive(path: Path, data: bytes) -> None:

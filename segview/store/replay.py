@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -69,7 +69,8 @@ def flatten_segments(segments: Iterable[UserSegment]) -> str:
 
 
 def _text_message(role: Any, text: str) -> MessageItem:
-    return MessageItem(role=role, content=[TextPart(text=text)])
+    # built from already validated data: skip re-validation
+    return MessageItem.model_construct(role=role, content=[TextPart.model_construct(text=text)])
 
 
 @dataclass(slots=True)
@@ -124,42 +125,92 @@ def _system_message(item: SystemItem) -> MessageItem:
     return _text_message("system", item.body)
 
 
+def _append_item(state: RestoredState, entry: Any) -> None:
+    state.history.append(entry.item)
+
+
+def _user_input(state: RestoredState, entry: Any) -> None:
+    state.history.append(_text_message("user", flatten_segments(entry.segments)))
+    state.user_segments.append(list(entry.segments))
+
+
+def _system_item(state: RestoredState, entry: Any) -> None:
+    state.history.append(_system_message(entry.item))
+
+
+def _turn_end(state: RestoredState, entry: Any) -> None:
+    state.turn_count = entry.turn_count
+
+
+def _llm_usage(state: RestoredState, entry: Any) -> None:
+    state.usage_history.append(entry.record())
+
+
+def _segment_start(state: RestoredState, entry: Any) -> None:
+    state.system_prompt = entry.system_prompt
+    state.config = entry.config
+    state.history = list(entry.history)
+
+
+def _run_ended(state: RestoredState, entry: Any) -> None:
+    state.last_run_interrupted = entry.interrupted
+
+
+def _config_changed(state: RestoredState, entry: Any) -> None:
+    state.config = entry.config
+
+
+def _extension(state: RestoredState, entry: Any) -> None:
+    state.extensions.append((entry.domain, entry.payload))
+    if entry.domain == POD_SCOPE_DOMAIN:
+        try:
+            state.pod_scope = PodScopeSnapshot.model_validate(entry.payload)
+        except ValidationError as exc:
+            log.warning("ignoring malformed pod.scope payload: %s", exc.errors()[0]["msg"])
+
+
+def _append_items(state: RestoredState, entry: Any) -> None:
+    state.history.extend(entry.items)
+
+
+def _system_items(state: RestoredState, entry: Any) -> None:
+    state.history.extend(_system_message(i) for i in entry.items)
+
+
+def _paused_turn_abandoned(state: RestoredState, entry: Any) -> None:
+    state.last_run_interrupted = False
+
+
+def _no_effect(state: RestoredState, entry: Any) -> None:
+    pass
+
+
+_APPLY: dict[type, Callable[[RestoredState, Any], None]] = {
+    AssistantItem: _append_item,
+    ToolResultEntry: _append_item,
+    UserInput: _user_input,
+    SystemItemEntry: _system_item,
+    TurnEnd: _turn_end,
+    LlmUsage: _llm_usage,
+    SegmentStart: _segment_start,
+    RunCompleted: _run_ended,
+    RunErrored: _run_ended,
+    ConfigChanged: _config_changed,
+    Extension: _extension,
+    AssistantItems: _append_items,
+    ToolResults: _append_items,
+    HookInjectedItems: _append_items,
+    SystemItems: _system_items,
+    PausedTurnAbandoned: _paused_turn_abandoned,
+}
+"""The replay effect of each entry type (FORMAT.md section 3); others (``invoke``, unknown
+entries) only count."""
+
+
 def apply_entry(state: RestoredState, entry: Any) -> None:
     """Apply one entry to ``state`` in place (unknown entries only count)."""
     state.entries_count += 1
-    if isinstance(entry, (AssistantItem, ToolResultEntry)):
-        state.history.append(entry.item)
-    elif isinstance(entry, UserInput):
-        state.history.append(_text_message("user", flatten_segments(entry.segments)))
-        state.user_segments.append(list(entry.segments))
-    elif isinstance(entry, SystemItemEntry):
-        state.history.append(_system_message(entry.item))
-    elif isinstance(entry, TurnEnd):
-        state.turn_count = entry.turn_count
-    elif isinstance(entry, LlmUsage):
-        state.usage_history.append(entry.record())
-    elif isinstance(entry, SegmentStart):
-        state.system_prompt = entry.system_prompt
-        state.config = entry.config
-        state.history = list(entry.history)
-    elif isinstance(entry, (RunCompleted, RunErrored)):
-        state.last_run_interrupted = entry.interrupted
-    elif isinstance(entry, ConfigChanged):
-        state.config = entry.config
-    elif isinstance(entry, Extension):
-        state.extensions.append((entry.domain, entry.payload))
-        if entry.domain == POD_SCOPE_DOMAIN:
-            try:
-                state.pod_scope = PodScopeSnapshot.model_validate(entry.payload)
-            except ValidationError as exc:
-                log.warning("ignoring malformed pod.scope payload: %s", exc.errors()[0]["msg"])
-    elif isinstance(entry, (AssistantItems, ToolResults, HookInjectedItems)):
-        state.history.extend(entry.items)
-    elif isinstance(entry, SystemItems):
-        state.history.extend(_system_message(i) for i in entry.items)
-    elif isinstance(entry, PausedTurnAbandoned):
-        state.last_run_interrupted = False
-    # Invoke and unknown entries: no effect beyond the count
+    _APPLY.get(type(entry), _no_effect)(state, entry)
 
 
 def collect_state(entries: Iterable[Any]) -> RestoredState:
