@@ -344,7 +344,7 @@ def _slow_parse(line: bytes) -> Any:
             parse_constant=_reject_constant,
         )
     except json.JSONDecodeError as exc:
-        raise DecodeError(f"{exc.msg} at column {exc.colno}") from None
+        raise DecodeError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
     except RecursionError:
         raise DecodeError("recursion limit exceeded") from None
     _check_strings(obj)
@@ -387,8 +387,8 @@ def _orjson_message(exc: orjson.JSONDecodeError) -> str:
     # orjson: "unexpected character: line 1 column 5 (char 4)" -> keep the column only
     m = re.match(r"(.*): line \d+ column (\d+) \(char \d+\)$", msg)
     if m:
-        return f"{m.group(1)} at column {m.group(2)}"
-    return msg
+        return f"not valid JSON: {m.group(1)} at column {m.group(2)}"
+    return f"not valid JSON: {msg}"
 
 
 # --- entry decoding --------------------------------------------------------------------------
