@@ -21,6 +21,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Footer, ProgressBar, Static
 
@@ -67,6 +68,8 @@ from .widgets.panels.problems_panel import ProblemsPanel
 from .widgets.sidebar.ancestry_tree import AncestryTree
 
 log = logging.getLogger(__name__)
+
+KEYED_ACTIONS = frozenset(spec.action for spec in keymap.KEYS)
 
 PROGRESS_MIN_BYTES = 256 * 1024  # segments smaller than this load without a progress bar
 DETAILS_BATCH_SECONDS = 0.25
@@ -156,6 +159,12 @@ class SegviewApp(App[None]):
 
     def on_unmount(self) -> None:
         self.watcher.stop()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The keyed actions act on the main screen only, not under a dialog."""
+        if action in KEYED_ACTIONS and isinstance(self.screen, ModalScreen):
+            return False
+        return True
 
     # --- convenient accessors ---------------------------------------------------------------
 
@@ -297,11 +306,14 @@ class SegviewApp(App[None]):
 
     @work(thread=True, exclusive=True, group="timeline")
     def _load_timeline(self, segment_id: str, turn_count: int | None, generation: int) -> None:
-        with self._lineage_lock:
-            lineage = self.lineage
-            store = lineage.store_for(segment_id) if lineage is not None else None
+        try:
+            with self._lineage_lock:
+                lineage = self.lineage
+                store = lineage.store_for(segment_id) if lineage is not None else None
+        except LookupError:
+            store = None
         if store is None:
-            self.post_message(TimelineFailed(segment_id, "store not open", generation))
+            self.post_message(TimelineFailed(segment_id, "not in this store", generation))
             return
         last = [-1]
 
@@ -432,10 +444,12 @@ class SegviewApp(App[None]):
         if tl is None or not self.stops:
             return
         self._stop_replay()
-        index = max(0, min(index, len(self.stops) - 1))
-        self.stop_index = index
-        stop = self.stops[index]
         with self._timeline_lock:
+            if self.stops[-1].entry_end > len(tl.entries):  # the log was re-read meanwhile
+                self.stops = compute_stops(tl)
+            index = max(0, min(index, len(self.stops) - 1))
+            self.stop_index = index
+            stop = self.stops[index]
             state = tl.state_at_entry(stop.entry_end)
         self.state = state
         self._sync_history(state, stop.entry_end, self._current_from(stop, state), scroll)
@@ -532,7 +546,9 @@ class SegviewApp(App[None]):
         return TurnInfo(**base, first_ts=tl.start.ts if tl.start is not None else None)
 
     def _show_turn_bar(self) -> None:
-        self.turn_bar.show(self._turn_info())
+        with self._timeline_lock:
+            info = self._turn_info()
+        self.turn_bar.show(info)
 
     # --- stepping ---------------------------------------------------------------------------
 

@@ -495,3 +495,20 @@ async def test_a_damaged_segment_opens_with_its_problems_listed(
         good = expected.entries(demo_store, TRUNCATED)
         assert app.state is not None
         assert app.history.items == collect_state(good).history[: len(app.history.items)]
+
+
+async def test_keys_do_not_act_under_a_dialog(make_app: AppFactory, demo_store: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        position = app.turn_bar.position
+        await press(pilot, "f")
+        assert isinstance(app.screen, ForkDialog)
+        await press(pilot, "[", "f", "p", "g")
+        assert app.turn_bar.position == position and not app.replaying
+        assert sum(isinstance(s, ForkDialog) for s in app.screen_stack) == 1
+        assert not any(isinstance(s, GoToTurnScreen) for s in app.screen_stack)
+        await press(pilot, "escape")
+        assert not isinstance(app.screen, ForkDialog)
+        await press(pilot, "[")
+        assert app.turn_bar.position != position

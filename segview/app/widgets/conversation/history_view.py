@@ -57,6 +57,7 @@ class HistoryView(VerticalScroll):
         self._call_at: dict[str, int] = {}  # call_id -> index of the (first) call
         self._result_at: dict[str, int] = {}  # call_id -> index of its (first) result
         self._query = ""
+        self._text_cache: dict[int, tuple[Any, str]] = {}
         self._matches: list[int] = []
         self._match_pos = -1
 
@@ -104,6 +105,7 @@ class HistoryView(VerticalScroll):
         self._current_from = 0
         self._call_at.clear()
         self._result_at.clear()
+        self._text_cache.clear()
         self._matches = []
         self._match_pos = -1
 
@@ -336,12 +338,12 @@ class HistoryView(VerticalScroll):
             for i, item in enumerate(self._items):
                 if self._merged(i):
                     continue
-                text = item_text(item)
+                text = self._folded_text(item)
                 if isinstance(item, ToolCallItem):
                     r = self._result_at.get(item.call_id)
                     if r is not None and r > i:
-                        text += "\n" + item_text(self._items[r])
-                if needle in text.casefold():
+                        text += "\n" + self._folded_text(self._items[r])
+                if needle in text:
                     matches.append(i)
         self._matches = matches
         if keep_position and previous in matches:
@@ -349,6 +351,15 @@ class HistoryView(VerticalScroll):
         elif not keep_position or self._match_pos >= len(matches):
             self._match_pos = -1 if not matches else min(max(self._match_pos, 0), len(matches) - 1)
         self._mark_matches()
+
+    def _folded_text(self, item: Any) -> str:
+        """The searchable text of an item, case-folded (cached: items never change)."""
+        cached = self._text_cache.get(id(item))
+        if cached is not None and cached[0] is item:
+            return cached[1]
+        text = item_text(item).casefold()
+        self._text_cache[id(item)] = (item, text)
+        return text
 
     def _mark_matches(self) -> None:
         hits = set(self._matches)
