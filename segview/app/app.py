@@ -162,9 +162,7 @@ class SegviewApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The keyed actions act on the main screen only, not under a dialog."""
-        if action in KEYED_ACTIONS and isinstance(self.screen, ModalScreen):
-            return False
-        return True
+        return not (action in KEYED_ACTIONS and isinstance(self.screen, ModalScreen))
 
     # --- convenient accessors ---------------------------------------------------------------
 
