@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import logging
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -178,7 +179,7 @@ class SegviewApp(App[None]):
         return self.query_one("#turn-bar", TurnBar)
 
     @property
-    def tree(self) -> AncestryTree:
+    def ancestry(self) -> AncestryTree:
         return self.query_one("#tree", AncestryTree)
 
     @property
@@ -266,7 +267,7 @@ class SegviewApp(App[None]):
     @on(ForestChanged)
     def _forest_changed(self, message: ForestChanged) -> None:
         self.forest = message.forest
-        tree, shown = self.tree, self.segment_id
+        tree, shown = self.ancestry, self.segment_id
         cursor = tree.cursor_node
         # the user moved the cursor off the open segment's row: leave it there
         elsewhere = (
@@ -291,7 +292,7 @@ class SegviewApp(App[None]):
         self._stop_replay()
         self._open_generation += 1
         self.segment_id = segment_id
-        self.tree.show_segment(segment_id)
+        self.ancestry.show_segment(segment_id)
         self._update_header()
         self.turn_bar.show(TurnInfo(0, 0, loading=f"loading {segment_id[:13]}…"))
         self._load_timeline(segment_id, turn_count, self._open_generation)
@@ -499,15 +500,15 @@ class SegviewApp(App[None]):
         if self._replay_state is not None:
             mark = "▶" if self.replaying else "⏸ paused"
             replay = f"{mark} {self.speed}× · entry {self._replay_pos}/{len(tl.entries)}"
-        base = {
-            "turn_count": stop.turn_count,
-            "max_turn": max_turn_count(tl),
-            "kind": stop.kind,
-            "speed": self.speed,
-            "replay": replay,
-            "usage": self._usage,
-            "usage_here": usage_here,
-        }
+        base = TurnInfo(
+            turn_count=stop.turn_count,
+            max_turn=max_turn_count(tl),
+            kind=stop.kind,
+            speed=self.speed,
+            replay=replay,
+            usage=self._usage,
+            usage_here=usage_here,
+        )
         if stop.kind == "turn" and stop.turn_index is not None:
             turn = tl.turns[stop.turn_index]
             outcome = turn_outcome(tl, turn)
@@ -523,8 +524,8 @@ class SegviewApp(App[None]):
                     for item in self.state.history[turn.history_len_before :]
                     if isinstance(item, ToolResultItem) and item.is_error
                 )
-            return TurnInfo(
-                **base,
+            return replace(
+                base,
                 first_ts=turn.first_ts,
                 last_ts=turn.last_ts,
                 duration_ms=turn.duration_ms,
@@ -534,14 +535,13 @@ class SegviewApp(App[None]):
                 outcome=text,
             )
         if stop.kind == "tail":
-            return TurnInfo(
-                **base,
+            first = tl.entries[stop.first_entry] if stop.first_entry < len(tl.entries) else None
+            return replace(
+                base,
                 tail_entries=len(tl.entries) - stop.first_entry,
-                first_ts=getattr(tl.entries[stop.first_entry], "ts", None)
-                if stop.first_entry < len(tl.entries)
-                else None,
+                first_ts=getattr(first, "ts", None),
             )
-        return TurnInfo(**base, first_ts=tl.start.ts if tl.start is not None else None)
+        return replace(base, first_ts=tl.start.ts if tl.start is not None else None)
 
     def _show_turn_bar(self) -> None:
         with self._timeline_lock:

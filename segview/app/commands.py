@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
@@ -21,9 +22,9 @@ class SegviewCommands(Provider):
     def segview(self) -> SegviewApp:
         return cast("SegviewApp", self.app)
 
-    def _commands(self) -> list[tuple[str, str, partial[object]]]:
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         app = self.segview
-        out: list[tuple[str, str, partial[object]]] = []
+        out: list[tuple[str, str, Callable[[], object]]] = []
         for spec in KEYS:
             name = f"{spec.description} ({spec.display})"
             out.append((name, spec.help, partial(app.run_action, spec.action)))

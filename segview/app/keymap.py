@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 Scope = Literal["app", "conversation", "palette"]
 
@@ -116,7 +116,7 @@ EXTRA_HELP: tuple[tuple[str, str], ...] = (
 """Keys of Textual's own widgets that are worth knowing, shown on the help screen."""
 
 
-def bindings(scope: Scope) -> list[Binding]:
+def bindings(scope: Scope) -> list[BindingType]:
     """The Textual bindings of one scope."""
     return [
         Binding(

@@ -61,7 +61,7 @@ async def test_opens_at_the_last_turn_with_the_state_of_that_turn(
         # every segment of the store is in the tree
         ids = {r.id for r in app.forest.rows} if app.forest else set()
         assert ids == {p.stem for p in demo_store.glob("*.jsonl")}
-        assert all(app.tree.node_for(i) is not None for i in ids)
+        assert all(app.ancestry.node_for(i) is not None for i in ids)
 
 
 async def test_brackets_step_between_turns(make_app: AppFactory, demo_store: Path) -> None:
@@ -109,7 +109,7 @@ async def test_home_and_end_go_to_the_first_and_last_turn_when_the_history_is_fo
         await press(pilot, "end")
         assert app.turn_count == last
         # in the tree, home / end move the tree's cursor, not the turn
-        app.tree.focus()
+        app.ancestry.focus()
         await press(pilot, "home")
         assert app.turn_count == last
 
@@ -161,9 +161,9 @@ async def test_f_forks_here_into_exactly_one_new_valid_segment_selected_in_the_t
         assert replayed.system_prompt == source.system_prompt
         assert replayed.config == source.config
         # the new branch is in the tree under its parent, with the cursor on it
-        node = app.tree.node_for(new_id)
-        assert node is not None and node.parent is app.tree.node_for(MAIN)
-        assert app.tree.cursor_node is node
+        node = app.ancestry.node_for(new_id)
+        assert node is not None and node.parent is app.ancestry.node_for(MAIN)
+        assert app.ancestry.cursor_node is node
         assert app.turn_bar.position == "turn 0 / 0"
         assert app.history.items == source.history
 
@@ -349,7 +349,7 @@ async def test_o_opens_the_parent_at_the_fork_point(make_app: AppFactory, demo_s
         await press(pilot, "o")
         await opened(pilot, MAIN)
         assert app.turn_bar.position == expected.position(demo_store, MAIN, origin.at_turn_index)
-        assert app.tree.cursor_node is app.tree.node_for(MAIN)
+        assert app.ancestry.cursor_node is app.ancestry.node_for(MAIN)
 
 
 async def test_o_on_a_compaction_opens_the_summarised_turn(
@@ -466,10 +466,10 @@ async def test_selecting_a_tree_node_opens_that_segment_at_its_last_turn(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, MAIN)
-        node = app.tree.node_for(FORK_MID)
+        node = app.ancestry.node_for(FORK_MID)
         assert node is not None
-        app.tree.focus()
-        app.tree.move_cursor(node)
+        app.ancestry.focus()
+        app.ancestry.move_cursor(node)
         await press(pilot, "enter")
         await opened(pilot, FORK_MID)
         last = expected.turn_counts(demo_store, FORK_MID)[-1]

@@ -90,7 +90,7 @@ async def test_a_new_segment_appears_in_the_tree(make_app: AppFactory, demo_stor
         await opened(pilot, MAIN)
         state = RestoredState(system_prompt="a new agent run")
         new_id = create_segment(FsStore(demo_store), state, ts=TS)
-        await wait_for(pilot, lambda: app.tree.node_for(new_id) is not None, "the new node")
+        await wait_for(pilot, lambda: app.ancestry.node_for(new_id) is not None, "the new node")
         assert app.segment_id == MAIN  # the open segment did not change
         append_turn(demo_store, new_id, 1, "hello from a live agent")
         await wait_for(

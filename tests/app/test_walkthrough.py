@@ -36,8 +36,8 @@ async def test_new_user_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             forks = [r for r in app.forest.rows if r.origin == "fork"]
             compactions = [r for r in app.forest.rows if r.origin == "compaction"]
             assert forks and compactions
-            fork_label = app.tree.node_for(forks[0].id).label.plain  # type: ignore[union-attr]
-            compaction_label = app.tree.node_for(compactions[0].id).label.plain  # type: ignore[union-attr]
+            fork_label = app.ancestry.node_for(forks[0].id).label.plain  # type: ignore[union-attr]
+            compaction_label = app.ancestry.node_for(compactions[0].id).label.plain  # type: ignore[union-attr]
             assert f"⑂ fork @{forks[0].at_turn}" in fork_label
             assert f"⇣ compaction @{compactions[0].at_turn}" in compaction_label
 
@@ -61,18 +61,18 @@ async def test_new_user_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             assert new_id is not None
             await opened(pilot, new_id)
             assert expected.files(store) - before == {f"{new_id}.jsonl"}
-            node = app.tree.node_for(new_id)
-            assert node is not None and node.parent is app.tree.node_for(MAIN)
-            assert app.tree.cursor_node is node
+            node = app.ancestry.node_for(new_id)
+            assert node is not None and node.parent is app.ancestry.node_for(MAIN)
+            assert app.ancestry.cursor_node is node
             assert "⑂ fork @2" in node.label.plain
             forked = collect_state(FsStore(store).read_all(new_id))
             assert forked.history == expected.state_at(store, MAIN, 2).history
 
             # replay the main conversation at 10x from its start
-            main_node = app.tree.node_for(MAIN)
+            main_node = app.ancestry.node_for(MAIN)
             assert main_node is not None
-            app.tree.focus()
-            app.tree.move_cursor(main_node)
+            app.ancestry.focus()
+            app.ancestry.move_cursor(main_node)
             await press(pilot, "enter")
             await opened(pilot, MAIN)
             app.history.focus()

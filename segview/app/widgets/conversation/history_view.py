@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button
@@ -42,7 +43,7 @@ class Highlight:
 class HistoryView(VerticalScroll):
     """Scrollable list of history items; focusable (home / end go to the first / last turn)."""
 
-    BINDINGS = keymap.bindings("conversation")
+    BINDINGS: ClassVar[list[BindingType]] = keymap.bindings("conversation")
     can_focus = True
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Sparkline, Static
 
@@ -43,7 +45,7 @@ def position_text(info: TurnInfo) -> str:
 class TurnBar(Vertical):
     """Focusable: home / end go to the first / last turn while it has focus."""
 
-    BINDINGS = keymap.bindings("conversation")
+    BINDINGS: ClassVar[list[BindingType]] = keymap.bindings("conversation")
     can_focus = True
 
     def __init__(self, *, id: str | None = None) -> None:
