@@ -894,6 +894,9 @@ class SegviewApp(App[None]):
         self.last_export = path
         self.call_from_thread(self.notify, f"exported {self.position_text} to {path}", timeout=8)
 
+    def action_focus_tree(self) -> None:
+        self.ancestry.focus()
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())

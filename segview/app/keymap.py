@@ -102,6 +102,14 @@ KEYS: tuple[KeySpec, ...] = (
         "Export the conversation at this turn as a Markdown file (in the current directory, "
         "else a temporary one; never in the store).",
     ),
+    KeySpec(
+        "t",
+        "t",
+        "focus_tree",
+        "Tree",
+        "Move the focus to the ancestry tree (arrows move, enter opens a segment).",
+        False,
+    ),
     KeySpec("question_mark", "?", "help", "Help", "Show every key binding."),
     KeySpec("q", "q", "quit", "Quit", "Quit segview."),
 )
@@ -109,7 +117,10 @@ KEYS: tuple[KeySpec, ...] = (
 
 EXTRA_HELP: tuple[tuple[str, str], ...] = (
     ("ctrl+p", "Command palette: every action above, and open any segment by id or title."),
-    ("tab / shift+tab", "Move the focus between the ancestry tree, the turn bar and the history."),
+    (
+        "tab / shift+tab",
+        "Move the focus between the tree, the turn bar, the history and its parts.",
+    ),
     ("enter / click", "In the ancestry tree: open the segment (at its last turn)."),
     ("escape", "Close a dialog or the search; clear the search highlight."),
 )

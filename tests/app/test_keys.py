@@ -468,7 +468,8 @@ async def test_selecting_a_tree_node_opens_that_segment_at_its_last_turn(
         await opened(pilot, MAIN)
         node = app.ancestry.node_for(FORK_MID)
         assert node is not None
-        app.ancestry.focus()
+        await press(pilot, "t")
+        assert app.focused is app.ancestry
         app.ancestry.move_cursor(node)
         await press(pilot, "enter")
         await opened(pilot, FORK_MID)
@@ -512,3 +513,29 @@ async def test_keys_do_not_act_under_a_dialog(make_app: AppFactory, demo_store: 
         assert not isinstance(app.screen, ForkDialog)
         await press(pilot, "[")
         assert app.turn_bar.position != position
+
+
+async def test_a_store_in_the_session_layout_groups_segments_by_session(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from .helpers import SAMPLE_LOGS
+
+    session = "0193aaaa-0000-7000-8000-000000000001"
+    store = tmp_path / "sessions"
+    (store / session).mkdir(parents=True)
+    for seg in (MAIN, FORK_MID):
+        shutil.copy(SAMPLE_LOGS / f"{seg}.jsonl", store / session / f"{seg}.jsonl")
+    app = SegviewApp(store, select=FORK_MID, now=0, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, FORK_MID)
+        main_node = app.ancestry.node_for(MAIN)
+        fork_node = app.ancestry.node_for(FORK_MID)
+        assert main_node is not None and fork_node is not None
+        assert fork_node.parent is main_node
+        assert main_node.parent is not None and main_node.parent.data is None  # the session
+        assert session[:13] in main_node.parent.label.plain
+        await press(pilot, "o")
+        await opened(pilot, MAIN)
+        assert app.turn_count == 4
