@@ -127,6 +127,7 @@ class SegviewApp(App[None]):
         self._progress_shown_for: str | None = None
         self.search_query = ""
         self.last_export: Path | None = None
+        self.load_progress: tuple[int, int] | None = None  # (bytes read, total) of a big load
         self.store_error: str | None = None
         self.watcher: Watcher = PollWatcher(self._poll, poll_interval) if watch else NullWatcher()
 
@@ -336,6 +337,7 @@ class SegviewApp(App[None]):
     def _load_progress(self, message: LoadProgress) -> None:
         if message.segment_id != self.segment_id or self.loaded_segment == message.segment_id:
             return
+        self.load_progress = (message.done, message.total)
         bar = self.query_one("#load-progress", ProgressBar)
         bar.display = True
         bar.update(total=message.total, progress=message.done)

@@ -308,8 +308,9 @@ async def test_search_highlights_matches_and_n_N_move_between_them(
         if isinstance(widget, ToolCallView):
             assert widget.result is not None or query.lower() in widget.search_text().lower()
         # scrolled to it: the match is inside the visible part of the history
-        await pilot.pause()
-        assert widget.region.overlaps(app.history.region)
+        await wait_for(
+            pilot, lambda: widget.region.overlaps(app.history.region), "match scrolled into view"
+        )
         # escape in the search line clears the search
         await press(pilot, "/", "escape")
         assert app.history.highlight.matches == ()

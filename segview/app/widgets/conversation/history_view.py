@@ -9,7 +9,7 @@ items that changed, and opening one at its 1,500th item mounts a few dozen widge
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -61,6 +61,7 @@ class HistoryView(VerticalScroll):
         self._text_cache: dict[int, tuple[Any, str]] = {}
         self._matches: list[int] = []
         self._match_pos = -1
+        self._pending: list[Awaitable[Any]] = []
 
     def compose(self) -> ComposeResult:
         yield Button("", id="history-earlier", compact=True)
@@ -94,12 +95,34 @@ class HistoryView(VerticalScroll):
     def mounted_widgets(self) -> list[Widget]:
         return [self._item_widgets[i] for i in sorted(self._item_widgets)]
 
+    # --- mounting -----------------------------------------------------------------------------
+
+    def _mount(self, widgets: list[Widget], before: Widget | None = None) -> None:
+        if before is not None:
+            self._pending.append(self.mount_all(widgets, before=before))
+        else:
+            self._pending.append(self.mount_all(widgets))
+
+    def _remove(self, widgets: list[Widget]) -> None:
+        self._pending.append(self.remove_children(widgets))
+
+    def _after_layout(self, callback: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+        """Call ``callback`` once the pending mounts and removals are laid out."""
+        pending, self._pending = self._pending, []
+
+        async def run() -> None:
+            for awaitable in pending:
+                await awaitable
+            self.call_after_refresh(callback, *args, **kwargs)
+
+        self.call_later(run)
+
     # --- syncing ----------------------------------------------------------------------------
 
     def reset(self) -> None:
         """Forget everything (another segment is being shown)."""
         if self._item_widgets:
-            self.remove_children(list(self._item_widgets.values()))
+            self._remove(list(self._item_widgets.values()))
         self._item_widgets.clear()
         self._items = []
         self._window_start = 0
@@ -141,11 +164,11 @@ class HistoryView(VerticalScroll):
         if self._query:
             self._recompute_matches(keep_position=True)
         if scroll == "turn":
-            self.call_after_refresh(self.scroll_to_current)
+            self._after_layout(self.scroll_to_current)
         elif scroll == "end":
-            self.call_after_refresh(self.scroll_end, animate=False)
+            self._after_layout(self.scroll_end, animate=False)
         elif scroll == "top":
-            self.call_after_refresh(self.scroll_home, animate=False)
+            self._after_layout(self.scroll_home, animate=False)
 
     def _is_current(self, index: int, widget: Widget) -> bool:
         if index >= self._current_from:
@@ -159,7 +182,7 @@ class HistoryView(VerticalScroll):
         """Unmount items ``p..``; calls that lose their result go back to waiting."""
         gone = [i for i in self._item_widgets if i >= p]
         if gone:
-            self.remove_children([self._item_widgets.pop(i) for i in sorted(gone)])
+            self._remove([self._item_widgets.pop(i) for i in sorted(gone)])
         for i in range(p, len(self._items)):
             item = self._items[i]
             if isinstance(item, ToolResultItem) and self._result_at.get(item.call_id) == i:
@@ -236,18 +259,18 @@ class HistoryView(VerticalScroll):
                 start = max(start, min(desired, n - MAX_MOUNTED))
             if start > old_start:  # trim the top
                 drop = sorted(i for i in self._item_widgets if i < start)
-                self.remove_children([self._item_widgets.pop(i) for i in drop])
+                self._remove([self._item_widgets.pop(i) for i in drop])
             top = [(i, w) for i in range(start, old_start) if (w := self._make(i))]
             bottom_from = max(p, start)
         bottom = [(i, w) for i in range(bottom_from, n) if (w := self._make(i))]
         if top:
             first = self._item_widgets[min(self._item_widgets)] if self._item_widgets else None
             if first is not None:
-                self.mount_all([w for _, w in top], before=first)
+                self._mount([w for _, w in top], before=first)
             else:
-                self.mount_all([w for _, w in top])
+                self._mount([w for _, w in top])
         if bottom:
-            self.mount_all([w for _, w in bottom])
+            self._mount([w for _, w in bottom])
         self._item_widgets.update(top)
         self._item_widgets.update(bottom)
         self._window_start = start
@@ -266,9 +289,9 @@ class HistoryView(VerticalScroll):
             w.set_current(self._is_current(i, w))
         if new:
             if first is not None:
-                self.mount_all([w for _, w in new], before=first)
+                self._mount([w for _, w in new], before=first)
             else:
-                self.mount_all([w for _, w in new])
+                self._mount([w for _, w in new])
         self._item_widgets.update(new)
         self._window_start = index
         self._update_earlier()
@@ -382,7 +405,7 @@ class HistoryView(VerticalScroll):
         if widget is not None:
             assert isinstance(widget, HistoryItemMixin)
             widget.reveal()
-            self.call_after_refresh(self.scroll_to_widget, widget, animate=False, top=True)
+            self._after_layout(self.scroll_to_widget, widget, animate=False, top=True)
 
     def next_match(self) -> None:
         if self._matches:
