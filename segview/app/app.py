@@ -184,6 +184,11 @@ class SegviewApp(App[None]):
         return self.query_one("#tree", AncestryTree)
 
     @property
+    def tree(self) -> AncestryTree:  # type: ignore[override]
+        """The ancestry tree (``ancestry``); shadows ``DOMNode.tree``, a debugging aid."""
+        return self.ancestry
+
+    @property
     def inspector(self) -> EntryInspector:
         return self.query_one("#inspector", EntryInspector)
 
