@@ -52,6 +52,7 @@ from .positions import (
     inspector_range,
     last_turn_stop,
     max_turn_count,
+    shows_more_after,
     stop_for_turn_count,
     turn_outcome,
 )
@@ -653,7 +654,7 @@ class SegviewApp(App[None]):
         if tl is None or stop is None or self.state is None:
             return
         if self._replay_state is None:
-            if stop.entry_end >= len(tl.entries):
+            if not shows_more_after(tl, stop.entry_end):
                 self.notify("at the end of the segment: replaying from the start", timeout=3)
                 self.show_stop(0, scroll="turn")
                 stop = self.stops[0]

@@ -94,6 +94,11 @@ def compute_stops(timeline: Timeline) -> list[Stop]:
     return stops
 
 
+def shows_more_after(timeline: Timeline, entries_applied: int) -> bool:
+    """Whether entries after the first ``entries_applied`` add history or end a turn."""
+    return any(isinstance(e, (TurnEnd, *_ADDS_HISTORY)) for e in timeline.entries[entries_applied:])
+
+
 def last_turn_stop(stops: list[Stop]) -> int:
     """The index of the stop a segment opens at: its last turn (else its last stop)."""
     for i in range(len(stops) - 1, -1, -1):

@@ -224,6 +224,22 @@ async def test_p_plays_and_pauses_and_stepping_stops_the_replay(make_app: AppFac
         assert app.turn_count == 1
 
 
+async def test_p_at_the_last_turn_replays_from_the_start(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    app = make_app(replay_time_scale=0.001)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        last = expected.turn_counts(demo_store, MAIN)[-1]
+        seen: list[int] = []
+        show = app.turn_bar.show
+        app.turn_bar.show = lambda info: (show(info), seen.append(info.turn_count))  # type: ignore[method-assign]
+        await press(pilot, "p")
+        await wait_for(pilot, lambda: not app.replaying, "the replay finished")
+        assert seen[0] == 0 and seen[-1] == last
+        assert sorted(set(seen)) == [0, *expected.turn_counts(demo_store, MAIN)]
+
+
 async def test_plus_and_minus_change_the_replay_speed(make_app: AppFactory) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
