@@ -35,6 +35,19 @@ from segview.store import (
 
 SHORT_ID_MIN = 7
 
+# C0 controls but tab and line feed, DEL and the C1 controls: a terminal may act on them
+# (ESC and CSI start escape sequences), so text from a log shows them escaped instead.
+_UNSAFE = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F)}
+_UNSAFE.update({c: f"\\u{c:04x}" for c in range(0x80, 0xA0)})
+
+
+def safe(text: str) -> str:
+    """Text from a log made safe to draw: control characters shown as escapes (``\\x1b``),
+    line breaks and tabs kept (a CRLF line end reads as a plain line end)."""
+    if text.isprintable():
+        return text
+    return text.replace("\r\n", "\n").translate(_UNSAFE)
+
 
 def short_ids(ids: Iterable[str], minimum: int = SHORT_ID_MIN) -> dict[str, str]:
     """The shortest unique prefix of each id (at least ``minimum`` characters)."""
@@ -57,8 +70,8 @@ def short_ids(ids: Iterable[str], minimum: int = SHORT_ID_MIN) -> dict[str, str]
 
 
 def one_line(text: str, width: int | None = None) -> str:
-    """Text folded onto one line; cut to ``width`` with an ellipsis."""
-    folded = " ".join(text.split())
+    """Text folded onto one line (control characters escaped); cut to ``width``."""
+    folded = safe(" ".join(text.split()))
     if width is not None and len(folded) > width:
         return folded[: max(0, width - 1)] + "…"
     return folded

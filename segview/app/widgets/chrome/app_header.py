@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from segview.app.text import one_line
+
 
 class AppHeader(Static):
     """``segview  store …  segment …  problems …``."""
@@ -21,7 +23,7 @@ class AppHeader(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" segview ", style="bold black on #61afef")
         text.append("  store ", style="dim")
-        text.append(store, style="bold")
+        text.append(one_line(store), style="bold")
         text.append("   segment ", style="dim")
         text.append(segment or "—", style="bold")
         text.append("   problems ", style="dim")

@@ -25,6 +25,7 @@ from segview.app.text import (
     message_text,
     one_line,
     pretty_json,
+    safe,
     segment_chip_text,
     system_badge,
 )
@@ -183,16 +184,16 @@ class UserMessageItem(TextItem):
                 chip = segment_chip_text(seg)
                 if chip is None:
                     assert isinstance(seg, TextSegment)
-                    body.append(seg.content)
+                    body.append(safe(seg.content))
                     continue
-                body.append(f" {chip} ", style=_chip_style(seg))
+                body.append(f" {safe(chip)} ", style=_chip_style(seg))
                 if isinstance(seg, PasteSegment):
-                    shown, hidden = _clip(seg.content, self.expanded, 6)
+                    shown, hidden = _clip(safe(seg.content), self.expanded, 6)
                     body.append("\n" + shown + "\n", style="#98a2b3")
                     if hidden:
                         body.append(f"… {hidden} more pasted lines\n", style="italic dim")
         else:
-            body.append(message_text(self.item))
+            body.append(safe(message_text(self.item)))
         return Group(head, _highlight(body, self.query_text))
 
 
@@ -217,7 +218,7 @@ class AssistantMessageItem(TextItem):
             tags.append(("refusal", "bold #e06c75"))
         head = _head("assistant", "bold black on #98c379", *tags)
         # Markdown stays rendered while searching: the item as a whole is highlighted
-        return Group(head, Markdown(message_text(self.item), code_theme="monokai"))
+        return Group(head, Markdown(safe(message_text(self.item)), code_theme="monokai"))
 
 
 class SystemMessageItem(TextItem):
@@ -225,11 +226,11 @@ class SystemMessageItem(TextItem):
 
     def render_item(self) -> RenderableType:
         assert isinstance(self.item, MessageItem)
-        badge = system_badge(self.info.system_item) if self.info.system_item else "system"
+        badge = safe(system_badge(self.info.system_item)) if self.info.system_item else "system"
         head = _head(
             "system", "bold black on #e5c07b", (f"[{badge}]", "bold #e5c07b"), *self._tags()
         )
-        shown, hidden = _clip(message_text(self.item), self.expanded)
+        shown, hidden = _clip(safe(message_text(self.item)), self.expanded)
         parts: list[RenderableType] = [head, _highlight(Text(shown), self.query_text)]
         if hidden:
             parts.append(_more(hidden))
@@ -270,11 +271,11 @@ class ToolCallView(TextItem):
         head = _head(
             "tool call",
             "bold black on #56b6c2",
-            (self.item.name, "bold #56b6c2"),
-            self.item.call_id,
+            (one_line(self.item.name), "bold #56b6c2"),
+            one_line(self.item.call_id),
             *self._tags(),
         )
-        args = pretty_json(self.item.arguments)
+        args = safe(pretty_json(self.item.arguments))
         parts: list[RenderableType] = [head]
         if self.query_text:
             parts.append(_highlight(Text(args), self.query_text))
@@ -297,10 +298,10 @@ def _result_parts(
     else:
         line.append(" ✓ result ", style="bold black on #7fd88f")
     line.append(" ")
-    line.append(result.summary, style="bold #e06c75" if result.is_error else "")
+    line.append(safe(result.summary), style="bold #e06c75" if result.is_error else "")
     parts: list[RenderableType] = [_highlight(line, query)]
     if result.content:
-        shown, hidden = _clip(result.content, expanded)
+        shown, hidden = _clip(safe(result.content), expanded)
         parts.append(_highlight(Text(shown, style="#abb2bf"), query))
         if hidden:
             parts.append(_more(hidden))
@@ -312,7 +313,9 @@ class ToolResultView(TextItem):
 
     def render_item(self) -> RenderableType:
         assert isinstance(self.item, ToolResultItem)
-        head = _head("tool result", "bold black on #56b6c2", self.item.call_id, *self._tags())
+        head = _head(
+            "tool result", "bold black on #56b6c2", one_line(self.item.call_id), *self._tags()
+        )
         return Group(head, *_result_parts(self.item, self.expanded, self.query_text))
 
 
@@ -334,8 +337,8 @@ class ReasoningView(HistoryItemMixin, Collapsible):
         text = Text()
         if self.item.summary:
             text.append("summary: ", style="bold")
-            text.append("\n".join(self.item.summary) + "\n\n", style="italic")
-        text.append(self.item.text or "(no text)")
+            text.append(safe("\n".join(self.item.summary)) + "\n\n", style="italic")
+        text.append(safe(self.item.text) or "(no text)")
         return _highlight(text, query)
 
     def set_query(self, query: str) -> None:

@@ -10,6 +10,8 @@ from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Static
 
+from segview.app.text import safe
+
 MAX_LINE_CHARS = 4000  # a segment_start carrying a long history is cut for display
 
 _json = JSONHighlighter()
@@ -18,7 +20,7 @@ _json = JSONHighlighter()
 def raw_line_rows(number: int, raw: bytes, width: int, number_width: int) -> list[Text]:
     """One raw line as display rows of ``width`` cells: ``L12 {"kind":...`` cut anywhere
     (JSON has no good break points), continuation rows indented under the text."""
-    text = raw.decode("utf-8", errors="replace")
+    text = safe(raw.decode("utf-8", errors="replace"))
     cut = len(text) - MAX_LINE_CHARS
     if cut > 0:
         text = text[:MAX_LINE_CHARS]

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from segview.app.text import one_line
 from segview.store import Problem
 
 
@@ -22,13 +23,15 @@ class ProblemsPanel(VerticalScroll):
         self.display = bool(problems or notes)
         text = Text()
         count = len(problems) + len(notes)
-        text.append(f"⚠ {count} problem{'s' * (count != 1)} in {path}\n", style="bold #e06c75")
+        text.append(
+            f"⚠ {count} problem{'s' * (count != 1)} in {one_line(path)}\n", style="bold #e06c75"
+        )
         for note in notes:
             text.append("  ", style="")
-            text.append(note + "\n", style="#e5c07b")
+            text.append(one_line(note) + "\n", style="#e5c07b")
         for p in problems:
             where = f"line {p.line}" if p.line is not None else "file"
             text.append(f"  {where:>9}  ", style="bold")
-            text.append(p.message + "\n")
+            text.append(one_line(p.message) + "\n")
         self.plain = text.plain
         self.query_one("#problems-list", Static).update(text)
