@@ -53,6 +53,7 @@ async def settle(pilot: Pilot[None]) -> None:
         "tree details",
     )
     await app.workers.wait_for_complete()
+    await wait_until(pilot, lambda: app.history.settled, "history laid out and scrolled")
     await pilot.pause()
 
 

@@ -55,6 +55,7 @@ async def opened(pilot: Pilot[None], segment_id: str) -> SegviewApp:
         "tree details loaded",
     )
     await app.workers.wait_for_complete()
+    await wait_for(pilot, lambda: app.history.settled, "history laid out and scrolled")
     await pilot.pause()
     return app
 

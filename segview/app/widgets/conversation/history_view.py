@@ -62,6 +62,7 @@ class HistoryView(VerticalScroll):
         self._matches: list[int] = []
         self._match_pos = -1
         self._pending: list[Awaitable[Any]] = []
+        self._unsettled = 0
 
     def compose(self) -> ComposeResult:
         yield Button("", id="history-earlier", compact=True)
@@ -109,13 +110,25 @@ class HistoryView(VerticalScroll):
     def _after_layout(self, callback: Callable[..., object], *args: Any, **kwargs: Any) -> None:
         """Call ``callback`` once the pending mounts and removals are laid out."""
         pending, self._pending = self._pending, []
+        self._unsettled += 1
+
+        def finish() -> None:
+            try:
+                callback(*args, **kwargs)
+            finally:
+                self._unsettled -= 1
 
         async def run() -> None:
             for awaitable in pending:
                 await awaitable
-            self.call_after_refresh(callback, *args, **kwargs)
+            self.call_after_refresh(finish)
 
         self.call_later(run)
+
+    @property
+    def settled(self) -> bool:
+        """No mount, removal or scroll is still on its way."""
+        return self._unsettled == 0 and not self._pending
 
     # --- syncing ----------------------------------------------------------------------------
 
@@ -323,7 +336,20 @@ class HistoryView(VerticalScroll):
         if target is None:
             self.scroll_end(animate=False)
         else:
-            self.scroll_to_widget(target, animate=False, top=True)
+            self._scroll_to_top(target, retries=3)
+
+    def _scroll_to_top(self, target: Widget, retries: int) -> None:
+        """Scroll ``target`` to the top; check again after the next layout (heights of
+        freshly mounted items can still change) and follow it if it moved."""
+        self.scroll_to_widget(target, animate=False, top=True)
+        if retries:
+            self._unsettled += 1
+            self.call_after_refresh(self._check_scroll, target, target.virtual_region.y, retries)
+
+    def _check_scroll(self, target: Widget, y: int, retries: int) -> None:
+        self._unsettled -= 1
+        if target.is_attached and target.virtual_region.y != y:
+            self._scroll_to_top(target, retries - 1)
 
     # --- search -----------------------------------------------------------------------------
 
@@ -405,7 +431,7 @@ class HistoryView(VerticalScroll):
         if widget is not None:
             assert isinstance(widget, HistoryItemMixin)
             widget.reveal()
-            self._after_layout(self.scroll_to_widget, widget, animate=False, top=True)
+            self._after_layout(self._scroll_to_top, widget, 3)
 
     def next_match(self) -> None:
         if self._matches:

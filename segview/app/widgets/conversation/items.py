@@ -128,9 +128,7 @@ class TextItem(HistoryItemMixin, Static):
         self.query_text = ""
         self.expanded = False
         super().__init__(classes=f"item {classes}".strip())
-
-    def on_mount(self) -> None:
-        self.update(self.render_item())
+        self.rerender()  # content before the first layout, so its height is right from the start
 
     def render_item(self) -> RenderableType:
         raise NotImplementedError
@@ -144,8 +142,7 @@ class TextItem(HistoryItemMixin, Static):
             query = ""
         if query != self.query_text:
             self.query_text = query
-            if self.is_mounted:
-                self.rerender()
+            self.rerender()
 
     def reveal(self) -> None:
         if not self.expanded:
@@ -157,8 +154,7 @@ class TextItem(HistoryItemMixin, Static):
         self.rerender()
 
     def current_changed(self) -> None:
-        if self.is_mounted:
-            self.rerender()
+        self.rerender()
 
     def _tags(self) -> list[Tag]:
         tags: list[Tag] = []
@@ -259,8 +255,7 @@ class ToolCallView(TextItem):
         if result is not self.result:
             self.result = result
             self._apply_error_class()
-            if self.is_mounted:
-                self.rerender()
+            self.rerender()
 
     def search_text(self) -> str:
         text = item_text(self.item)
