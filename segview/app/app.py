@@ -55,6 +55,7 @@ from .positions import (
     shows_more_after,
     stop_for_turn_count,
     turn_outcome,
+    turn_start_ts,
 )
 from .replay import faster, replay_delay, slower
 from .screens.fork_dialog import ForkDialog
@@ -532,11 +533,15 @@ class SegviewApp(App[None]):
                     for item in self.state.history[turn.history_len_before :]
                     if isinstance(item, ToolResultItem) and item.is_error
                 )
+            first_ts = turn_start_ts(tl, turn)
+            duration = None
+            if first_ts is not None and turn.last_ts is not None:
+                duration = turn.last_ts - first_ts
             return replace(
                 base,
-                first_ts=turn.first_ts,
+                first_ts=first_ts,
                 last_ts=turn.last_ts,
-                duration_ms=turn.duration_ms,
+                duration_ms=duration,
                 user_preview=turn.user_preview,
                 tool_calls=turn.tool_calls,
                 errors=errors,

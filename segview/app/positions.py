@@ -181,3 +181,16 @@ def turn_outcome(timeline: Timeline, turn: Turn) -> TurnOutcome:
             error = entry.message
             interrupted = entry.interrupted
     return TurnOutcome(result, interrupted, error)
+
+
+def turn_start_ts(timeline: Timeline, turn: Turn) -> int | None:
+    """When a turn started: the ``ts`` of its first entry after what closed the previous turn
+    (the previous run's outcome and usage are written after its ``turn_end``)."""
+    if turn.first_entry == 0:
+        start = start_entries(timeline)
+    else:
+        start = trailing_end(timeline, turn.first_entry)
+    if start > turn.end_entry:
+        return turn.first_ts
+    ts = getattr(timeline.entries[start], "ts", None)
+    return ts if isinstance(ts, int) else turn.first_ts

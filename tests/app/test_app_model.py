@@ -10,11 +10,17 @@ import pytest
 
 from segview.app.export import ExportContext, state_to_markdown, write_export
 from segview.app.item_sources import ItemSources
-from segview.app.positions import compute_stops, inspector_range, last_turn_stop
+from segview.app.positions import (
+    compute_stops,
+    inspector_range,
+    last_turn_stop,
+    turn_start_ts,
+)
 from segview.app.replay import MAX_DELAY, SPEEDS, faster, replay_delay, slower
 from segview.app.text import short_ids, system_badge
 from segview.store import (
     FsStore,
+    Invoke,
     MessageItem,
     SystemItemEntry,
     ToolCallItem,
@@ -62,6 +68,16 @@ def test_raw_ranges_of_all_stops_cover_the_log_once_in_order() -> None:
         for (_, b), (a, _) in pairwise(ranges):
             assert a == b
         assert ranges[-1][1] == len(tl.entries)
+
+
+def test_a_turn_starts_with_its_own_first_entry_not_the_previous_runs_outcome() -> None:
+    tl = timeline(MAIN)
+    for turn in tl.turns:
+        start = turn_start_ts(tl, turn)
+        a, _b = inspector_range(tl, compute_stops(tl)[turn.index + 1])
+        assert start == tl.entries[a].ts
+        firsts = [e for e in tl.entries[a : turn.end_entry] if isinstance(e, (Invoke, UserInput))]
+        assert firsts and firsts[0].ts == start
 
 
 def test_each_turns_raw_range_holds_its_turn_end_and_nothing_of_the_next_turn() -> None:
