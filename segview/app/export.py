@@ -18,6 +18,7 @@ from segview.store import (
     ToolResultItem,
     UserSegment,
 )
+from segview.store.codec import describe_config
 
 from .item_sources import ItemSource, ItemSources
 from .text import message_text, pretty_json, segment_chip_text, system_badge
@@ -58,15 +59,7 @@ def state_to_markdown(
             f"- {what} `{ctx.origin.segment_id}` after turn {ctx.origin.at_turn_index} "
             f"(the first {ctx.inherited_len} items are inherited)"
         )
-    cfg = state.config
-    settings = {
-        "max_tokens": cfg.max_tokens,
-        "temperature": cfg.temperature,
-        "top_p": cfg.top_p,
-        "top_k": cfg.top_k,
-        "reasoning": cfg.reasoning,
-    }
-    shown = ", ".join(f"{k}={v}" for k, v in settings.items() if v is not None)
+    shown = ", ".join(f"{k}={v}" for k, v in describe_config(state.config))
     out.append(f"- config: {shown or 'defaults'}")
     if state.last_run_interrupted:
         out.append("- the last run was interrupted")

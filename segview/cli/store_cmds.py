@@ -26,9 +26,8 @@ from segview.store import (
     collect_state,
     encode_entry,
     fork_at,
-    format_f32,
 )
-from segview.store.codec import to_wire
+from segview.store.codec import describe_config, to_wire
 from segview.store.fs_store import Problem, TolerantRead
 from segview.store.replay import RestoredState
 
@@ -263,15 +262,7 @@ def render_transcript(segment_id: str, turn: int | None, state: RestoredState) -
     out.append(
         f"segment {segment_id} ({at}: {state.turn_count} turns, {state.entries_count} entries)"
     )
-    cfg = state.config
-    settings = {
-        "max_tokens": cfg.max_tokens,
-        "temperature": None if cfg.temperature is None else format_f32(cfg.temperature),
-        "top_p": None if cfg.top_p is None else format_f32(cfg.top_p),
-        "top_k": cfg.top_k,
-        "reasoning": cfg.reasoning,
-    }
-    shown = " ".join(f"{k}={v}" for k, v in settings.items() if v is not None)
+    shown = " ".join(f"{k}={v}" for k, v in describe_config(state.config))
     out.append(f"config: {shown or '(defaults)'}")
     if state.system_prompt:
         out.append("system prompt:")

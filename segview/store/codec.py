@@ -27,6 +27,7 @@ from .model import (
     REFERENCE_KINDS,
     U64_MAX,
     LogEntry,
+    RequestConfig,
     StoreModel,
     TraceEntry,
     f32,
@@ -39,10 +40,9 @@ __all__ = [
     "encode_entry",
     "encode_json_value",
     "encode_model",
-    "entry_to_json",
     "format_f32",
     "format_f64",
-    "model_to_json",
+    "describe_config",
     "parse_json",
     "parse_json_marked",
     "to_wire",
@@ -237,12 +237,20 @@ def encode_entry(entry: LogEntry) -> bytes:
     return orjson.dumps(to_wire(entry))
 
 
-def model_to_json(model: BaseModel) -> Any:
-    """The model in its on-disk JSON form as plain Python data (floats as serde reads them)."""
-    return cast(Any, orjson.loads(encode_model(model)))
+def describe_config(config: RequestConfig) -> list[tuple[str, str]]:
+    """The settings of a config that are set, as ``(name, text)`` for people to read.
 
+    ``temperature`` / ``top_p`` are printed as serde prints them (``0.2``, not the widened
+    ``0.20000000298023224``); ``stop_sequences`` is left out.
+    """
+    out: list[tuple[str, str]] = []
+    for name in ("max_tokens", "temperature", "top_p", "top_k", "reasoning"):
+        value = getattr(config, name)
+        if value is None:
+            continue
+        out.append((name, format_f32(value) if name in config._f32_fields else str(value)))
+    return out
 
-entry_to_json = model_to_json
 
 # --- strict JSON parsing ---------------------------------------------------------------------
 

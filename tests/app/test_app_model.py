@@ -28,6 +28,7 @@ from segview.store import (
     TurnEnd,
     UserInput,
     collect_state,
+    decode_entry,
     flatten_segments,
 )
 from segview.timeline import Timeline
@@ -164,3 +165,16 @@ def test_short_ids_are_unique_prefixes() -> None:
     for full, prefix in short.items():
         assert full.startswith(prefix) and len(prefix) >= 7
         assert [i for i in ids if i.startswith(prefix)] == [full]
+
+
+def test_markdown_export_prints_sampling_settings_as_written() -> None:
+    """temperature / top_p are 32-bit in the log: 0.2 and 0.95, not their widened digits."""
+    line = (
+        b'{"kind":"segment_start","ts":1,"system_prompt":null,"config":{"max_tokens":512,'
+        b'"temperature":0.2,"top_p":0.95,"top_k":null,"stop_sequences":[],"reasoning":"low"},'
+        b'"history":[]}'
+    )
+    state = collect_state([decode_entry(line)])
+    ctx = ExportContext(store="s", segment_id="x", position="turn 0 / 0")
+    text = state_to_markdown(state, ctx)
+    assert "- config: max_tokens=512, temperature=0.2, top_p=0.95, reasoning=low\n" in text
