@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import struct
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, cast
@@ -108,52 +109,45 @@ def format_f64(value: float) -> str:
     return _layout(value < 0, digits, point, -5, 15)
 
 
-def _f32_neighbours(x: float) -> tuple[Fraction, Fraction]:
-    """Exact distances to the next f32 below and above the positive finite f32 ``x``."""
-    import struct
+def _f32_bits(x: float) -> int:
+    return int(struct.unpack("<I", struct.pack("<f", x))[0])
 
-    bits = struct.unpack("<I", struct.pack("<f", x))[0]
-    below = struct.unpack("<f", struct.pack("<I", bits - 1))[0] if bits > 0 else 0.0
-    if bits + 1 >= 0x7F800000:  # next is infinity: use the ulp of x
-        above_gap = Fraction(x) - Fraction(below)
-    else:
-        above_gap = Fraction(struct.unpack("<f", struct.pack("<I", bits + 1))[0]) - Fraction(x)
-    return Fraction(x) - Fraction(below), above_gap
+
+def _f32_from_bits(bits: int) -> float:
+    return float(struct.unpack("<f", struct.pack("<I", bits))[0])
 
 
 def _shortest_f32_digits(x: float) -> tuple[str, int]:
-    """Shortest decimal digits that read back (as f32) to the positive finite f32 ``x``."""
+    """Shortest decimal digits that read back (as f32) to the positive finite f32 ``x``.
+
+    Candidates are checked exactly (with fractions) against the half-gaps to the
+    neighbouring f32 values, which differ below a power of two; ties go to the even value.
+    """
     fx = Fraction(x)
-    gap_below, gap_above = _f32_neighbours(x)
-    even = (int.from_bytes(_pack_f32(x), "little") & 1) == 0
+    bits = _f32_bits(x)
+    gap_below = fx - Fraction(_f32_from_bits(bits - 1) if bits > 0 else 0.0)
+    above = bits + 1
+    gap_above = gap_below if above >= 0x7F800000 else Fraction(_f32_from_bits(above)) - fx
+    even = bits & 1 == 0
     for precision in range(1, 10):
-        rounded = f"{x:.{precision - 1}e}"
-        mant_text, exp_text = rounded.split("e")
+        mant_text, exp_text = f"{x:.{precision - 1}e}".split("e")
         mantissa = int(mant_text.replace(".", ""))
         exp10 = int(exp_text) - (precision - 1)
         best: tuple[Fraction, int] | None = None
         for cand in (mantissa - 1, mantissa, mantissa + 1):
             if cand <= 0:
                 continue
-            value = Fraction(cand) * Fraction(10) ** exp10
-            diff = value - fx
-            limit = gap_above / 2 if diff > 0 else gap_below / 2
+            diff = Fraction(cand) * Fraction(10) ** exp10 - fx
+            limit = (gap_above if diff > 0 else gap_below) / 2
             ok = abs(diff) < limit or (abs(diff) == limit and even)
-            if ok and (best is None or abs(diff) < abs(best[0] - fx)):
-                best = (value, cand)
+            if ok and (best is None or abs(diff) < best[0]):
+                best = (abs(diff), cand)
         if best is not None:
             digits = str(best[1])
             stripped = digits.rstrip("0")
             exponent = exp10 + (len(digits) - len(stripped))
             return stripped, exponent + len(stripped)
-    digits, point = _decimal_parts(repr(x))  # unreachable: 9 digits always suffice
-    return digits, point
-
-
-def _pack_f32(x: float) -> bytes:
-    import struct
-
-    return struct.pack("<f", x)
+    raise AssertionError("nine significant digits always identify an f32")
 
 
 _F32_CACHE: dict[float, str] = {}
