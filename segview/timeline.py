@@ -359,14 +359,16 @@ class Timeline:
                 acc.first_ts = entry.ts
             since += 1
             code = codes.get(type(entry), 0)
-            if code == _ITEM:
-                kind = type(entry.item)  # type: ignore[union-attr]
-                if kind is ToolResultItem:
-                    acc.tool_results += 1
-                else:
-                    acc.assistant_items += 1
-                    if kind is ToolCallItem:
-                        acc.tool_calls += 1
+            if code in (_ITEM, _ITEMS):
+                items = (entry.item,) if code == _ITEM else entry.items  # type: ignore[union-attr]
+                for item in items:
+                    kind = type(item)
+                    if kind is ToolResultItem:
+                        acc.tool_results += 1
+                    else:
+                        acc.assistant_items += 1
+                        if kind is ToolCallItem:
+                            acc.tool_calls += 1
             elif code == _TURN_END:
                 turn = Turn(
                     len(turns),
@@ -400,15 +402,6 @@ class Timeline:
                     acc.user_preview = text[:PREVIEW_WIDTH]
             elif code == _SYSTEM:
                 acc.system_items += 1
-            elif code == _ITEMS:
-                for item in entry.items:  # type: ignore[union-attr]
-                    kind = type(item)
-                    if kind is ToolResultItem:
-                        acc.tool_results += 1
-                    else:
-                        acc.assistant_items += 1
-                        if kind is ToolCallItem:
-                            acc.tool_calls += 1
             elif code == _SYSTEM_ITEMS:
                 acc.system_items += len(entry.items)  # type: ignore[union-attr]
             if since >= every:
