@@ -30,14 +30,12 @@ from .model import (
     LogEntry,
     RequestConfig,
     StoreModel,
-    TraceEntry,
     f32,
 )
 
 __all__ = [
     "DecodeError",
     "decode_entry",
-    "decode_trace",
     "encode_entry",
     "encode_json_value",
     "encode_model",
@@ -489,13 +487,3 @@ def decode_entry(line: bytes | str, *, allow_later: bool = False) -> LogEntry:
         line = line.encode("utf-8", "surrogatepass")
     obj, marked = parse_json_marked(line)
     return validate_entry(obj, allow_later=allow_later, check_duplicates=marked)
-
-
-def decode_trace(line: bytes) -> TraceEntry:
-    obj = parse_json(line)
-    if not isinstance(obj, dict):
-        raise DecodeError(f"invalid type: {_type_name(obj)}, expected a trace object")
-    try:
-        return TraceEntry.model_validate(obj)
-    except ValidationError as exc:
-        raise DecodeError(_validation_message(exc)) from None

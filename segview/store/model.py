@@ -21,7 +21,6 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
-    TypeAdapter,
     model_validator,
 )
 
@@ -359,7 +358,6 @@ SystemItem = Annotated[
 
 InvokeKind = Literal["user_send", "notify", "pod_event", "system_reminder", "wakeup"]
 WorkerResult = Literal["finished", "paused", "limit_reached", "yielded"]
-KNOWN_EFFORTS = ("minimal", "low", "medium", "high", "xhigh")
 
 
 class RequestConfig(StoreModel):
@@ -593,9 +591,6 @@ REFERENCE_KINDS: tuple[str, ...] = (
 )
 """The entry kinds of the reference version, in declaration order."""
 
-LATER_KINDS: tuple[str, ...] = ("paused_turn_abandoned",)
-"""Entry kinds from later format versions that the tolerant reader understands."""
-
 ENTRY_CLASSES: dict[str, type[StoreModel]] = {
     cls.model_fields["kind"].default: cls
     for cls in (
@@ -618,12 +613,6 @@ ENTRY_CLASSES: dict[str, type[StoreModel]] = {
         PausedTurnAbandoned,
     )
 }
-
-LOGGED_ITEM_ADAPTER: TypeAdapter[MessageItem | ToolCallItem | ToolResultItem | ReasoningItem] = (
-    TypeAdapter(LoggedItem)
-)
-USER_SEGMENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(UserSegment)
-SYSTEM_ITEM_ADAPTER: TypeAdapter[Any] = TypeAdapter(SystemItem)
 
 
 class TraceEntry(StoreModel):
