@@ -57,6 +57,24 @@ async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+async def steady_screen(pilot: Pilot[None], timeout: float = 20.0) -> None:
+    """Wait until two renders of the screen, a moment apart, are identical.
+
+    Layout can take more than one pass (a scrollbar that appears, then goes once text has
+    wrapped to its final width); on a busy machine a fixed pause may catch a pass midway.
+    """
+    deadline = time.monotonic() + timeout
+    previous = pilot.app.export_screenshot()
+    while True:
+        await pilot.pause(0.05)
+        current = pilot.app.export_screenshot()
+        if current == previous:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError("the screen never stopped changing")
+        previous = current
+
+
 @dataclass(frozen=True, slots=True)
 class Scene:
     """One screen: which segment to open and what to do before the picture."""
@@ -74,7 +92,7 @@ class Scene:
         if self.after is not None:
             await self.after(pilot)
         await settle(pilot)
-        await pilot.pause(0.1)
+        await steady_screen(pilot)
 
 
 async def _raw_lines_loaded(pilot: Pilot[None]) -> None:
