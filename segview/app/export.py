@@ -19,9 +19,10 @@ from segview.store import (
     UserSegment,
 )
 from segview.store.codec import describe_config
+from segview.text import pretty_json
 
 from .item_sources import ItemSource, ItemSources
-from .text import message_text, pretty_json, segment_chip_text, system_badge
+from .text import message_text, segment_chip_text, system_badge
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from segview.lineage import Lineage, SegmentNode
-
-from .text import short_ids
+from segview.text import short_ids
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,9 @@
-"""Small text helpers shared by the widgets, the search and the export (no Textual here)."""
+"""How history items and their parts are described in words: the text a search looks at,
+chips of typed user input, badges of system items (no Textual here)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
-
-import orjson
 
 from segview.store import (
     FileRefSegment,
@@ -32,105 +29,7 @@ from segview.store import (
     UserSegment,
     WorkflowInvokeSegment,
 )
-
-SHORT_ID_MIN = 7
-
-# C0 controls but tab and line feed, DEL and the C1 controls: a terminal may act on them
-# (ESC and CSI start escape sequences), so text from a log shows them escaped instead.
-_UNSAFE = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F)}
-_UNSAFE.update({c: f"\\u{c:04x}" for c in range(0x80, 0xA0)})
-
-
-def safe(text: str) -> str:
-    """Text from a log made safe to draw: control characters shown as escapes (``\\x1b``),
-    line breaks and tabs kept (a CRLF line end reads as a plain line end)."""
-    if text.isprintable():
-        return text
-    return text.replace("\r\n", "\n").translate(_UNSAFE)
-
-
-def short_ids(ids: Iterable[str], minimum: int = SHORT_ID_MIN) -> dict[str, str]:
-    """The shortest unique prefix of each id (at least ``minimum`` characters)."""
-    ordered = sorted(set(ids))
-    out: dict[str, str] = {}
-    for i, sid in enumerate(ordered):
-        need = minimum
-        for other in (
-            ordered[i - 1] if i else None,
-            ordered[i + 1] if i + 1 < len(ordered) else None,
-        ):
-            if other is None:
-                continue
-            common = 0
-            while common < min(len(sid), len(other)) and sid[common] == other[common]:
-                common += 1
-            need = max(need, common + 1)
-        out[sid] = sid[: min(need, len(sid))]
-    return out
-
-
-def one_line(text: str, width: int | None = None) -> str:
-    """Text folded onto one line (control characters escaped); cut to ``width``."""
-    folded = safe(" ".join(text.split()))
-    if width is not None and len(folded) > width:
-        return folded[: max(0, width - 1)] + "…"
-    return folded
-
-
-def format_ts(ts: int | None) -> str:
-    """A log timestamp (ms) as UTC date and time."""
-    if ts is None:
-        return "-"
-    return datetime.fromtimestamp(ts / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def format_clock(ts: int | None) -> str:
-    if ts is None:
-        return "-"
-    return datetime.fromtimestamp(ts / 1000, UTC).strftime("%H:%M:%S")
-
-
-def format_duration(ms: int | None) -> str:
-    """``850 ms``, ``12.4 s``, ``3 min 05 s``, ``2 h 10 min``."""
-    if ms is None:
-        return "-"
-    if ms < 1000:
-        return f"{ms} ms"
-    seconds = ms / 1000
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, sec = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {sec:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
-
-
-def format_age(ms: int | None) -> str:
-    """A compact age: ``40s``, ``12m``, ``5h``, ``3d``, ``7w``, ``2y``."""
-    if ms is None:
-        return "?"
-    s = max(0, ms // 1000)
-    for unit, size in (("y", 365 * 86400), ("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
-        if s >= size:
-            return f"{s // size}{unit}"
-    return f"{s}s"
-
-
-def format_tokens(n: int) -> str:
-    if n >= 1_000_000:
-        return f"{n / 1_000_000:.1f}M"
-    if n >= 1000:
-        return f"{n / 1000:.1f}k"
-    return str(n)
-
-
-def pretty_json(text: str) -> str:
-    """Tool-call arguments pretty-printed (as given when they are not valid JSON)."""
-    try:
-        return orjson.dumps(orjson.loads(text), option=orjson.OPT_INDENT_2).decode()
-    except orjson.JSONDecodeError:
-        return text
+from segview.text import one_line, pretty_json
 
 
 def message_text(item: MessageItem) -> str:

@@ -17,7 +17,7 @@ from segview.app.positions import (
     turn_start_ts,
 )
 from segview.app.replay import MAX_DELAY, SPEEDS, faster, replay_delay, slower
-from segview.app.text import short_ids, system_badge
+from segview.app.text import system_badge
 from segview.store import (
     FsStore,
     Invoke,
@@ -31,6 +31,7 @@ from segview.store import (
     decode_entry,
     flatten_segments,
 )
+from segview.text import short_ids
 from segview.timeline import Timeline
 
 from . import expected

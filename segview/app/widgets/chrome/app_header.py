@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from segview.app.text import one_line
+from segview.text import one_line
 
 
 class AppHeader(Static):

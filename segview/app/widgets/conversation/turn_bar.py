@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Sparkline, Static
 
 from segview.app import keymap
-from segview.app.text import format_duration, format_tokens, format_ts, one_line
+from segview.text import format_duration, format_tokens, format_ts, one_line
 
 
 @dataclass(frozen=True, slots=True)

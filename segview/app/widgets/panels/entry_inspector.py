@@ -10,7 +10,7 @@ from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Static
 
-from segview.app.text import safe
+from segview.text import safe
 
 MAX_LINE_CHARS = 4000  # a segment_start carrying a long history is cut for display
 

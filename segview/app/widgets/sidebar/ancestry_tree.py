@@ -8,7 +8,7 @@ from textual.widgets.tree import NodeID, TreeNode
 
 from segview.app.forest import ForestSnapshot, TreeRow
 from segview.app.messages import SegmentChosen
-from segview.app.text import format_age, one_line
+from segview.text import format_age, one_line
 
 TREE_WIDTH = 52  # the tree's width in the stylesheet; labels are cut to fit it
 GUIDE = 3  # columns per depth level

@@ -1,0 +1,86 @@
+"""Log text is data, never markup: a reasoning summary holding Textual markup is shown as it is.
+
+These three reproduce what a single hostile reasoning summary did when its text reached a
+``Collapsible`` title as a markup string: crash the app, quit it on a click, write a file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets._collapsible import CollapsibleTitle
+
+from segview.app import SegviewApp
+from segview.store import (
+    FsStore,
+    ReasoningItem,
+    RestoredState,
+    TextSegment,
+    create_segment,
+    save_delta,
+    save_turn_end,
+    save_user_input,
+)
+
+from .helpers import NOW, SIZE, opened, wait_for
+from .test_hostile_text import drawn
+
+TS = 1_728_400_000_000
+
+
+def segment_with_summary(root: Path, summary: str) -> str:
+    store = FsStore(root)
+    seg = create_segment(store, RestoredState(system_prompt="s"), ts=TS)
+    save_user_input(store, seg, [TextSegment(content="think")], ts=TS + 1)
+    save_delta(store, seg, [ReasoningItem(text="thoughts", summary=[summary])], ts=TS + 2)
+    save_turn_end(store, seg, 1, ts=TS + 3)
+    return seg
+
+
+async def click_reasoning_title(app: SegviewApp, pilot: object) -> CollapsibleTitle:
+    title = app.history.query_one(CollapsibleTitle)
+    text = drawn(title)
+    # click on every cell of the title's text (where an injected action would sit)
+    for x in range(2, len(text.rstrip())):
+        await pilot.click(title, offset=(x, 0))  # type: ignore[attr-defined]
+    return title
+
+
+async def test_a_closing_tag_in_a_summary_is_shown_not_parsed(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    seg = segment_with_summary(store, "[/bold]")
+    app = SegviewApp(store, select=seg, now=NOW, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, seg)
+        title = app.history.query_one(CollapsibleTitle)
+        assert "reasoning · [/bold]" in drawn(title)
+        assert app.is_running
+
+
+async def test_a_click_action_in_a_summary_does_not_quit(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    seg = segment_with_summary(store, "[@click=app.quit]click me to expand[/]")
+    app = SegviewApp(store, select=seg, now=NOW, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, seg)
+        title = await click_reasoning_title(app, pilot)
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        assert "[@click=app.quit]click me to expand[/]" in drawn(title)
+
+
+async def test_a_screenshot_action_in_a_summary_writes_no_file(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    target = tmp_path / "overwritten.svg"
+    seg = segment_with_summary(
+        store, f"[@click=app.screenshot('{target.name}','{tmp_path}')]expand[/]"
+    )
+    app = SegviewApp(store, select=seg, now=NOW, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, seg)
+        await click_reasoning_title(app, pilot)
+        await wait_for(pilot, lambda: True, "settle")
+        await pilot.pause(0.2)
+        assert app.is_running
+    assert not target.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
