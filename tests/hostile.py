@@ -115,9 +115,7 @@ class HostileStore:
     screenshot_target: Path = Path()
 
 
-def _turn(
-    store: FsStore, seg: str, value: str, n: int, ts: int, *, big: str | None = None
-) -> int:
+def _turn(store: FsStore, seg: str, value: str, n: int, ts: int, *, big: str | None = None) -> int:
     """One turn with ``value`` in every displayed field; returns the next ts."""
     segs = [
         TextSegment(content=f"user {value} "),

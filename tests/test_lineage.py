@@ -88,7 +88,9 @@ def test_golden_details(case: str) -> None:
         assert node.last_ts == raw[-1]["ts"]
         assert node.problems == [] and not node.flagged
     # the first user input as the model saw it (flattened), cut to 80 characters
-    flattened = "Please look at @src/main.rs using #rust-style, then /review\nfn main() {\n    todo!()"
+    flattened = (
+        "Please look at @src/main.rs using #rust-style, then /review\nfn main() {\n    todo!()"
+    )
     title = flattened[:80]
     if case == "basic":
         assert lineage.nodes["0190b000-0001-7000-8000-000000000001"].title == title

@@ -18,10 +18,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Footer, ProgressBar, Static
@@ -29,6 +31,7 @@ from textual.widgets import Footer, ProgressBar, Static
 from segview.lineage import Lineage
 from segview.store import RestoredState, StoreError, ToolResultItem, TurnEnd, apply_entry, fork_at
 from segview.store.ops import now_ms
+from segview.text import one_line, safe
 from segview.timeline import Timeline
 
 from . import keymap
@@ -138,7 +141,7 @@ class SegviewApp(App[None]):
     def compose(self) -> ComposeResult:
         yield AppHeader(id="header")
         if self.note:
-            yield DemoNote(self.note, id="demo-note")
+            yield DemoNote(Text(self.note), id="demo-note")
         with Horizontal(id="body"):
             yield AncestryTree(now_ms=self.now(), id="tree")
             with Vertical(id="main"):
@@ -163,6 +166,23 @@ class SegviewApp(App[None]):
 
     def on_unmount(self) -> None:
         self.watcher.stop()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast. Never markup by default: notifications carry ids, paths and messages from
+        logs and the file system, which must be shown as they are."""
+        if not markup:
+            message = safe(message)
+        super().notify(
+            message, title=one_line(title), severity=severity, timeout=timeout, markup=markup
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The keyed actions act on the main screen only, not under a dialog."""
@@ -372,7 +392,7 @@ class SegviewApp(App[None]):
         self.history.reset()
         note = self._inherited_note()
         inherited = self.query_one("#inherited-note", Static)
-        inherited.update(note or "")
+        inherited.update(Text(note or ""))
         inherited.display = note is not None
         index = None
         if message.turn_count is not None:
@@ -523,7 +543,7 @@ class SegviewApp(App[None]):
             outcome = turn_outcome(tl, turn)
             text = None
             if outcome.error is not None:
-                text = f"errored: {outcome.error}"
+                text = f"errored: {one_line(outcome.error, 200)}"
             elif outcome.result is not None:
                 text = outcome.result + (" (interrupted)" if outcome.interrupted else "")
             errors = 0
@@ -790,7 +810,7 @@ class SegviewApp(App[None]):
         if not hl.query:
             return ""
         if not hl.matches:
-            return f"no match for “{hl.query}”"
+            return f"no match for “{one_line(hl.query, 60)}”"
         return f"match {hl.current + 1} / {len(hl.matches)}"
 
     def _update_search_status(self) -> None:
@@ -798,7 +818,9 @@ class SegviewApp(App[None]):
         hl = self.history.highlight
         status.display = bool(hl.query)
         if hl.query:
-            status.update(f"search “{hl.query}”: {self.search_status}   (n next, N previous)")
+            status.update(
+                Text(f"search “{one_line(hl.query)}”: {self.search_status}   (n next, N previous)")
+            )
 
     def action_next_match(self) -> None:
         if not self.search_query:

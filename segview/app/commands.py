@@ -7,9 +7,12 @@ from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+
+from segview.app.logtext import highlighted
+from segview.text import one_line
 
 from .keymap import KEYS
-from .text import one_line
 
 if TYPE_CHECKING:
     from .app import SegviewApp
@@ -38,11 +41,11 @@ class SegviewCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
+            yield DiscoveryHit(Content(name), callback, text=name, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, callback in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, text=name, help=help_text)
+                yield Hit(score, highlighted(matcher, name), callback, text=name, help=help_text)

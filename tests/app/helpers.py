@@ -63,3 +63,12 @@ async def opened(pilot: Pilot[None], segment_id: str) -> SegviewApp:
 async def press(pilot: Pilot[None], *keys: str) -> None:
     await pilot.press(*keys)
     await pilot.pause()
+
+
+def screen_text(app: SegviewApp) -> str:
+    """What the screen shows, row by row (from Textual's own screenshot)."""
+    from .svg_screen import screen_cells
+
+    screen = screen_cells(app.export_screenshot())
+    rows = sorted({y for y, _col in screen.text})
+    return "\n".join(screen.row_text(y) for y in rows)

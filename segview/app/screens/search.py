@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -33,7 +34,7 @@ class SearchScreen(ModalScreen[str | None]):
         self.query_one(Input).focus()
 
     def set_status(self, text: str) -> None:
-        self.query_one("#search-count", Static).update(text)
+        self.query_one("#search-count", Static).update(Text(text))
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:

@@ -9,26 +9,18 @@ history; the history view sets their classes (``current``, ``inherited``, ``sear
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from rich.console import Group, RenderableType
-from rich.markdown import Markdown
 from rich.syntax import Syntax
 from rich.text import Text
 from textual import events
+from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
-from segview.app.text import (
-    format_clock,
-    item_text,
-    message_text,
-    one_line,
-    pretty_json,
-    safe,
-    segment_chip_text,
-    system_badge,
-)
+from segview.app import logtext
+from segview.app.text import item_text, message_text, segment_chip_text, system_badge
 from segview.store import (
     MessageItem,
     PasteSegment,
@@ -39,8 +31,14 @@ from segview.store import (
     ToolResultItem,
     UserSegment,
 )
+from segview.text import format_clock, one_line, pretty_json, safe
 
 PREVIEW_LINES = 12  # long tool output and system bodies show this many lines until clicked
+PREVIEW_CHARS = 3_000  # ... and at most this many characters (a whole log can be one line)
+EXPANDED_CHARS = 200_000  # an expanded item shows this much; the raw inspector has the rest
+MESSAGE_LINES = 400  # assistant replies are long by nature: they fold later
+MESSAGE_CHARS = 40_000
+ARGUMENT_LINES = 60  # pretty-printed tool-call arguments
 HIGHLIGHT = "bold black on #e5c07b"
 
 
@@ -76,18 +74,57 @@ def _head(kind: str, style: str, *tags: Tag) -> Text:
     return head
 
 
-def _clip(text: str, expanded: bool, limit: int = PREVIEW_LINES) -> tuple[str, int]:
-    """``text`` cut to ``limit`` lines unless expanded; returns it and the hidden line count."""
+@dataclass(frozen=True, slots=True)
+class Clipped:
+    """What of a long text is shown: the text, and how much is hidden (lines, characters)."""
+
+    shown: str
+    hidden_lines: int = 0
+    hidden_chars: int = 0
+
+    def more(self, expanded: bool) -> Text | None:
+        """The note under a clipped text (None when nothing is hidden)."""
+        if not (self.hidden_lines or self.hidden_chars):
+            return None
+        if expanded:
+            return Text(
+                f"… {self.hidden_chars:,} more characters not shown "
+                "(r shows the raw entries of the turn)",
+                style="italic dim",
+            )
+        what = (
+            f"{self.hidden_lines:,} more lines"
+            if self.hidden_lines
+            else f"{self.hidden_chars:,} more characters"
+        )
+        return Text(f"… {what} (click to expand)", style="italic dim")
+
+
+def _clip(
+    text: str,
+    expanded: bool,
+    limit: int = PREVIEW_LINES,
+    chars: int = PREVIEW_CHARS,
+) -> Clipped:
+    """``text`` cut to ``limit`` lines and ``chars`` characters (``EXPANDED_CHARS`` when
+    expanded): what a screen can lay out quickly, whatever the size of the log line."""
     if expanded:
-        return text, 0
-    lines = text.split("\n")
-    if len(lines) <= limit:
-        return text, 0
-    return "\n".join(lines[:limit]), len(lines) - limit
+        if len(text) <= EXPANDED_CHARS:
+            return Clipped(text)
+        return Clipped(text[:EXPANDED_CHARS], hidden_chars=len(text) - EXPANDED_CHARS)
+    head = text[: chars + 1]
+    lines = head.split("\n", limit)
+    if len(lines) > limit:
+        shown = "\n".join(lines[:limit])
+        return Clipped(shown, hidden_lines=text.count("\n") - limit + 1)
+    if len(text) > chars:
+        return Clipped(text[:chars], hidden_chars=len(text) - chars)
+    return Clipped(text)
 
 
-def _more(hidden: int) -> Text:
-    return Text(f"… {hidden} more lines (click to expand)", style="italic dim")
+def _more(clipped: Clipped, expanded: bool) -> list[RenderableType]:
+    note = clipped.more(expanded)
+    return [] if note is None else [note]
 
 
 class HistoryItemMixin:
@@ -180,17 +217,24 @@ class UserMessageItem(TextItem):
                 chip = segment_chip_text(seg)
                 if chip is None:
                     assert isinstance(seg, TextSegment)
-                    body.append(safe(seg.content))
+                    body.append_text(logtext.text(seg.content))
                     continue
-                body.append(f" {safe(chip)} ", style=_chip_style(seg))
+                body.append(f" {one_line(chip, 200)} ", style=_chip_style(seg))
                 if isinstance(seg, PasteSegment):
-                    shown, hidden = _clip(safe(seg.content), self.expanded, 6)
-                    body.append("\n" + shown + "\n", style="#98a2b3")
-                    if hidden:
-                        body.append(f"… {hidden} more pasted lines\n", style="italic dim")
-        else:
-            body.append(safe(message_text(self.item)))
-        return Group(head, _highlight(body, self.query_text))
+                    clipped = _clip(seg.content, self.expanded, 6)
+                    body.append("\n")
+                    body.append_text(logtext.text(clipped.shown, style="#98a2b3"))
+                    body.append("\n")
+                    if clipped.hidden_lines:
+                        note = f"… {clipped.hidden_lines:,} more pasted lines\n"
+                        body.append(note, style="italic dim")
+                    elif (more := clipped.more(self.expanded)) is not None:
+                        body.append_text(more)
+                        body.append("\n")
+            return Group(head, _highlight(body, self.query_text))
+        clipped = _clip(message_text(self.item), self.expanded, MESSAGE_LINES, MESSAGE_CHARS)
+        body.append_text(logtext.text(clipped.shown))
+        return Group(head, _highlight(body, self.query_text), *_more(clipped, self.expanded))
 
 
 def _chip_style(seg: UserSegment) -> str:
@@ -213,8 +257,9 @@ class AssistantMessageItem(TextItem):
         if refusal:
             tags.append(("refusal", "bold #e06c75"))
         head = _head("assistant", "bold black on #98c379", *tags)
+        clipped = _clip(message_text(self.item), self.expanded, MESSAGE_LINES, MESSAGE_CHARS)
         # Markdown stays rendered while searching: the item as a whole is highlighted
-        return Group(head, Markdown(safe(message_text(self.item)), code_theme="monokai"))
+        return Group(head, logtext.markdown(clipped.shown), *_more(clipped, self.expanded))
 
 
 class SystemMessageItem(TextItem):
@@ -222,15 +267,12 @@ class SystemMessageItem(TextItem):
 
     def render_item(self) -> RenderableType:
         assert isinstance(self.item, MessageItem)
-        badge = safe(system_badge(self.info.system_item)) if self.info.system_item else "system"
-        head = _head(
-            "system", "bold black on #e5c07b", (f"[{badge}]", "bold #e5c07b"), *self._tags()
-        )
-        shown, hidden = _clip(safe(message_text(self.item)), self.expanded)
-        parts: list[RenderableType] = [head, _highlight(Text(shown), self.query_text)]
-        if hidden:
-            parts.append(_more(hidden))
-        return Group(*parts)
+        badge = system_badge(self.info.system_item) if self.info.system_item else "system"
+        tag = (f"[{one_line(badge, 120)}]", "bold #e5c07b")
+        head = _head("system", "bold black on #e5c07b", tag, *self._tags())
+        clipped = _clip(message_text(self.item), self.expanded)
+        body = _highlight(logtext.text(clipped.shown), self.query_text)
+        return Group(head, body, *_more(clipped, self.expanded))
 
 
 class ToolCallView(TextItem):
@@ -245,6 +287,7 @@ class ToolCallView(TextItem):
         classes: str = "",
     ) -> None:
         self.result = result
+        self._pretty: str | None = None
         super().__init__(index, item, info, classes)
         self._apply_error_class()
 
@@ -266,18 +309,22 @@ class ToolCallView(TextItem):
         head = _head(
             "tool call",
             "bold black on #56b6c2",
-            (one_line(self.item.name), "bold #56b6c2"),
-            one_line(self.item.call_id),
+            (one_line(self.item.name, 80), "bold #56b6c2"),
+            one_line(self.item.call_id, 48),
             *self._tags(),
         )
-        args = safe(pretty_json(self.item.arguments))
+        if self._pretty is None:
+            self._pretty = pretty_json(self.item.arguments)
+        clipped = _clip(self._pretty, self.expanded, ARGUMENT_LINES)
+        args = safe(clipped.shown)
         parts: list[RenderableType] = [head]
-        if self.query_text:
+        if self.query_text or clipped.hidden_chars:
             parts.append(_highlight(Text(args), self.query_text))
         else:
             parts.append(
                 Syntax(args, "json", theme="monokai", background_color="default", word_wrap=True)
             )
+        parts.extend(_more(clipped, self.expanded))
         parts.extend(_result_parts(self.result, self.expanded, self.query_text))
         return Group(*parts)
 
@@ -293,13 +340,13 @@ def _result_parts(
     else:
         line.append(" ✓ result ", style="bold black on #7fd88f")
     line.append(" ")
-    line.append(safe(result.summary), style="bold #e06c75" if result.is_error else "")
-    parts: list[RenderableType] = [_highlight(line, query)]
+    summary = _clip(result.summary, expanded, PREVIEW_LINES)
+    line.append_text(logtext.text(summary.shown, style="bold #e06c75" if result.is_error else ""))
+    parts: list[RenderableType] = [_highlight(line, query), *_more(summary, expanded)]
     if result.content:
-        shown, hidden = _clip(safe(result.content), expanded)
-        parts.append(_highlight(Text(shown, style="#abb2bf"), query))
-        if hidden:
-            parts.append(_more(hidden))
+        clipped = _clip(result.content, expanded)
+        parts.append(_highlight(logtext.text(clipped.shown, style="#abb2bf"), query))
+        parts.extend(_more(clipped, expanded))
     return parts
 
 
@@ -309,7 +356,7 @@ class ToolResultView(TextItem):
     def render_item(self) -> RenderableType:
         assert isinstance(self.item, ToolResultItem)
         head = _head(
-            "tool result", "bold black on #56b6c2", one_line(self.item.call_id), *self._tags()
+            "tool result", "bold black on #56b6c2", one_line(self.item.call_id, 48), *self._tags()
         )
         return Group(head, *_result_parts(self.item, self.expanded, self.query_text))
 
@@ -321,19 +368,30 @@ class ReasoningView(HistoryItemMixin, Collapsible):
         self.index = index
         self.item = item
         self.info = info
-        summary = one_line(" · ".join(item.summary), 90) if item.summary else ""
-        title = f"reasoning · {summary}" if summary else f"reasoning ({len(item.text)} chars)"
+        summary = one_line(" · ".join(item.summary[:20]), 90) if item.summary else ""
+        title = f"reasoning · {summary}" if summary else f"reasoning ({len(item.text):,} chars)"
         if item.encrypted_content and not item.text:
             title += " · encrypted"
         self._body = Static(self._body_text(""), classes="reasoning-body")
-        super().__init__(self._body, title=title, collapsed=True, classes=f"item {classes}".strip())
+        # The title is log text: handed over as Content, which the title label takes as it is
+        # (a str would be parsed as markup); Collapsible's signature says str but passes it on.
+        literal = cast(str, Content(title))
+        super().__init__(
+            self._body, title=literal, collapsed=True, classes=f"item {classes}".strip()
+        )
 
     def _body_text(self, query: str) -> Text:
         text = Text()
         if self.item.summary:
             text.append("summary: ", style="bold")
-            text.append(safe("\n".join(self.item.summary)) + "\n\n", style="italic")
-        text.append(safe(self.item.text) or "(no text)")
+            summary = _clip("\n".join(self.item.summary), True)
+            text.append_text(logtext.text(summary.shown + "\n\n", style="italic"))
+        body = _clip(self.item.text, True)
+        text.append_text(logtext.text(body.shown) if body.shown else Text("(no text)"))
+        note = body.more(True)
+        if note is not None:
+            text.append("\n")
+            text.append_text(note)
         return _highlight(text, query)
 
     def set_query(self, query: str) -> None:
@@ -365,4 +423,4 @@ def make_item_widget(
 
 class UnknownItem(TextItem):
     def render_item(self) -> RenderableType:
-        return Text(repr(self.item))
+        return Text(safe(repr(self.item)))

@@ -7,8 +7,10 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from segview.app.text import one_line
 from segview.store import Problem
+from segview.text import one_line
+
+MAX_SHOWN = 200  # a file of a million bad lines must not become a million rows
 
 
 class ProblemsPanel(VerticalScroll):
@@ -29,9 +31,14 @@ class ProblemsPanel(VerticalScroll):
         for note in notes:
             text.append("  ", style="")
             text.append(one_line(note) + "\n", style="#e5c07b")
-        for p in problems:
+        for p in problems[:MAX_SHOWN]:
             where = f"line {p.line}" if p.line is not None else "file"
             text.append(f"  {where:>9}  ", style="bold")
             text.append(one_line(p.message) + "\n")
+        if len(problems) > MAX_SHOWN:
+            rest = len(problems) - MAX_SHOWN
+            text.append(
+                f"  … and {rest:,} more (segview check lists every one)\n", style="italic dim"
+            )
         self.plain = text.plain
         self.query_one("#problems-list", Static).update(text)
