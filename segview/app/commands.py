@@ -26,17 +26,17 @@ class SegviewCommands(Provider):
         return cast("SegviewApp", self.app)
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        app = self.segview
+        main = self.segview.main
         out: list[tuple[str, str, Callable[[], object]]] = []
         for spec in KEYS:
             name = f"{spec.description} ({spec.display})"
-            out.append((name, spec.help, partial(app.run_action, spec.action)))
-        forest = app.forest
+            out.append((name, spec.help, partial(main.run_action, spec.action)))
+        forest = main.forest
         if forest is not None:
             for row in forest.rows:
                 title = one_line(row.title or "", 50)
                 name = f"Open segment {row.short} {title}".rstrip()
-                out.append((name, f"open {row.id}", partial(app.open_segment, row.id)))
+                out.append((name, f"open {row.id}", partial(main.open_segment, row.id)))
         return out
 
     async def discover(self) -> Hits:

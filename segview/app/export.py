@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from segview.browse.sources import ItemSource, ItemSources
 from segview.store import (
     MessageItem,
     ReasoningItem,
@@ -21,7 +22,6 @@ from segview.store import (
 from segview.store.codec import describe_config
 from segview.text import pretty_json
 
-from .item_sources import ItemSource, ItemSources
 from .text import message_text, segment_chip_text, system_badge
 
 

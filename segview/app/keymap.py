@@ -8,7 +8,7 @@ from typing import Literal
 
 from textual.binding import Binding, BindingType
 
-Scope = Literal["app", "conversation", "palette"]
+Scope = Literal["screen", "conversation"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,7 @@ class KeySpec:
     description: str  # short, for the footer and the command palette
     help: str  # one sentence for the help screen
     show: bool = True  # shown in the footer
-    scope: Scope = "app"  # "conversation": only while the turn bar or history is focused
+    scope: Scope = "screen"  # "conversation": only while the turn bar or history is focused
 
 
 KEYS: tuple[KeySpec, ...] = (
@@ -132,7 +132,7 @@ def bindings(scope: Scope) -> list[BindingType]:
     return [
         Binding(
             k.keys,
-            k.action if scope == "app" else f"app.{k.action}",
+            k.action if scope == "screen" else f"screen.{k.action}",
             k.description,
             show=k.show,
             key_display=k.display,

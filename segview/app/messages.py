@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from segview.browse.forest import ForestSnapshot
 from segview.timeline import Timeline
-
-from .forest import ForestSnapshot
 
 
 @dataclass
@@ -55,10 +54,9 @@ class TimelineFailed(Message):
 
 @dataclass
 class TimelineGrew(Message):
-    """Entries were appended to the open segment's file."""
+    """The open segment's file grew (or was rewritten)."""
 
     segment_id: str
-    new_entries: int
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, TimelineGrew) and message.segment_id == self.segment_id
@@ -80,19 +78,3 @@ class SegmentChosen(Message):
 
     segment_id: str
     turn_count: int | None = None
-
-
-@dataclass
-class SearchChanged(Message):
-    """The search text changed (live search) or was submitted."""
-
-    query: str
-    submitted: bool = False
-
-
-@dataclass
-class ForkFinished(Message):
-    """A fork-here write finished: ``new_id`` on success, else ``error``."""
-
-    new_id: str | None
-    error: str | None

@@ -44,16 +44,18 @@ async def settle(pilot: Pilot[None]) -> None:
     assert isinstance(app, SegviewApp)
     await wait_until(
         pilot,
-        lambda: app.segment_id is not None and app.loaded_segment == app.segment_id,
+        lambda: app.main.segment_id is not None and app.main.loaded_segment == app.main.segment_id,
         "segment loaded",
     )
     await wait_until(
         pilot,
-        lambda: app.forest is not None and all(r.turns is not None for r in app.forest.rows),
+        lambda: (
+            app.main.forest is not None and all(r.turns is not None for r in app.main.forest.rows)
+        ),
         "tree details",
     )
     await app.workers.wait_for_complete()
-    await wait_until(pilot, lambda: app.history.settled, "history laid out and scrolled")
+    await wait_until(pilot, lambda: app.main.history.settled, "history laid out and scrolled")
     await pilot.pause()
 
 
@@ -98,7 +100,7 @@ class Scene:
 async def _raw_lines_loaded(pilot: Pilot[None]) -> None:
     app = pilot.app
     assert isinstance(app, SegviewApp)
-    await wait_until(pilot, lambda: bool(app.inspector.lines), "raw lines")
+    await wait_until(pilot, lambda: bool(app.main.inspector.lines), "raw lines")
 
 
 async def _steady_cursor(pilot: Pilot[None]) -> None:

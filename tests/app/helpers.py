@@ -46,16 +46,18 @@ async def opened(pilot: Pilot[None], segment_id: str) -> SegviewApp:
     assert isinstance(app, SegviewApp)
     await wait_for(
         pilot,
-        lambda: app.loaded_segment == segment_id and app.segment_id == segment_id,
+        lambda: app.main.loaded_segment == segment_id and app.main.segment_id == segment_id,
         f"segment {segment_id} open",
     )
     await wait_for(
         pilot,
-        lambda: app.forest is not None and all(r.turns is not None for r in app.forest.rows),
+        lambda: (
+            app.main.forest is not None and all(r.turns is not None for r in app.main.forest.rows)
+        ),
         "tree details loaded",
     )
     await app.workers.wait_for_complete()
-    await wait_for(pilot, lambda: app.history.settled, "history laid out and scrolled")
+    await wait_for(pilot, lambda: app.main.history.settled, "history laid out and scrolled")
     await pilot.pause()
     return app
 

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from segview.app.export import ExportContext, state_to_markdown, write_export
-from segview.app.item_sources import ItemSources
-from segview.app.positions import (
+from segview.app.text import system_badge
+from segview.browse.pacing import MAX_DELAY, SPEEDS, faster, replay_delay, slower
+from segview.browse.positions import (
     compute_stops,
     inspector_range,
     last_turn_stop,
     turn_start_ts,
 )
-from segview.app.replay import MAX_DELAY, SPEEDS, faster, replay_delay, slower
-from segview.app.text import system_badge
+from segview.browse.sources import ItemSources
 from segview.store import (
     FsStore,
     Invoke,

@@ -68,9 +68,9 @@ async def test_the_app_opened_on_a_segment_file_shows_that_segment(demo_store: P
     app = SegviewApp(target.store, select=target.select, now=0, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, FORK_MID)
-        assert app.ancestry.cursor_node is app.ancestry.node_for(FORK_MID)
+        assert app.main.ancestry.cursor_node is app.main.ancestry.node_for(FORK_MID)
         last = expected.turn_counts(demo_store, FORK_MID)[-1]
-        assert app.turn_bar.position == f"turn {last} / {last}"
+        assert app.main.turn_bar.position == f"turn {last} / {last}"
 
 
 def test_a_segment_file_of_the_session_layout_opens_the_whole_store(tmp_path: Path) -> None:

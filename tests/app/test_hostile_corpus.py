@@ -81,11 +81,11 @@ async def click_everything(app: SegviewApp, pilot: Pilot[None]) -> int:
                 await pilot.click(widget, offset=(x, y))
                 clicks += 1
     kinds: dict[type, Widget] = {}
-    for item in app.history.query(TextItem):
+    for item in app.main.history.query(TextItem):
         kinds.setdefault(type(item), item)
-    for item in [*kinds.values(), *app.history.query(CollapsibleTitle)]:
+    for item in [*kinds.values(), *app.main.history.query(CollapsibleTitle)]:
         if not app.screen.region.contains_region(item.region):
-            app.history.scroll_to_widget(item, animate=False, top=True)
+            app.main.history.scroll_to_widget(item, animate=False, top=True)
             await pilot.pause()
         await pilot.click(item, offset=(2, 0))
         clicks += 1
@@ -109,14 +109,14 @@ def check_drawn(app: SegviewApp) -> str:
 async def walk(app: SegviewApp, pilot: Pilot[None], corpus: HostileStore) -> str:
     shown: list[str] = []
     for segment_id in corpus.segments:
-        app.open_segment(segment_id, 0)
-        await wait_for(pilot, lambda sid=segment_id: app.loaded_segment == sid, segment_id)
-        await wait_for(pilot, lambda: app.history.settled, "history laid out")
-        for step in range(len(app.stops)):
-            for reasoning in app.history.query(ReasoningView):
+        app.main.open_segment(segment_id, 0)
+        await wait_for(pilot, lambda sid=segment_id: app.main.loaded_segment == sid, segment_id)
+        await wait_for(pilot, lambda: app.main.history.settled, "history laid out")
+        for step in range(len(app.main.cursor.stops)):
+            for reasoning in app.main.history.query(ReasoningView):
                 reasoning.collapsed = False
             await pilot.pause()
-            if step == len(app.stops) - 1:  # every item of the segment is shown here
+            if step == len(app.main.cursor.stops) - 1:  # every item of the segment is shown here
                 await click_everything(app, pilot)
                 await pilot.pause()
                 shown.append(screen_text(app))
@@ -137,19 +137,22 @@ async def test_the_hostile_store_is_data_everywhere(
     parsed = record_markup_parsing(monkeypatch)
     app = SegviewApp(corpus.root, now=NOW, watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.forest is not None, "store open")
+        await wait_for(pilot, lambda: app.main.forest is not None, "store open")
         await wait_for(
             pilot,
-            lambda: app.forest is not None and all(r.turns is not None for r in app.forest.rows),
+            lambda: (
+                app.main.forest is not None
+                and all(r.turns is not None for r in app.main.forest.rows)
+            ),
             "details",
         )
         shown = await walk(app, pilot, corpus)
 
         # the tools, on the first segment at its last turn
-        app.open_segment(corpus.segments[0])
-        await wait_for(pilot, lambda: app.loaded_segment == corpus.segments[0], "reopened")
+        app.main.open_segment(corpus.segments[0])
+        await wait_for(pilot, lambda: app.main.loaded_segment == corpus.segments[0], "reopened")
         await press(pilot, "r")
-        await wait_for(pilot, lambda: bool(app.inspector.lines), "raw lines")
+        await wait_for(pilot, lambda: bool(app.main.inspector.lines), "raw lines")
         shown += check_drawn(app)
         await press(pilot, "slash", *SENTINEL, "enter", "n", "N")
         shown += check_drawn(app)
@@ -161,9 +164,9 @@ async def test_the_hostile_store_is_data_everywhere(
         await press(pilot, "escape", "f")
         shown += check_drawn(app)
         await press(pilot, "enter")
-        await wait_for(pilot, lambda: len(app.forest.rows) > len(corpus.segments), "forked")  # type: ignore[union-attr]
+        await wait_for(pilot, lambda: len(app.main.forest.rows) > len(corpus.segments), "forked")  # type: ignore[union-attr]
         await press(pilot, "e")
-        await wait_for(pilot, lambda: app.last_export is not None, "exported")
+        await wait_for(pilot, lambda: app.main.last_export is not None, "exported")
         shown += check_drawn(app)
         assert app.is_running and app.return_code is None
 

@@ -61,19 +61,19 @@ async def test_control_characters_from_the_log_are_drawn_escaped(tmp_path: Path)
     app = SegviewApp(tmp_path, select=seg, now=0, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, seg)
-        for reasoning in app.history.query("ReasoningView"):
+        for reasoning in app.main.history.query("ReasoningView"):
             reasoning.collapsed = False  # type: ignore[attr-defined]
         await press(pilot, "r")
-        await wait_for(pilot, lambda: bool(app.inspector.lines), "raw lines")
+        await wait_for(pilot, lambda: bool(app.main.inspector.lines), "raw lines")
         await pilot.pause()
-        widgets = [*app.history.mounted_widgets(), *app.history.query("Static")]
+        widgets = [*app.main.history.mounted_widgets(), *app.main.history.query("Static")]
         widgets += [
-            app.inspector,
-            *app.inspector.query("*"),
-            app.turn_bar,
-            *app.turn_bar.query("*"),
+            app.main.inspector,
+            *app.main.inspector.query("*"),
+            app.main.turn_bar,
+            *app.main.turn_bar.query("*"),
         ]
-        widgets += [app.ancestry, app.query_one("#header")]
+        widgets += [app.main.ancestry, app.query_one("#header")]
         texts = {w: drawn(w) for w in widgets if w.size.area}
         assert any("\\x1b" in t for t in texts.values())  # the escapes are visible as text
         for widget, text in texts.items():

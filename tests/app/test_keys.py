@@ -12,12 +12,12 @@ import pytest
 
 from segview.app import SegviewApp
 from segview.app.keymap import EXTRA_HELP, KEYS
-from segview.app.replay import SPEEDS
 from segview.app.screens.fork_dialog import ForkDialog
 from segview.app.screens.goto_turn import GoToTurnScreen
 from segview.app.screens.help import HelpScreen, help_table
 from segview.app.screens.search import SearchScreen
 from segview.app.widgets.conversation.items import HistoryItemMixin, ToolCallView
+from segview.browse.pacing import SPEEDS
 from segview.store import FsStore, MessageItem, ToolCallItem, ToolResultItem, collect_state
 from segview.store import fs_store as fs_store_module
 
@@ -38,7 +38,7 @@ AppFactory = Callable[..., SegviewApp]
 
 def shown_texts(app: SegviewApp) -> list[str]:
     out = []
-    for w in app.history.mounted_widgets():
+    for w in app.main.history.mounted_widgets():
         assert isinstance(w, HistoryItemMixin)
         out.append(w.search_text())
     return out
@@ -51,17 +51,17 @@ async def test_opens_at_the_last_turn_with_the_state_of_that_turn(
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, MAIN)
         last = expected.turn_counts(demo_store, MAIN)[-1]
-        assert app.turn_bar.position == f"turn {last} / {last}"
+        assert app.main.turn_bar.position == f"turn {last} / {last}"
         state = expected.state_at(demo_store, MAIN, last)
-        assert app.history.items == state.history
+        assert app.main.history.items == state.history
         last_user = [i for i in state.history if isinstance(i, MessageItem) and i.role == "user"]
         assert any(last_user[-1].text() in t for t in shown_texts(app))
         header = app.query_one("#header").plain  # type: ignore[attr-defined]
         assert "sample_logs" in header and MAIN in header
         # every segment of the store is in the tree
-        ids = {r.id for r in app.forest.rows} if app.forest else set()
+        ids = {r.id for r in app.main.forest.rows} if app.main.forest else set()
         assert ids == {p.stem for p in demo_store.glob("*.jsonl")}
-        assert all(app.ancestry.node_for(i) is not None for i in ids)
+        assert all(app.main.ancestry.node_for(i) is not None for i in ids)
 
 
 async def test_brackets_step_between_turns(make_app: AppFactory, demo_store: Path) -> None:
@@ -70,22 +70,22 @@ async def test_brackets_step_between_turns(make_app: AppFactory, demo_store: Pat
         await opened(pilot, MAIN)
         counts = expected.turn_counts(demo_store, MAIN)
         await press(pilot, "[")
-        assert app.turn_bar.position == expected.position(demo_store, MAIN, counts[-2])
-        assert app.history.items == expected.state_at(demo_store, MAIN, counts[-2]).history
+        assert app.main.turn_bar.position == expected.position(demo_store, MAIN, counts[-2])
+        assert app.main.history.items == expected.state_at(demo_store, MAIN, counts[-2]).history
         await press(pilot, "[", "[")
-        assert app.turn_count == counts[-4]
-        assert app.history.items == expected.state_at(demo_store, MAIN, counts[-4]).history
+        assert app.main.turn_count == counts[-4]
+        assert app.main.history.items == expected.state_at(demo_store, MAIN, counts[-4]).history
         await press(pilot, "]")
-        assert app.turn_count == counts[-3]
-        assert app.history.items == expected.state_at(demo_store, MAIN, counts[-3]).history
+        assert app.main.turn_count == counts[-3]
+        assert app.main.history.items == expected.state_at(demo_store, MAIN, counts[-3]).history
         # the items the current turn added are marked, earlier ones are not
         before = expected.state_at(demo_store, MAIN, counts[-4]).history
-        for w in app.history.mounted_widgets():
+        for w in app.main.history.mounted_widgets():
             assert isinstance(w, HistoryItemMixin)
             new = w.index >= len(before)
             assert w.has_class("current") == new, (w.index, len(before))  # type: ignore[attr-defined]
         await press(pilot, "]", "]", "]")  # past the end: stays at the last turn
-        assert app.turn_bar.position == expected.position(demo_store, MAIN, counts[-1])
+        assert app.main.turn_bar.position == expected.position(demo_store, MAIN, counts[-1])
 
 
 async def test_home_and_end_go_to_the_first_and_last_turn_when_the_history_is_focused(
@@ -95,23 +95,23 @@ async def test_home_and_end_go_to_the_first_and_last_turn_when_the_history_is_fo
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, MAIN)
         last = expected.turn_counts(demo_store, MAIN)[-1]
-        assert app.focused is app.history
+        assert app.focused is app.main.history
         await press(pilot, "home")
-        assert app.turn_bar.position == f"turn 0 / {last}"
+        assert app.main.turn_bar.position == f"turn 0 / {last}"
         start = collect_state(expected.entries(demo_store, MAIN)[:1])
-        assert app.history.items == start.history
+        assert app.main.history.items == start.history
         await press(pilot, "end")
-        assert app.turn_bar.position == f"turn {last} / {last}"
+        assert app.main.turn_bar.position == f"turn {last} / {last}"
         # from the turn bar too
-        app.turn_bar.focus()
+        app.main.turn_bar.focus()
         await press(pilot, "home")
-        assert app.turn_count == 0
+        assert app.main.turn_count == 0
         await press(pilot, "end")
-        assert app.turn_count == last
+        assert app.main.turn_count == last
         # in the tree, home / end move the tree's cursor, not the turn
-        app.ancestry.focus()
+        app.main.ancestry.focus()
         await press(pilot, "home")
-        assert app.turn_count == last
+        assert app.main.turn_count == last
 
 
 async def test_g_asks_for_a_turn_and_goes_there(make_app: AppFactory, demo_store: Path) -> None:
@@ -126,8 +126,8 @@ async def test_g_asks_for_a_turn_and_goes_there(make_app: AppFactory, demo_store
         app.screen.query_one("#goto-input").value = ""  # type: ignore[attr-defined]
         await press(pilot, "3", "enter")
         assert not isinstance(app.screen, GoToTurnScreen)
-        assert app.turn_bar.position == expected.position(demo_store, MAIN, 3)
-        assert app.history.items == expected.state_at(demo_store, MAIN, 3).history
+        assert app.main.turn_bar.position == expected.position(demo_store, MAIN, 3)
+        assert app.main.history.items == expected.state_at(demo_store, MAIN, 3).history
 
 
 async def test_f_forks_here_into_exactly_one_new_valid_segment_selected_in_the_tree(
@@ -142,8 +142,8 @@ async def test_f_forks_here_into_exactly_one_new_valid_segment_selected_in_the_t
         await press(pilot, "f")
         assert isinstance(app.screen, ForkDialog)
         await press(pilot, "enter")
-        await wait_for(pilot, lambda: app.segment_id not in (None, MAIN), "the fork is opened")
-        new_id = app.segment_id
+        await wait_for(pilot, lambda: app.main.segment_id not in (None, MAIN), "the fork is opened")
+        new_id = app.main.segment_id
         assert new_id is not None
         await opened(pilot, new_id)
         assert expected.files(demo_store) - before == {f"{new_id}.jsonl"}
@@ -161,11 +161,11 @@ async def test_f_forks_here_into_exactly_one_new_valid_segment_selected_in_the_t
         assert replayed.system_prompt == source.system_prompt
         assert replayed.config == source.config
         # the new branch is in the tree under its parent, with the cursor on it
-        node = app.ancestry.node_for(new_id)
-        assert node is not None and node.parent is app.ancestry.node_for(MAIN)
-        assert app.ancestry.cursor_node is node
-        assert app.turn_bar.position == "turn 0 / 0"
-        assert app.history.items == source.history
+        node = app.main.ancestry.node_for(new_id)
+        assert node is not None and node.parent is app.main.ancestry.node_for(MAIN)
+        assert app.main.ancestry.cursor_node is node
+        assert app.main.turn_bar.position == "turn 0 / 0"
+        assert app.main.history.items == source.history
 
 
 async def test_f_on_a_store_that_cannot_be_written_shows_the_error_and_writes_nothing(
@@ -202,7 +202,7 @@ async def test_f_on_a_store_that_cannot_be_written_shows_the_error_and_writes_no
             assert expected.files(demo_store) == before
             await press(pilot, "escape")
             assert not isinstance(app.screen, ForkDialog)
-            assert app.segment_id == MAIN
+            assert app.main.segment_id == MAIN
     finally:
         os.chmod(demo_store, 0o755)
 
@@ -213,15 +213,15 @@ async def test_p_plays_and_pauses_and_stepping_stops_the_replay(make_app: AppFac
         await opened(pilot, MAIN)
         await press(pilot, "home")
         await press(pilot, "p")
-        assert app.replaying
-        assert "▶" in app.turn_bar.plain
+        assert app.main.replaying
+        assert "▶" in app.main.turn_bar.plain
         await press(pilot, "p")
-        assert not app.replaying
-        assert app.replay_position is not None  # paused where it was
-        assert "paused" in app.turn_bar.plain
+        assert not app.main.replaying
+        assert app.main.replay_position is not None  # paused where it was
+        assert "paused" in app.main.turn_bar.plain
         await press(pilot, "]")
-        assert not app.replaying and app.replay_position is None
-        assert app.turn_count == 1
+        assert not app.main.replaying and app.main.replay_position is None
+        assert app.main.turn_count == 1
 
 
 async def test_p_at_the_last_turn_replays_from_the_start(
@@ -232,10 +232,10 @@ async def test_p_at_the_last_turn_replays_from_the_start(
         await opened(pilot, MAIN)
         last = expected.turn_counts(demo_store, MAIN)[-1]
         seen: list[int] = []
-        show = app.turn_bar.show
-        app.turn_bar.show = lambda info: (show(info), seen.append(info.turn_count))  # type: ignore[method-assign]
+        show = app.main.turn_bar.show
+        app.main.turn_bar.show = lambda info: (show(info), seen.append(info.turn_count))  # type: ignore[method-assign]
         await press(pilot, "p")
-        await wait_for(pilot, lambda: not app.replaying, "the replay finished")
+        await wait_for(pilot, lambda: not app.main.replaying, "the replay finished")
         assert seen[0] == 0 and seen[-1] == last
         assert sorted(set(seen)) == [0, *expected.turn_counts(demo_store, MAIN)]
 
@@ -244,17 +244,17 @@ async def test_plus_and_minus_change_the_replay_speed(make_app: AppFactory) -> N
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, MAIN)
-        assert app.speed == SPEEDS[0] == 1
-        seen = [app.speed]
+        assert app.main.speed == SPEEDS[0] == 1
+        seen = [app.main.speed]
         for _ in range(len(SPEEDS)):
             await press(pilot, "+")
-            seen.append(app.speed)
+            seen.append(app.main.speed)
         assert seen == [1, 2, 5, 10, 50, 50]
-        assert "replay 50×" in app.turn_bar.plain
+        assert "replay 50×" in app.main.turn_bar.plain
         await press(pilot, "-", "-")
-        assert app.speed == 5
+        assert app.main.speed == 5
         await press(pilot, "-", "-", "-")
-        assert app.speed == 1
+        assert app.main.speed == 1
 
 
 async def test_p_at_10x_replays_entry_by_entry_through_every_turn_to_the_last(
@@ -264,22 +264,22 @@ async def test_p_at_10x_replays_entry_by_entry_through_every_turn_to_the_last(
     positions: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, MAIN)
-        show = app.turn_bar.show
+        show = app.main.turn_bar.show
 
         def spy(info):  # type: ignore[no-untyped-def]
             show(info)
-            positions.append(app.turn_bar.position)
+            positions.append(app.main.turn_bar.position)
 
-        monkeypatch.setattr(app.turn_bar, "show", spy)
+        monkeypatch.setattr(app.main.turn_bar, "show", spy)
         await press(pilot, "home", "+", "+", "+")
-        assert app.speed == 10
+        assert app.main.speed == 10
         await press(pilot, "p")
-        await wait_for(pilot, lambda: not app.replaying, "the replay finished")
+        await wait_for(pilot, lambda: not app.main.replaying, "the replay finished")
         counts = expected.turn_counts(demo_store, MAIN)
-        assert app.turn_bar.position == f"turn {counts[-1]} / {counts[-1]}"
+        assert app.main.turn_bar.position == f"turn {counts[-1]} / {counts[-1]}"
         seen = list(dict.fromkeys(positions))
         assert seen == [f"turn {n} / {counts[-1]}" for n in [0, *counts]]
-        assert app.history.items == expected.state_at(demo_store, MAIN, counts[-1]).history
+        assert app.main.history.items == expected.state_at(demo_store, MAIN, counts[-1]).history
 
 
 async def test_search_highlights_matches_and_n_N_move_between_them(
@@ -305,19 +305,19 @@ async def test_search_highlights_matches_and_n_N_move_between_them(
         await pilot.press(*query)
         await press(pilot, "enter")
         assert not isinstance(app.screen, SearchScreen)
-        hl = app.history.highlight
+        hl = app.main.history.highlight
         assert set(hl.matches) == units and len(units) > 2
         k = len(units)
         first = hl.current
         status = app.query_one("#search-status").content
         assert f"match {first + 1} / {k}" in str(status)
         await press(pilot, "n")
-        assert app.history.highlight.current == (first + 1) % k
-        assert f"match {(first + 1) % k + 1} / {k}" in app.search_status
+        assert app.main.history.highlight.current == (first + 1) % k
+        assert f"match {(first + 1) % k + 1} / {k}" in app.main.search_status
         await press(pilot, "N", "N")
-        assert app.history.highlight.current == (first - 1) % k
-        current_index = app.history.highlight.matches[app.history.highlight.current]
-        widget = app.history.widget_for(current_index)
+        assert app.main.history.highlight.current == (first - 1) % k
+        current_index = app.main.history.highlight.matches[app.main.history.highlight.current]
+        widget = app.main.history.widget_for(current_index)
         assert widget is not None and widget.has_class("search-current")
         assert isinstance(widget, HistoryItemMixin)
         assert query.lower() in widget.search_text().lower()
@@ -325,11 +325,13 @@ async def test_search_highlights_matches_and_n_N_move_between_them(
             assert widget.result is not None or query.lower() in widget.search_text().lower()
         # scrolled to it: the match is inside the visible part of the history
         await wait_for(
-            pilot, lambda: widget.region.overlaps(app.history.region), "match scrolled into view"
+            pilot,
+            lambda: widget.region.overlaps(app.main.history.region),
+            "match scrolled into view",
         )
         # escape in the search line clears the search
         await press(pilot, "/", "escape")
-        assert app.history.highlight.matches == ()
+        assert app.main.history.highlight.matches == ()
         assert not app.query_one("#search-status").display
 
 
@@ -341,7 +343,7 @@ async def test_r_shows_the_raw_lines_of_the_current_turn(
         await opened(pilot, MAIN)
         await press(pilot, "g", "3", "enter")
         await press(pilot, "r")
-        inspector = app.inspector
+        inspector = app.main.inspector
         assert inspector.display
         await wait_for(pilot, lambda: bool(inspector.lines), "raw lines read")
         file_lines = (demo_store / f"{MAIN}.jsonl").read_bytes().split(b"\n")
@@ -365,8 +367,10 @@ async def test_o_opens_the_parent_at_the_fork_point(make_app: AppFactory, demo_s
         assert origin is not None and origin.segment_id == MAIN
         await press(pilot, "o")
         await opened(pilot, MAIN)
-        assert app.turn_bar.position == expected.position(demo_store, MAIN, origin.at_turn_index)
-        assert app.ancestry.cursor_node is app.ancestry.node_for(MAIN)
+        assert app.main.turn_bar.position == expected.position(
+            demo_store, MAIN, origin.at_turn_index
+        )
+        assert app.main.ancestry.cursor_node is app.main.ancestry.node_for(MAIN)
 
 
 async def test_o_on_a_compaction_opens_the_summarised_turn(
@@ -379,7 +383,7 @@ async def test_o_on_a_compaction_opens_the_summarised_turn(
         assert origin is not None
         await press(pilot, "o")
         await opened(pilot, origin.segment_id)
-        assert app.turn_count == origin.at_turn_index
+        assert app.main.turn_count == origin.at_turn_index
 
 
 async def test_e_exports_the_current_state_as_markdown_in_the_current_directory(
@@ -391,8 +395,8 @@ async def test_e_exports_the_current_state_as_markdown_in_the_current_directory(
         await press(pilot, "g", "2", "enter")
         store_before = expected.files(demo_store)
         await press(pilot, "e")
-        await wait_for(pilot, lambda: app.last_export is not None, "the export written")
-        path = app.last_export
+        await wait_for(pilot, lambda: app.main.last_export is not None, "the export written")
+        path = app.main.last_export
         assert path is not None and path.parent.resolve() == tmp_path.resolve()
         assert expected.files(demo_store) == store_before
         text = path.read_text()
@@ -404,10 +408,10 @@ async def test_e_exports_the_current_state_as_markdown_in_the_current_directory(
         assert "## System prompt" in text
         # a second export never overwrites the first
         first = path
-        app.last_export = None
+        app.main.last_export = None
         await press(pilot, "e")
-        await wait_for(pilot, lambda: app.last_export is not None, "the second export")
-        assert app.last_export != first and first.read_text() == text
+        await wait_for(pilot, lambda: app.main.last_export is not None, "the second export")
+        assert app.main.last_export != first and first.read_text() == text
 
 
 async def test_e_never_writes_into_the_store(
@@ -422,8 +426,8 @@ async def test_e_never_writes_into_the_store(
         await opened(pilot, MAIN)
         before = expected.files(demo_store)
         await press(pilot, "e")
-        await wait_for(pilot, lambda: app.last_export is not None, "the export written")
-        assert app.last_export is not None and app.last_export.parent == other
+        await wait_for(pilot, lambda: app.main.last_export is not None, "the export written")
+        assert app.main.last_export is not None and app.main.last_export.parent == other
         assert expected.files(demo_store) == before
 
 
@@ -442,8 +446,8 @@ async def test_question_mark_shows_every_binding(make_app: AppFactory) -> None:
         for keys, text in EXTRA_HELP:
             assert keys in keys_column and text in help_column
         # every binding the app really has is documented
-        bound = {k for b in app.BINDINGS for k in b.key.split(",")}  # type: ignore[union-attr]
-        bound |= {k for b in app.history.BINDINGS for k in b.key.split(",")}  # type: ignore[union-attr]
+        bound = {k for b in app.main.BINDINGS for k in b.key.split(",")}  # type: ignore[union-attr]
+        bound |= {k for b in app.main.history.BINDINGS for k in b.key.split(",")}  # type: ignore[union-attr]
         documented = {k for spec in KEYS for k in spec.keys.split(",")}
         assert bound <= documented
         await press(pilot, "escape")
@@ -474,7 +478,7 @@ async def test_every_keyed_action_is_in_the_command_palette(make_app: AppFactory
         await pilot.press(*"Prev turn")
         await pilot.pause(0.3)
         await press(pilot, "enter")
-        await wait_for(pilot, lambda: app.turn_count == 9, "the palette's command ran")
+        await wait_for(pilot, lambda: app.main.turn_count == 9, "the palette's command ran")
 
 
 async def test_selecting_a_tree_node_opens_that_segment_at_its_last_turn(
@@ -483,15 +487,15 @@ async def test_selecting_a_tree_node_opens_that_segment_at_its_last_turn(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, MAIN)
-        node = app.ancestry.node_for(FORK_MID)
+        node = app.main.ancestry.node_for(FORK_MID)
         assert node is not None
         await press(pilot, "t")
-        assert app.focused is app.ancestry
-        app.ancestry.move_cursor(node)
+        assert app.focused is app.main.ancestry
+        app.main.ancestry.move_cursor(node)
         await press(pilot, "enter")
         await opened(pilot, FORK_MID)
         last = expected.turn_counts(demo_store, FORK_MID)[-1]
-        assert app.turn_bar.position == f"turn {last} / {last}"
+        assert app.main.turn_bar.position == f"turn {last} / {last}"
 
 
 async def test_a_damaged_segment_opens_with_its_problems_listed(
@@ -507,29 +511,29 @@ async def test_a_damaged_segment_opens_with_its_problems_listed(
         for p in problems:
             assert f"line {p.line}" in panel.plain  # type: ignore[attr-defined]
         assert f"{len(problems)} here" in app.query_one("#header").plain  # type: ignore[attr-defined]
-        row = app.forest.row(TRUNCATED) if app.forest else None
+        row = app.main.forest.row(TRUNCATED) if app.main.forest else None
         assert row is not None and row.problems == len(problems)
         # its good entries are all there
         good = expected.entries(demo_store, TRUNCATED)
-        assert app.state is not None
-        assert app.history.items == collect_state(good).history[: len(app.history.items)]
+        assert app.main.cursor.state is not None
+        assert app.main.history.items == collect_state(good).history[: len(app.main.history.items)]
 
 
 async def test_keys_do_not_act_under_a_dialog(make_app: AppFactory, demo_store: Path) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, MAIN)
-        position = app.turn_bar.position
+        position = app.main.turn_bar.position
         await press(pilot, "f")
         assert isinstance(app.screen, ForkDialog)
         await press(pilot, "[", "f", "p", "g")
-        assert app.turn_bar.position == position and not app.replaying
+        assert app.main.turn_bar.position == position and not app.main.replaying
         assert sum(isinstance(s, ForkDialog) for s in app.screen_stack) == 1
         assert not any(isinstance(s, GoToTurnScreen) for s in app.screen_stack)
         await press(pilot, "escape")
         assert not isinstance(app.screen, ForkDialog)
         await press(pilot, "[")
-        assert app.turn_bar.position != position
+        assert app.main.turn_bar.position != position
 
 
 async def test_a_store_in_the_session_layout_groups_segments_by_session(
@@ -547,12 +551,12 @@ async def test_a_store_in_the_session_layout_groups_segments_by_session(
     app = SegviewApp(store, select=FORK_MID, now=0, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, FORK_MID)
-        main_node = app.ancestry.node_for(MAIN)
-        fork_node = app.ancestry.node_for(FORK_MID)
+        main_node = app.main.ancestry.node_for(MAIN)
+        fork_node = app.main.ancestry.node_for(FORK_MID)
         assert main_node is not None and fork_node is not None
         assert fork_node.parent is main_node
         assert main_node.parent is not None and main_node.parent.data is None  # the session
         assert session[:13] in main_node.parent.label.plain
         await press(pilot, "o")
         await opened(pilot, MAIN)
-        assert app.turn_count == 4
+        assert app.main.turn_count == 4

@@ -35,7 +35,7 @@ def append_turn(store: Path, segment_id: str, turn_count: int, text: str) -> Non
 
 
 def shown(app: SegviewApp) -> str:
-    return "\n".join(w.search_text() for w in app.history.mounted_widgets())  # type: ignore[attr-defined]
+    return "\n".join(w.search_text() for w in app.main.history.mounted_widgets())  # type: ignore[attr-defined]
 
 
 async def test_at_the_last_turn_the_view_follows_new_turns(
@@ -45,24 +45,28 @@ async def test_at_the_last_turn_the_view_follows_new_turns(
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, MAIN)
         last = expected.turn_counts(demo_store, MAIN)[-1]
-        assert app.turn_count == last
+        assert app.main.turn_count == last
         # half a turn: the view stays at the last completed turn
         save_user_input(FsStore(demo_store), MAIN, [TextSegment(content="one more thing")], ts=TS)
-        await wait_for(pilot, lambda: len(app.stops) and app.stops[-1].kind == "tail", "tail")
-        assert app.turn_bar.position == f"turn {last} / {last}"
+        await wait_for(
+            pilot,
+            lambda: len(app.main.cursor.stops) and app.main.cursor.stops[-1].kind == "tail",
+            "tail",
+        )
+        assert app.main.turn_bar.position == f"turn {last} / {last}"
         # the turn completes: the view moves to it
         reply = MessageItem(role="assistant", content=[TextPart(text="done, live")])
         save_delta(FsStore(demo_store), MAIN, [reply], ts=TS + 5)
         save_turn_end(FsStore(demo_store), MAIN, last + 1, ts=TS + 6)
-        await wait_for(pilot, lambda: app.turn_count == last + 1, "the new turn shown")
-        assert app.turn_bar.position == f"turn {last + 1} / {last + 1}"
+        await wait_for(pilot, lambda: app.main.turn_count == last + 1, "the new turn shown")
+        assert app.main.turn_bar.position == f"turn {last + 1} / {last + 1}"
         assert "one more thing" in shown(app) and "done, live" in shown(app)
-        assert app.history.items == expected.state_at(demo_store, MAIN, last + 1).history
-        row = app.forest.row(MAIN) if app.forest else None
+        assert app.main.history.items == expected.state_at(demo_store, MAIN, last + 1).history
+        row = app.main.forest.row(MAIN) if app.main.forest else None
         await wait_for(pilot, lambda: row is not None, "row")
         await wait_for(
             pilot,
-            lambda: app.forest is not None and app.forest.row(MAIN).turns == last + 1,  # type: ignore[union-attr]
+            lambda: app.main.forest is not None and app.main.forest.row(MAIN).turns == last + 1,  # type: ignore[union-attr]
             "the tree's turn count updated",
         )
 
@@ -73,14 +77,14 @@ async def test_elsewhere_the_view_stays_where_it_is(make_app: AppFactory, demo_s
         await opened(pilot, MAIN)
         last = expected.turn_counts(demo_store, MAIN)[-1]
         await press(pilot, "g", "5", "enter")
-        items = list(app.history.items)
+        items = list(app.main.history.items)
         append_turn(demo_store, MAIN, last + 1, "later question")
         await wait_for(
-            pilot, lambda: app.turn_bar.position == f"turn 5 / {last + 1}", "M updated, N kept"
+            pilot, lambda: app.main.turn_bar.position == f"turn 5 / {last + 1}", "M updated, N kept"
         )
-        assert app.history.items == items
+        assert app.main.history.items == items
         await press(pilot, "end")
-        assert app.turn_count == last + 1
+        assert app.main.turn_count == last + 1
         assert "later question" in shown(app)
 
 
@@ -90,13 +94,15 @@ async def test_a_new_segment_appears_in_the_tree(make_app: AppFactory, demo_stor
         await opened(pilot, MAIN)
         state = RestoredState(system_prompt="a new agent run")
         new_id = create_segment(FsStore(demo_store), state, ts=TS)
-        await wait_for(pilot, lambda: app.ancestry.node_for(new_id) is not None, "the new node")
-        assert app.segment_id == MAIN  # the open segment did not change
+        await wait_for(
+            pilot, lambda: app.main.ancestry.node_for(new_id) is not None, "the new node"
+        )
+        assert app.main.segment_id == MAIN  # the open segment did not change
         append_turn(demo_store, new_id, 1, "hello from a live agent")
         await wait_for(
             pilot,
-            lambda: app.forest is not None and app.forest.row(new_id).turns == 1,  # type: ignore[union-attr]
+            lambda: app.main.forest is not None and app.main.forest.row(new_id).turns == 1,  # type: ignore[union-attr]
             "its details updated",
         )
-        row = app.forest.row(new_id)  # type: ignore[union-attr]
+        row = app.main.forest.row(new_id)  # type: ignore[union-attr]
         assert row is not None and row.title == "hello from a live agent"

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from rich.console import Console, RenderableType
 
 from segview.app import logtext
-from segview.app.forest import TreeRow
 from segview.app.widgets.conversation.items import ItemInfo, make_item_widget
 from segview.app.widgets.sidebar.ancestry_tree import row_label
+from segview.browse.forest import TreeRow
 from segview.store import (
     FileRefSegment,
     MessageItem,

@@ -43,7 +43,7 @@ def segment_with_summary(root: Path, summary: str) -> str:
 
 async def click_reasoning_title(app: SegviewApp, pilot: Pilot[None]) -> None:
     """Click the summary in the reasoning's title, where an injected action would sit."""
-    title = app.history.query_one(CollapsibleTitle)
+    title = app.main.history.query_one(CollapsibleTitle)
     x = drawn(title).index("·") + 2
     await pilot.click(title, offset=(x, 0))
     await pilot.pause()
@@ -69,7 +69,7 @@ async def test_a_click_action_in_a_summary_does_not_quit(tmp_path: Path) -> None
         assert app.is_running and app.return_code is None
         assert "reasoning · [@click=app.quit]click me to expand[/]" in screen_text(app)
         # the click did what a click on a title does: it expanded the reasoning
-        assert app.history.query_one(ReasoningView).collapsed is False
+        assert app.main.history.query_one(ReasoningView).collapsed is False
 
 
 async def test_a_screenshot_action_in_a_summary_writes_no_file(
@@ -85,6 +85,6 @@ async def test_a_screenshot_action_in_a_summary_writes_no_file(
         await click_reasoning_title(app, pilot)
         await pilot.pause(0.2)
         assert app.is_running
-        assert app.history.query_one(ReasoningView).collapsed is False
+        assert app.main.history.query_one(ReasoningView).collapsed is False
     assert not target.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]

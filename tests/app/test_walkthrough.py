@@ -32,23 +32,23 @@ async def test_new_user_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             await opened(pilot, MAIN)
 
             # a forked and a compacted conversation, marked differently in the tree
-            assert app.forest is not None
-            forks = [r for r in app.forest.rows if r.origin == "fork"]
-            compactions = [r for r in app.forest.rows if r.origin == "compaction"]
+            assert app.main.forest is not None
+            forks = [r for r in app.main.forest.rows if r.origin == "fork"]
+            compactions = [r for r in app.main.forest.rows if r.origin == "compaction"]
             assert forks and compactions
-            fork_label = app.ancestry.node_for(forks[0].id).label.plain  # type: ignore[union-attr]
-            compaction_label = app.ancestry.node_for(compactions[0].id).label.plain  # type: ignore[union-attr]
+            fork_label = app.main.ancestry.node_for(forks[0].id).label.plain  # type: ignore[union-attr]
+            compaction_label = app.main.ancestry.node_for(compactions[0].id).label.plain  # type: ignore[union-attr]
             assert f"⑂ fork @{forks[0].at_turn}" in fork_label
             assert f"⇣ compaction @{compactions[0].at_turn}" in compaction_label
 
             # step through every turn of the main conversation
             counts = expected.turn_counts(store, MAIN)
             await press(pilot, "home")
-            assert app.turn_bar.position == f"turn 0 / {counts[-1]}"
+            assert app.main.turn_bar.position == f"turn 0 / {counts[-1]}"
             for n in counts:
                 await press(pilot, "]")
-                assert app.turn_bar.position == f"turn {n} / {counts[-1]}"
-                assert app.history.items == expected.state_at(store, MAIN, n).history
+                assert app.main.turn_bar.position == f"turn {n} / {counts[-1]}"
+                assert app.main.history.items == expected.state_at(store, MAIN, n).history
 
             # fork from turn 2 and see the new branch, selected, under its parent
             before = expected.files(store)
@@ -56,36 +56,38 @@ async def test_new_user_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             await press(pilot, "f")
             assert isinstance(app.screen, ForkDialog)
             await press(pilot, "enter")
-            await wait_for(pilot, lambda: app.segment_id not in (None, MAIN), "the new branch")
-            new_id = app.segment_id
+            await wait_for(pilot, lambda: app.main.segment_id not in (None, MAIN), "the new branch")
+            new_id = app.main.segment_id
             assert new_id is not None
             await opened(pilot, new_id)
             assert expected.files(store) - before == {f"{new_id}.jsonl"}
-            node = app.ancestry.node_for(new_id)
-            assert node is not None and node.parent is app.ancestry.node_for(MAIN)
-            assert app.ancestry.cursor_node is node
+            node = app.main.ancestry.node_for(new_id)
+            assert node is not None and node.parent is app.main.ancestry.node_for(MAIN)
+            assert app.main.ancestry.cursor_node is node
             assert "⑂ fork @2" in node.label.plain
             forked = collect_state(FsStore(store).read_all(new_id))
             assert forked.history == expected.state_at(store, MAIN, 2).history
 
             # replay the main conversation at 10x from its start
-            main_node = app.ancestry.node_for(MAIN)
+            main_node = app.main.ancestry.node_for(MAIN)
             assert main_node is not None
-            app.ancestry.focus()
-            app.ancestry.move_cursor(main_node)
+            app.main.ancestry.focus()
+            app.main.ancestry.move_cursor(main_node)
             await press(pilot, "enter")
             await opened(pilot, MAIN)
-            app.history.focus()
+            app.main.history.focus()
             await press(pilot, "home", "+", "+", "+")
-            assert app.speed == 10
+            assert app.main.speed == 10
             seen: list[str] = []
-            show = app.turn_bar.show
+            show = app.main.turn_bar.show
             monkeypatch.setattr(
-                app.turn_bar, "show", lambda info: (show(info), seen.append(app.turn_bar.plain))
+                app.main.turn_bar,
+                "show",
+                lambda info: (show(info), seen.append(app.main.turn_bar.plain)),
             )
             await press(pilot, "p")
-            await wait_for(pilot, lambda: not app.replaying, "the replay reached the end")
-            assert app.turn_bar.position == f"turn {counts[-1]} / {counts[-1]}"
+            await wait_for(pilot, lambda: not app.main.replaying, "the replay reached the end")
+            assert app.main.turn_bar.position == f"turn {counts[-1]} / {counts[-1]}"
             assert any("▶ 10×" in text for text in seen)
 
             await press(pilot, "q")

@@ -54,7 +54,7 @@ def panel_text(app: SegviewApp) -> str:
 
 async def select_in_tree(pilot: Pilot[None], app: SegviewApp, segment_id: str) -> None:
     """Select the segment the way a user does: cursor onto its row in the tree, enter."""
-    tree = app.tree
+    tree = app.main.ancestry
     node = tree.node_for(segment_id)
     assert node is not None, segment_id
     tree.focus()
@@ -68,7 +68,7 @@ async def select_in_tree(pilot: Pilot[None], app: SegviewApp, segment_id: str) -
     await pilot.press("enter")
     await wait_for(
         pilot,
-        lambda: app.loaded_segment == segment_id and app.timeline is not None,
+        lambda: app.main.loaded_segment == segment_id and app.main.timeline is not None,
         f"{segment_id} shown",
     )
     await pilot.pause()
@@ -83,20 +83,20 @@ async def test_every_damaged_segment_opens_and_shows_its_problems(tmp_path: Path
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(
             pilot,
-            lambda: app.forest is not None and app.forest.problems == len(planted),
+            lambda: app.main.forest is not None and app.main.forest.problems == len(planted),
             "the store's details loaded",
         )
-        assert app.forest is not None and app.forest.skipped == 4
+        assert app.main.forest is not None and app.main.forest.skipped == 4
         shown: list[tuple[str, Built]] = [(sid, b) for b in built.values() for sid in in_forest(b)]
         for sid, b in shown:
             await select_in_tree(pilot, app, sid)
             text = panel_text(app)
             panel = app.query_one("#problems", ProblemsPanel)
-            timeline = app.timeline
+            timeline = app.main.timeline
             assert timeline is not None and timeline.segment_id == sid
             assert [p.line for p in timeline.problems] == b.line_problems, b.case
             mine = expected.get(f"{sid}.jsonl")
-            assert panel.display == bool(mine or app.forest.row(sid).in_cycle), b.case  # type: ignore[union-attr]
+            assert panel.display == bool(mine or app.main.forest.row(sid).in_cycle), b.case  # type: ignore[union-attr]
             if mine is None and b.case != "fork_cycle":
                 continue
             assert text.startswith(f"⚠ 1 problem in {root / sid}.jsonl\n"), (b.case, text)
@@ -119,13 +119,13 @@ async def test_the_app_follows_a_segment_a_real_process_is_writing(tmp_path: Pat
     script = script_entries(24)
     app = SegviewApp(tmp_path, select=SOURCE, now=NOW, watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.loaded_segment == SOURCE, "the segment shown")
+        await wait_for(pilot, lambda: app.main.loaded_segment == SOURCE, "the segment shown")
         writer = LiveWriter(tmp_path, SOURCE, len(script))
         partial_seen = False
         while (msg := writer.message(0.005)) != "done":
-            app.check_store()  # what the watcher does on each tick
+            app.main.check_store()  # what the watcher does on each tick
             await pilot.pause()
-            tl = app.timeline
+            tl = app.main.timeline
             assert tl is not None
             assert tl.entries == [start, *script][: len(tl.entries)]
             if msg is not None and msg.startswith("partial"):
@@ -135,15 +135,17 @@ async def test_the_app_follows_a_segment_a_real_process_is_writing(tmp_path: Pat
                     partial_seen = True
                 writer.go()
         writer.finish()
-        app.check_store()
+        app.main.check_store()
         await wait_for(
             pilot,
-            lambda: app.timeline is not None and len(app.timeline.entries) == 1 + len(script),
+            lambda: (
+                app.main.timeline is not None and len(app.main.timeline.entries) == 1 + len(script)
+            ),
             "every entry shown",
         )
-        assert app.timeline is not None and app.timeline.problems == []
-        await wait_for(pilot, lambda: app.turn_count == 4, "the last turn shown")
-        assert "4" in app.position_text
+        assert app.main.timeline is not None and app.main.timeline.problems == []
+        await wait_for(pilot, lambda: app.main.turn_count == 4, "the last turn shown")
+        assert "4" in app.main.position_text
         assert not app.query_one("#problems", ProblemsPanel).display
         assert partial_seen
     expected = head + b"".join(encode_entry(e) + b"\n" for e in script)
@@ -164,9 +166,9 @@ async def test_fork_here_in_a_read_only_store_shows_the_error_and_writes_nothing
         before = snapshot(root)
         app = SegviewApp(root, select=seg, now=NOW, watch=False)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: app.loaded_segment == seg, "the segment shown")
-            app.history.focus()
-            app.action_fork_here()
+            await wait_for(pilot, lambda: app.main.loaded_segment == seg, "the segment shown")
+            app.main.history.focus()
+            app.main.action_fork_here()
             await wait_for(pilot, lambda: isinstance(app.screen, ForkDialog), "the fork dialog")
             dialog = app.screen
             assert isinstance(dialog, ForkDialog)
@@ -177,7 +179,7 @@ async def test_fork_here_in_a_read_only_store_shows_the_error_and_writes_nothing
             assert "Read-only file system" in message or "Permission denied" in message
             await pilot.press("escape")
             await wait_for(pilot, lambda: not isinstance(app.screen, ForkDialog), "closed")
-            assert app.is_running and app.loaded_segment == seg
+            assert app.is_running and app.main.loaded_segment == seg
         assert snapshot(root) == before
     finally:
         monkeypatch.undo()
@@ -194,14 +196,17 @@ async def test_a_growing_store_leaves_the_tree_cursor_where_the_user_put_it(
     other = "0190a1b2-0001-7001-8000-000000000001"
     app = SegviewApp(root, select=seg, now=NOW, watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.loaded_segment == seg, "the segment shown")
+        await wait_for(pilot, lambda: app.main.loaded_segment == seg, "the segment shown")
         await wait_for(
             pilot,
-            lambda: app.forest is not None and all(r.turns is not None for r in app.forest.rows),
+            lambda: (
+                app.main.forest is not None
+                and all(r.turns is not None for r in app.main.forest.rows)
+            ),
             "the store's details loaded",
         )
         await pilot.pause(0.3)
-        tree = app.tree
+        tree = app.main.ancestry
         node = tree.node_for(other)
         assert node is not None
         tree.focus()
@@ -210,13 +215,13 @@ async def test_a_growing_store_leaves_the_tree_cursor_where_the_user_put_it(
         for turn in range(5, 8):  # the open segment grows, as a running agent's does
             with open(root / f"{seg}.jsonl", "ab") as f:
                 f.write(encode_entry(TurnEnd(ts=NOW + turn, turn_count=turn)) + b"\n")
-            app.check_store()
+            app.main.check_store()
             await wait_for(
                 pilot,
-                lambda turn=turn: app.turn_count == turn,  # type: ignore[misc]
+                lambda turn=turn: app.main.turn_count == turn,  # type: ignore[misc]
                 f"turn {turn} shown",
             )
             await pilot.pause()
             assert tree.cursor_node is not None and tree.cursor_node.data == other
         await pilot.press("enter")  # and selecting it still opens what the user chose
-        await wait_for(pilot, lambda: app.loaded_segment == other, "the chosen segment")
+        await wait_for(pilot, lambda: app.main.loaded_segment == other, "the chosen segment")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -12,17 +13,17 @@ from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from segview.app.messages import SearchChanged
-
 
 class SearchScreen(ModalScreen[str | None]):
     """A search line at the bottom; enter keeps the search, escape clears it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, query: str = "") -> None:
+    def __init__(self, query: str = "", on_change: Callable[[str], str] | None = None) -> None:
+        """``on_change(text)`` runs as the text changes and returns the status to show."""
         super().__init__()
         self.initial = query
+        self.on_change = on_change
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="search-bar"):
@@ -38,7 +39,8 @@ class SearchScreen(ModalScreen[str | None]):
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
-        self.app.post_message(SearchChanged(event.value))
+        if self.on_change is not None:
+            self.set_status(self.on_change(event.value))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -12,34 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Sparkline, Static
 
 from segview.app import keymap
+from segview.browse.cursor import TurnInfo
 from segview.text import format_duration, format_tokens, format_ts, one_line
-
-
-@dataclass(frozen=True, slots=True)
-class TurnInfo:
-    """Everything the bar shows (computed by the app from the timeline)."""
-
-    turn_count: int
-    max_turn: int
-    kind: str = "turn"  # "start" | "turn" | "tail"
-    first_ts: int | None = None
-    last_ts: int | None = None
-    duration_ms: int | None = None
-    user_preview: str | None = None
-    tool_calls: int = 0
-    errors: int = 0
-    outcome: str | None = None  # "finished", "errored: ...", ...
-    tail_entries: int = 0
-    replay: str | None = None  # the replay state while replaying
-    speed: int = 1
-    usage: tuple[int, ...] = ()  # input tokens per request, whole segment
-    usage_here: int | None = None  # input tokens of the last request up to this point
-    loading: str | None = None
-
-
-def position_text(info: TurnInfo) -> str:
-    """The contract text: ``turn N / M``."""
-    return f"turn {info.turn_count} / {info.max_turn}"
 
 
 class TurnBar(Vertical):
@@ -64,12 +37,12 @@ class TurnBar(Vertical):
 
     @property
     def position(self) -> str:
-        return position_text(self.info)
+        return self.info.position
 
     def show(self, info: TurnInfo) -> None:
         self.info = info
         pos = Text()
-        pos.append(position_text(info), style="bold")
+        pos.append(info.position, style="bold")
         if info.kind == "start":
             pos.append("  start: the seed history, before any turn", style="dim")
         elif info.kind == "tail":

@@ -6,8 +6,8 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import NodeID, TreeNode
 
-from segview.app.forest import ForestSnapshot, TreeRow
 from segview.app.messages import SegmentChosen
+from segview.browse.forest import ForestSnapshot, TreeRow
 from segview.text import format_age, one_line
 
 TREE_WIDTH = 52  # the tree's width in the stylesheet; labels are cut to fit it

@@ -1,0 +1,334 @@
+"""One open segment: where the view stands in it, and what each position shows.
+
+A ``SegmentCursor`` owns a loaded ``Timeline``, the *stops* of it (turn 0, every turn, an
+unfinished turn: ``positions``), the stop shown, and the producing entry of every history
+item (``sources``). Moving returns a ``Position`` (the state to show and which of its items
+the turn added); ``turn_info`` says what the turn bar shows; ``grown`` decides where to stand
+after the file grew or was rewritten. Nothing here draws or reads the terminal.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from segview.store import LogEntry, RestoredState, ToolResultItem, UnknownEntry
+from segview.timeline import Timeline
+
+from .positions import (
+    Stop,
+    compute_stops,
+    inspector_range,
+    last_turn_stop,
+    max_turn_count,
+    shows_more_after,
+    stop_for_turn_count,
+    turn_outcome,
+    turn_start_ts,
+)
+from .sources import ItemSource, ItemSources
+
+__all__ = ["Position", "ScrollTarget", "SegmentCursor", "TurnInfo"]
+
+ScrollTarget = Literal["turn", "end", "top", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class TurnInfo:
+    """Everything the turn bar shows."""
+
+    turn_count: int
+    max_turn: int
+    kind: str = "turn"  # "start" | "turn" | "tail"
+    first_ts: int | None = None
+    last_ts: int | None = None
+    duration_ms: int | None = None
+    user_preview: str | None = None
+    tool_calls: int = 0
+    errors: int = 0
+    outcome: str | None = None  # "finished", "errored: ...", ...
+    tail_entries: int = 0
+    replay: str | None = None  # the replay state while replaying
+    speed: int = 1
+    usage: tuple[int, ...] = ()  # input tokens per request, whole segment
+    usage_here: int | None = None  # input tokens of the last request up to this point
+    loading: str | None = None
+
+    @property
+    def position(self) -> str:
+        """The contract text: ``turn N / M``."""
+        return f"turn {self.turn_count} / {self.max_turn}"
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A state to show: the history after ``entries_applied`` entries, and the index of the
+    first item the current turn added (``current_from``)."""
+
+    state: RestoredState
+    entries_applied: int
+    current_from: int
+    sources: list[ItemSource]
+
+
+class SegmentCursor:
+    """The open segment and the stop shown."""
+
+    def __init__(self, timeline: Timeline) -> None:
+        self.timeline = timeline
+        self.lock = threading.RLock()  # the watcher's thread refreshes the timeline
+        self.generation = timeline.generation
+        self.sources = ItemSources()
+        self.sources.update(timeline.entries)
+        self.stops: list[Stop] = compute_stops(timeline)
+        self.index = 0
+        self.state: RestoredState | None = None
+        self._usage: tuple[int, ...] = ()
+        self._usage_at: list[int] = []
+        self._index_usage()
+
+    # --- where we stand ---------------------------------------------------------------------
+
+    @property
+    def segment_id(self) -> str:
+        return self.timeline.segment_id
+
+    @property
+    def stop(self) -> Stop:
+        return self.stops[self.index]
+
+    @property
+    def turn_count(self) -> int:
+        """The turn shown (``N`` of ``turn N / M``)."""
+        return self.stop.turn_count
+
+    @property
+    def max_turn(self) -> int:
+        return max_turn_count(self.timeline)
+
+    @property
+    def last_turn_index(self) -> int:
+        """The stop a segment opens at: its last turn (else its last stop)."""
+        return last_turn_stop(self.stops)
+
+    @property
+    def at_last_turn(self) -> bool:
+        return self.index == self.last_turn_index
+
+    @property
+    def at_tail(self) -> bool:
+        return self.stop.kind == "tail"
+
+    def index_for_turn(self, turn_count: int) -> int | None:
+        """The stop showing turn ``turn_count`` (0 is the start), or None."""
+        return stop_for_turn_count(self.stops, turn_count)
+
+    def clamp(self, index: int) -> int:
+        return max(0, min(index, len(self.stops) - 1))
+
+    def turn_counts(self) -> list[int]:
+        return [t.turn_count for t in self.timeline.turns]
+
+    # --- moving -----------------------------------------------------------------------------
+
+    def move(self, index: int) -> Position:
+        """Stand at ``stops[index]`` (clamped) and return what it shows."""
+        tl = self.timeline
+        with self.lock:
+            if self.stops[-1].entry_end > len(tl.entries):  # the log was re-read meanwhile
+                self.stops = compute_stops(tl)
+            self.index = self.clamp(index)
+            stop = self.stops[self.index]
+            state = tl.state_at_entry(stop.entry_end)
+            sources = self.sources_at(stop.entry_end)
+        self.state = state
+        return Position(state, stop.entry_end, self.current_from(stop, state), sources)
+
+    def sources_at(self, entries_applied: int) -> list[ItemSource]:
+        return self.sources.sources_at(entries_applied)
+
+    def current_from(self, stop: Stop, state: RestoredState) -> int:
+        """The index of the first history item the turn at ``stop`` added."""
+        tl = self.timeline
+        if stop.kind == "turn" and stop.turn_index is not None:
+            turn = tl.turns[stop.turn_index]
+            if turn.first_entry < self.stops[0].entry_end:  # the turn holds the seed
+                return max(turn.history_len_before, tl.inherited_len)
+            return turn.history_len_before
+        if stop.kind == "tail" and tl.turns:
+            return tl.turns[-1].history_len_after
+        if stop.kind == "tail":
+            return tl.inherited_len
+        return len(state.history)
+
+    def turn_start_len(self, entries_applied: int) -> int:
+        """History length at the last ``turn_end`` before ``entries_applied`` entries (where
+        the turn in progress at that point began)."""
+        tl = self.timeline
+        best = tl.inherited_len
+        for turn in tl.turns:
+            if turn.end_entry < entries_applied:
+                best = turn.history_len_after
+            else:
+                break
+        return best
+
+    def stop_ending_at(self, entries_applied: int) -> int | None:
+        """The turn stop whose state is reached right after ``entries_applied`` entries."""
+        for i, stop in enumerate(self.stops):
+            if stop.kind == "turn" and stop.entry_end == entries_applied:
+                return i
+        return None
+
+    def shows_more_after(self, entries_applied: int) -> bool:
+        return shows_more_after(self.timeline, entries_applied)
+
+    # --- what the turn bar says -------------------------------------------------------------
+
+    def _index_usage(self) -> None:
+        usage = self.timeline.usage
+        self._usage = tuple(r.input_total_tokens for _i, r in usage)
+        self._usage_at = [i for i, _r in usage]
+
+    def turn_info(self, *, speed: int = 1, replay: tuple[int, bool] | None = None) -> TurnInfo:
+        """The turn bar's content at the current stop; ``replay`` is ``(entries revealed,
+        playing)`` while a replay runs."""
+        tl, stop = self.timeline, self.stop
+        at = replay[0] if replay is not None else stop.entry_end
+        k = bisect.bisect_left(self._usage_at, at)
+        usage_here = self._usage[k - 1] if k > 0 else None
+        shown = None
+        if replay is not None:
+            mark = "▶" if replay[1] else "⏸ paused"
+            shown = f"{mark} {speed}× · entry {replay[0]}/{len(tl.entries)}"
+        base = TurnInfo(
+            turn_count=stop.turn_count,
+            max_turn=self.max_turn,
+            kind=stop.kind,
+            speed=speed,
+            replay=shown,
+            usage=self._usage,
+            usage_here=usage_here,
+        )
+        if stop.kind == "turn" and stop.turn_index is not None:
+            turn = tl.turns[stop.turn_index]
+            outcome = turn_outcome(tl, turn)
+            text = None
+            if outcome.error is not None:
+                text = f"errored: {outcome.error}"
+            elif outcome.result is not None:
+                text = outcome.result + (" (interrupted)" if outcome.interrupted else "")
+            errors = 0
+            if self.state is not None:
+                errors = sum(
+                    1
+                    for item in self.state.history[turn.history_len_before :]
+                    if isinstance(item, ToolResultItem) and item.is_error
+                )
+            first_ts = turn_start_ts(tl, turn)
+            duration = None
+            if first_ts is not None and turn.last_ts is not None:
+                duration = turn.last_ts - first_ts
+            return replace(
+                base,
+                first_ts=first_ts,
+                last_ts=turn.last_ts,
+                duration_ms=duration,
+                user_preview=turn.user_preview,
+                tool_calls=turn.tool_calls,
+                errors=errors,
+                outcome=text,
+            )
+        if stop.kind == "tail":
+            first = tl.entries[stop.first_entry] if stop.first_entry < len(tl.entries) else None
+            return replace(
+                base,
+                tail_entries=len(tl.entries) - stop.first_entry,
+                first_ts=getattr(first, "ts", None),
+            )
+        return replace(base, first_ts=tl.start.ts if tl.start is not None else None)
+
+    # --- notes about the segment ------------------------------------------------------------
+
+    def inherited_note(self, short: str | None, in_store: bool) -> str | None:
+        """Where inherited history comes from (None when nothing is inherited); ``short`` is
+        the parent's short id."""
+        tl = self.timeline
+        if tl.inherited_len == 0:
+            return None
+        n = tl.inherited_len
+        items = f"{n} item{'s' * (n != 1)}"
+        origin = tl.origin
+        if origin is None or short is None:
+            return f"The first {items} were seeded by the segment_start (no recorded parent)."
+        missing = "" if in_store else " (not in this store)"
+        if tl.origin_kind == "compaction":
+            return (
+                f"⇣ compaction: the first {items} (a summary) are inherited from {short}"
+                f"{missing} after turn {origin.at_turn_index}; o opens it there"
+            )
+        return (
+            f"⑂ fork: the first {items} are inherited from {short}{missing} after turn "
+            f"{origin.at_turn_index}; o opens it there"
+        )
+
+    def inspector_range(self) -> tuple[int, int]:
+        """The entries ``[a, b)`` the raw inspector shows at the current stop."""
+        return inspector_range(self.timeline, self.stop)
+
+    def fork_point(self) -> tuple[int, int, bool]:
+        """Forking here: ``(at_turn, history items kept, unfinished turn left out)``."""
+        stop, tl = self.stop, self.timeline
+        if stop.kind == "tail":
+            turn = tl.last_turn
+            items = turn.history_len_after if turn is not None else tl.inherited_len
+            return stop.turn_count, items, True
+        state = self.state if self.state is not None else self.move(self.index).state
+        return stop.turn_count, len(state.history), False
+
+    def fork_entries(self) -> list[LogEntry | UnknownEntry] | None:
+        """What a fork replays: the entries as read when the file has problems (a strict read
+        would refuse it), else None (read the source again)."""
+        tl = self.timeline
+        return list(tl.entries) if tl.problems else None
+
+    # --- following the file -----------------------------------------------------------------
+
+    def refresh(self) -> bool:
+        """Read what was appended to the file (or the file again when it was rewritten);
+        True when anything changed. Safe to call from another thread."""
+        tl = self.timeline
+        with self.lock:
+            before = (len(tl.entries), tl.generation)
+            tl.refresh()
+            return (len(tl.entries), tl.generation) != before
+
+    def grown(self) -> tuple[bool, int | None, ScrollTarget]:
+        """The timeline was refreshed: recompute the stops and decide where to stand.
+
+        Returns ``(rewritten, index, scroll)``: ``rewritten`` when the file was replaced (the
+        view must start over); ``index`` None when the view stays where it is.
+        """
+        with self.lock:
+            return self._grown()
+
+    def _grown(self) -> tuple[bool, int | None, ScrollTarget]:
+        tl = self.timeline
+        old_stops, old_index = self.stops, self.index
+        rewritten = tl.generation != self.generation
+        if rewritten:
+            self.generation = tl.generation
+            self.sources = ItemSources()
+        self.sources.update(tl.entries)
+        self.stops = compute_stops(tl)
+        self._index_usage()
+        was_last_turn = bool(old_stops) and old_index == last_turn_stop(old_stops)
+        was_tail = bool(old_stops) and old_stops[old_index].kind == "tail"
+        if was_tail:
+            return rewritten, len(self.stops) - 1, "end"
+        if was_last_turn:
+            new_index = last_turn_stop(self.stops)
+            return rewritten, new_index, "turn" if new_index != old_index else "none"
+        return rewritten, min(old_index, len(self.stops) - 1), "none"

@@ -1,0 +1,163 @@
+"""The store being browsed: its lineage (the ancestry forest), kept current, and forks.
+
+One ``StoreSession`` per open store. Its methods do file I/O and are meant to run in worker
+threads; a lock keeps the lineage consistent between them. What the app draws comes out as
+immutable ``ForestSnapshot`` values.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from segview.lineage import Lineage
+from segview.store import FsStore, LogEntry, UnknownEntry, fork_at
+
+from .forest import ForestSnapshot, TreeRow, snapshot
+
+__all__ = ["DETAILS_BATCH_SECONDS", "ForestUpdate", "StoreSession"]
+
+DETAILS_BATCH_SECONDS = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class ForestUpdate:
+    """A new snapshot of the forest, and the segments that appeared since the last one."""
+
+    forest: ForestSnapshot
+    added: tuple[str, ...] = ()
+
+
+class StoreSession:
+    """The lineage of one store and the latest snapshot of it."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.lineage: Lineage | None = None
+        self.forest: ForestSnapshot | None = None
+        self._lock = threading.RLock()
+
+    # --- opening ----------------------------------------------------------------------------
+
+    def open(self) -> ForestSnapshot:
+        """Scan the store (first lines only). Raises ``StoreError`` if it cannot be listed."""
+        with self._lock:
+            self.lineage = Lineage.open(self.path)
+            return self._snapshot(with_details=False)
+
+    def load_details(
+        self,
+        *,
+        batch_seconds: float = DETAILS_BATCH_SECONDS,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> Iterator[ForestSnapshot]:
+        """Fill every node's details (title, turns, problems), yielding a snapshot about
+        every ``batch_seconds`` and a complete one at the end."""
+        lineage = self.lineage
+        if lineage is None:
+            return
+        with self._lock:
+            nodes = [n for _d, n in lineage.walk()]
+        last = time.monotonic()
+        for node in nodes:
+            if cancelled():
+                return
+            with self._lock:
+                lineage.load_details(node)
+            if time.monotonic() - last > batch_seconds:
+                yield self._snapshot(with_details=False)
+                last = time.monotonic()
+        yield self._snapshot(with_details=True)
+
+    def _snapshot(self, *, with_details: bool) -> ForestSnapshot:
+        assert self.lineage is not None
+        with self._lock:
+            self.forest = snapshot(self.lineage, with_details=with_details)
+            return self.forest
+
+    # --- following the store ----------------------------------------------------------------
+
+    def refresh(self) -> ForestUpdate | None:
+        """Look at the store again; a new snapshot when anything changed (else None)."""
+        lineage = self.lineage
+        if lineage is None:
+            return None
+        with self._lock:
+            change = lineage.refresh()
+            if not change.changed:
+                return None
+            for seg in change.added + change.grown:
+                node = lineage.get(seg)
+                if node is not None:
+                    lineage.load_details(node)
+            return ForestUpdate(self._snapshot(with_details=True), tuple(change.added))
+
+    # --- segments ---------------------------------------------------------------------------
+
+    def row(self, segment_id: str) -> TreeRow | None:
+        return self.forest.row(segment_id) if self.forest is not None else None
+
+    def contains(self, segment_id: str) -> bool:
+        return self.row(segment_id) is not None
+
+    def short(self, segment_id: str) -> str:
+        """The shortest unique prefix of an id in this store."""
+        row = self.row(segment_id)
+        return row.short if row is not None else segment_id[:8]
+
+    def store_for(self, segment_id: str) -> FsStore | None:
+        """The directory store holding ``segment_id`` (None when it is not in the store)."""
+        with self._lock:
+            lineage = self.lineage
+            if lineage is None:
+                return None
+            try:
+                return lineage.store_for(segment_id)
+            except LookupError:
+                return None
+
+    def resolve(self, wanted: str | None) -> tuple[str | None, str | None]:
+        """The segment to open first: ``wanted`` (an id or a unique prefix) when it names one,
+        else the first row. Returns ``(segment_id, warning)``."""
+        forest = self.forest
+        if forest is None or not forest.rows:
+            return None, None
+        first = forest.rows[0].id
+        if not wanted:
+            return first, None
+        key = wanted.lower()
+        ids = [r.id for r in forest.rows]
+        if key in ids:
+            return key, None
+        matches = [i for i in ids if i.startswith(key)]
+        if len(matches) == 1:
+            return matches[0], None
+        return first, f"no single segment matches {wanted!r}"
+
+    def fork(
+        self, source: str, at_turn: int, entries: list[LogEntry | UnknownEntry] | None = None
+    ) -> str:
+        """Fork ``source`` after turn ``at_turn`` into a new segment beside it; its id.
+
+        ``entries`` are the source's entries as read for browsing (a damaged source is forked
+        from what could be read); None reads the source strictly.
+        """
+        store = self.store_for(source)
+        if store is None:
+            raise LookupError(f"{source} is not in this store")
+        return fork_at(store, source, at_turn, entries=entries)  # type: ignore[arg-type]
+
+    def after_fork(self, new_id: str) -> ForestUpdate | None:
+        """The forest once a fork made by this session is on disk (details of it loaded)."""
+        lineage = self.lineage
+        if lineage is None:
+            return None
+        with self._lock:
+            change = lineage.refresh()
+            node = lineage.get(new_id)
+            if node is not None:
+                lineage.load_details(node)
+            return ForestUpdate(self._snapshot(with_details=True), tuple(change.added))
