@@ -24,10 +24,11 @@ def test_ruff_is_clean() -> None:
 
 
 def test_model_layers_pass_mypy_strict() -> None:
-    """The store core, lineage, timeline and the demo generator: ``mypy --strict``."""
+    """The store core, lineage, timeline, the browsing model, the text helpers and the demo
+    generator: ``mypy --strict``."""
     from mypy import api
 
-    targets = [ROOT / "segview" / "store", *(ROOT / "segview" / f for f in STRICT_MODULES)]
+    targets = [*(ROOT / "segview" / f for f in STRICT_MODULES)]
     out, err, status = api.run(
         ["--strict", "--config-file", str(ROOT / "pyproject.toml"), *map(str, targets)]
     )
@@ -43,4 +44,4 @@ def test_whole_package_type_checks() -> None:
     assert status == 0, out + err
 
 
-STRICT_MODULES = ("lineage.py", "timeline.py", "samples.py")
+STRICT_MODULES = ("store", "browse", "lineage.py", "timeline.py", "text.py", "samples.py")
