@@ -408,7 +408,7 @@ async def test_e_exports_the_current_state_as_markdown_in_the_current_directory(
         assert "## System prompt" in text
         # a second export never overwrites the first
         first = path
-        app.main.last_export = None
+        app.main.pane.last_export = None
         await press(pilot, "e")
         await wait_for(pilot, lambda: app.main.last_export is not None, "the second export")
         assert app.main.last_export != first and first.read_text() == text

@@ -1,0 +1,430 @@
+"""The conversation pane: the open segment's turn bar, history, search status, raw inspector and
+problems, and the stepping, replay, search and export that act on it.
+
+The pane renders what its cursor and replay player (``segview.browse``) return; the main screen
+hands it a loaded timeline and routes keys to it. What the stylesheet shows or hides follows the
+pane's reactive flags (``-inspector``, ``-problems``, ``-loading``, ``-inherited``, ``-searching``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.reactive import var
+from textual.timer import Timer
+from textual.widgets import ProgressBar, Static
+
+from segview.app.export import ExportContext, export_directory, state_to_markdown, write_export
+from segview.app.messages import RawLinesLoaded
+from segview.app.screens.goto_turn import GoToTurnScreen
+from segview.app.screens.search import SearchScreen
+from segview.browse.cursor import Position, ScrollTarget, SegmentCursor, TurnInfo
+from segview.browse.player import ReplayPlayer
+from segview.browse.session import StoreSession
+from segview.store import StoreError
+from segview.text import one_line
+from segview.timeline import Timeline
+
+from ..panels.entry_inspector import EntryInspector
+from ..panels.problems_panel import ProblemsPanel
+from .history_view import HistoryView
+from .turn_bar import TurnBar
+
+MIN_TIMER = 0.001  # Textual timers need a positive delay
+
+
+class ConversationPane(Vertical):
+    """The open segment at the current stop."""
+
+    show_inspector: var[bool] = var(False)
+    show_problems: var[bool] = var(False)
+    loading: var[bool] = var(False)
+    inherited: var[bool] = var(False)
+    searching: var[bool] = var(False)
+
+    def __init__(self, session: StoreSession, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.session = session
+        self.cursor: SegmentCursor | None = None
+        self.player = ReplayPlayer()
+        self.search_query = ""
+        self.store_label = str(session.path)
+        self.last_export: Path | None = None
+        self.load_progress: tuple[int, int] | None = None  # (bytes read, total) of a big load
+        self._replay_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TurnBar(id="turn-bar")
+        yield ProgressBar(id="load-progress", show_eta=False)
+        yield Static("", id="inherited-note")
+        yield HistoryView(id="history")
+        yield Static("", id="search-status")
+        yield EntryInspector(id="inspector")
+        yield ProblemsPanel(id="problems")
+
+    def watch_show_inspector(self, value: bool) -> None:
+        self.set_class(value, "-inspector")
+
+    def watch_show_problems(self, value: bool) -> None:
+        self.set_class(value, "-problems")
+
+    def watch_loading(self, value: bool) -> None:
+        self.set_class(value, "-loading")
+
+    def watch_inherited(self, value: bool) -> None:
+        self.set_class(value, "-inherited")
+
+    def watch_searching(self, value: bool) -> None:
+        self.set_class(value, "-searching")
+
+    # --- the widgets ------------------------------------------------------------------------
+
+    @property
+    def history(self) -> HistoryView:
+        return self.query_one("#history", HistoryView)
+
+    @property
+    def turn_bar(self) -> TurnBar:
+        return self.query_one("#turn-bar", TurnBar)
+
+    @property
+    def inspector(self) -> EntryInspector:
+        return self.query_one("#inspector", EntryInspector)
+
+    @property
+    def position_text(self) -> str:
+        return self.turn_bar.position
+
+    # --- loading ----------------------------------------------------------------------------
+
+    def begin_loading(self, segment_id: str) -> None:
+        self.stop_replay()
+        self.turn_bar.show(TurnInfo(0, 0, loading=f"loading {segment_id[:13]}…"))
+
+    def show_empty(self, message: str) -> None:
+        self.turn_bar.show(TurnInfo(0, 0, kind="start", loading=message))
+
+    def progress(self, done: int, total: int) -> None:
+        self.load_progress = (done, total)
+        self.loading = True
+        self.query_one("#load-progress", ProgressBar).update(total=total, progress=done)
+
+    def failed(self) -> None:
+        self.loading = False
+
+    def loaded(self, timeline: Timeline, turn_count: int | None) -> bool:
+        """Show a freshly loaded segment at ``turn_count`` (None: its last turn); False when
+        it has no such turn (its last turn is shown)."""
+        self.loading = False
+        cursor = self.cursor = SegmentCursor(timeline)
+        self.history.reset()
+        origin = timeline.origin
+        parent = origin.segment_id if origin is not None else None
+        note = cursor.inherited_note(
+            self.session.short(parent) if parent else None,
+            parent is not None and self.session.contains(parent),
+        )
+        self.query_one("#inherited-note", Static).update(Text(note or ""))
+        self.inherited = note is not None
+        index = cursor.index_for_turn(turn_count) if turn_count is not None else None
+        self.show_stop(cursor.last_turn_index if index is None else index, scroll="turn")
+        self.update_problems()
+        return turn_count is None or index is not None
+
+    def update_problems(self) -> None:
+        cursor = self.cursor
+        if cursor is None:
+            self.show_problems = False
+            return
+        tl = cursor.timeline
+        notes: list[str] = []
+        row = self.session.row(tl.segment_id)
+        if row is not None and row.parent_missing:
+            notes.append(f"its parent {row.origin_parent} is not in this store (shown as a root)")
+        if row is not None and row.in_cycle:
+            notes.append("part of a fork cycle (the cycle is broken at one edge in the tree)")
+        first = row.first_line_problem if row is not None else None
+        if first is not None and not any(
+            first == str(p) or first.startswith(f"line {p.line}:") for p in tl.problems
+        ):  # an empty file, or a first entry that is not a segment_start
+            notes.append(first)
+        panel = self.query_one("#problems", ProblemsPanel)
+        panel.show_problems(str(tl.store.path_for(tl.segment_id)), list(tl.problems), notes)
+        self.show_problems = bool(tl.problems or notes)
+
+    def grown(self) -> None:
+        """The open segment's file grew or was rewritten: follow it."""
+        cursor = self.cursor
+        if cursor is None:
+            return
+        rewritten, index, scroll = cursor.grown()
+        if rewritten:
+            self.history.reset()
+        self.update_problems()
+        if self.player.active:  # a replay reads new entries as it reaches them
+            self._show_turn_bar()
+        elif index is not None:
+            self.show_stop(index, scroll=scroll)
+
+    # --- showing a position -----------------------------------------------------------------
+
+    def show_stop(self, index: int, *, scroll: ScrollTarget = "turn") -> None:
+        """Show the state at ``stops[index]``, changing only what differs."""
+        cursor = self.cursor
+        if cursor is None:
+            return
+        self.stop_replay()
+        self._show(cursor.move(index), scroll)
+        if self.show_inspector:
+            self._load_raw_lines()
+
+    def _show(self, position: Position, scroll: ScrollTarget) -> None:
+        cursor = self.cursor
+        assert cursor is not None
+        tl = cursor.timeline
+        self.history.sync(
+            position.state.history,
+            sources=position.sources,
+            index=cursor.sources,
+            current_from=position.current_from,
+            inherited_len=tl.inherited_len if tl.start is not None else 0,
+            scroll=scroll,
+        )
+        self._update_search_status()
+        self._show_turn_bar()
+
+    def _show_turn_bar(self) -> None:
+        cursor, player = self.cursor, self.player
+        if cursor is not None:
+            replay = (player.revealed, player.playing) if player.active else None
+            self.turn_bar.show(cursor.turn_info(speed=player.speed, replay=replay))
+
+    # --- stepping ---------------------------------------------------------------------------
+
+    def step_to(self, index: int) -> None:
+        cursor = self.cursor
+        mid_replay = self.player.active
+        self.stop_replay()
+        if cursor is None:
+            return
+        index = cursor.clamp(index)
+        if index != cursor.index or mid_replay:
+            self.show_stop(index, scroll="turn")
+        else:
+            self.history.scroll_to_current()
+
+    def step(self, delta: int) -> None:
+        if self.cursor is not None:
+            self.step_to(self.cursor.index + delta)
+
+    def last_turn(self) -> None:
+        if self.cursor is not None:
+            self.step_to(self.cursor.last_turn_index)
+
+    def go_to_turn(self) -> None:
+        cursor = self.cursor
+        if cursor is None:
+            return
+        if self.player.playing:
+            self.hold_replay()
+
+        def chosen(turn_count: int | None) -> None:
+            if turn_count is not None and (index := cursor.index_for_turn(turn_count)) is not None:
+                self.step_to(index)
+
+        self.app.push_screen(GoToTurnScreen(cursor.turn_counts(), cursor.turn_count), chosen)
+
+    def settle_replay(self) -> None:
+        """End a replay on the turn it reached (before a fork, say)."""
+        if self.player.active and self.cursor is not None:
+            self.show_stop(self.cursor.index, scroll="none")
+
+    # --- replay -----------------------------------------------------------------------------
+
+    def toggle_replay(self) -> None:
+        """Play from the current position (or resume a paused replay); pause when playing."""
+        cursor, player = self.cursor, self.player
+        if player.playing:
+            self.hold_replay()
+            return
+        if cursor is None:
+            return
+        if player.start(cursor):
+            self.notify("at the end of the segment: replaying from the start", timeout=3)
+            self._show(cursor.move(0), "turn")
+        self._show_turn_bar()
+        self._schedule_replay()
+
+    def _schedule_replay(self) -> None:
+        cursor, player = self.cursor, self.player
+        if cursor is None or not player.playing:
+            return
+        if player.finished(cursor):
+            self._finish_replay()
+            return
+        delay = max(player.delay(cursor), MIN_TIMER)
+        self._replay_timer = self.set_timer(delay, self._replay_step, name="replay")
+
+    def _replay_step(self) -> None:
+        cursor = self.cursor
+        frame = self.player.step(cursor) if cursor is not None else None
+        if frame is None:
+            return
+        position = Position(frame.state, frame.revealed, frame.current_from, frame.sources)
+        self._show(position, "end")
+        self._schedule_replay()
+
+    def _finish_replay(self) -> None:
+        self.stop_replay()
+        if self.cursor is not None:
+            self.show_stop(len(self.cursor.stops) - 1, scroll="none")
+        self.notify(f"replay finished at {self.position_text}", timeout=3)
+
+    def _cancel_timer(self) -> None:
+        if self._replay_timer is not None:
+            self._replay_timer.stop()
+            self._replay_timer = None
+
+    def hold_replay(self) -> None:
+        """Pause: keep showing what was revealed; ``p`` resumes from there."""
+        self.player.hold()
+        self._cancel_timer()
+        self._show_turn_bar()
+
+    def stop_replay(self) -> None:
+        """End a replay (playing or paused); the caller shows a stop."""
+        self.player.stop()
+        self._cancel_timer()
+
+    def replay_faster(self) -> None:
+        self.player.faster()
+        self._show_turn_bar()
+
+    def replay_slower(self) -> None:
+        self.player.slower()
+        self._show_turn_bar()
+
+    # --- search -----------------------------------------------------------------------------
+
+    def search(self) -> None:
+        def done(query: str | None) -> None:
+            self._apply_search(query or "")
+
+        def changed(query: str) -> str:
+            self._apply_search(query)
+            return self.search_status
+
+        self.app.push_screen(SearchScreen(self.search_query, changed), done)
+
+    def _apply_search(self, query: str) -> None:
+        self.search_query = query
+        self.history.search(query)
+        self._update_search_status()
+
+    @property
+    def search_status(self) -> str:
+        hl = self.history.highlight
+        if not hl.query:
+            return ""
+        if not hl.matches:
+            return f"no match for “{one_line(hl.query, 60)}”"
+        return f"match {hl.current + 1} / {len(hl.matches)}"
+
+    def _update_search_status(self) -> None:
+        hl = self.history.highlight
+        self.searching = bool(hl.query)
+        if hl.query:
+            self.query_one("#search-status", Static).update(
+                Text(f"search “{one_line(hl.query)}”: {self.search_status}   (n next, N previous)")
+            )
+
+    def next_match(self, delta: int) -> None:
+        if not self.search_query:
+            self.notify("no search: press / first")
+            return
+        if delta > 0:
+            self.history.next_match()
+        else:
+            self.history.previous_match()
+        self._update_search_status()
+
+    # --- raw inspector ----------------------------------------------------------------------
+
+    def toggle_inspector(self) -> None:
+        self.show_inspector = not self.show_inspector
+        if self.show_inspector:
+            self._load_raw_lines()
+
+    def _load_raw_lines(self) -> None:
+        cursor = self.cursor
+        if cursor is None:
+            return
+        a, b = cursor.inspector_range()
+        self.inspector.show_loading(self._inspector_title(a, b))
+        self._read_raw(cursor.timeline, a, b)
+
+    def _inspector_title(self, a: int, b: int) -> str:
+        n = b - a
+        return f"raw entries of {self.position_text}: {n} line{'s' * (n != 1)} (r to close)"
+
+    @work(thread=True, exclusive=True, group="raw")
+    def _read_raw(self, tl: Timeline, a: int, b: int) -> None:
+        offsets, numbers = tl.offsets[a:b], tl.lines[a:b]
+        try:
+            lines = tl.store.read_raw_lines(tl.segment_id, offsets)
+        except StoreError as exc:
+            lines, numbers = [f"cannot read: {exc}".encode()], [0]
+        self.post_message(RawLinesLoaded(tl.segment_id, a, numbers, lines))
+
+    @on(RawLinesLoaded)
+    def _raw_loaded(self, message: RawLinesLoaded) -> None:
+        cursor = self.cursor
+        if cursor is None or message.segment_id != cursor.segment_id:
+            return
+        a, b = cursor.inspector_range()
+        if a == message.first_entry:
+            title = self._inspector_title(a, b)
+            self.inspector.show_lines(title, message.line_numbers, message.lines)
+
+    # --- export -----------------------------------------------------------------------------
+
+    def export_markdown(self) -> None:
+        cursor = self.cursor
+        if cursor is None or cursor.state is None:
+            return
+        tl = cursor.timeline
+        ctx = ExportContext(
+            store=self.store_label,
+            segment_id=tl.segment_id,
+            position=self.position_text,
+            origin=tl.origin,
+            origin_kind=tl.origin_kind,
+            inherited_len=tl.inherited_len,
+        )
+        sources = list(cursor.sources_at(cursor.stop.entry_end))
+        text = state_to_markdown(cursor.state, ctx, sources, cursor.sources)
+        stem = f"segview-{self.session.short(tl.segment_id)}-turn-{cursor.turn_count}"
+        self._write_export(text, stem)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _write_export(self, text: str, stem: str) -> None:
+        try:
+            directory = export_directory(self.session.path)
+            try:
+                path = write_export(text, directory, stem)
+            except OSError:
+                path = write_export(text, Path(tempfile.gettempdir()), stem)
+        except OSError as exc:
+            self.app.call_from_thread(
+                self.app.notify, f"export failed: {exc}", severity="error", timeout=10
+            )
+            return
+        self.last_export = path
+        self.app.call_from_thread(
+            self.app.notify, f"exported {self.position_text} to {path}", timeout=8
+        )
