@@ -49,9 +49,6 @@ __all__ = [
 ]
 
 SEGMENT_ID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_LOOSE_UUID_RE = re.compile(
-    r"(?i)(?:urn:uuid:)?\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?"
-)
 
 # Rust's char::is_whitespace (Unicode White_Space). Python's str.isspace also counts
 # U+001C..U+001F, which Rust does not.
@@ -195,10 +192,16 @@ def _decode_tolerant(content: bytes) -> tuple[LogEntry | UnknownEntry | None, st
 
 
 class FsStore:
-    """A store directory. Ids are lower-case hyphenated UUID strings."""
+    """A store directory. Ids are lower-case hyphenated UUID strings.
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    ``version_hint`` is the format version the directory's layout implies (``reference``
+    for a flat store, ``current`` for a session directory or a worker aggregate), set by
+    the store scanner (``layout.scan_store``); None when unknown.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], *, version_hint: str | None = None) -> None:
         self.root = Path(root)
+        self.version_hint = version_hint
 
     def __repr__(self) -> str:
         return f"FsStore({str(self.root)!r})"
@@ -212,34 +215,10 @@ class FsStore:
         return self.root / f"{segment_id}.trace.jsonl"
 
     def _scan(self) -> tuple[list[str], list[SkippedFile]]:
-        try:
-            names = os.listdir(self.root)
-        except FileNotFoundError:
-            raise StoreIOError(self.root, "store directory does not exist") from None
-        except OSError as exc:
-            raise StoreIOError(self.root, exc.strerror or str(exc)) from None
-        ids: list[str] = []
-        skipped: list[SkippedFile] = []
-        for name in names:
-            if not name.endswith(".jsonl") or name.endswith(".trace.jsonl"):
-                continue
-            stem = name[: -len(".jsonl")]
-            if SEGMENT_ID_RE.fullmatch(stem):
-                if (self.root / name).is_dir():
-                    skipped.append(SkippedFile(name, "a directory, not a segment file"))
-                    continue
-                ids.append(stem)
-            elif _LOOSE_UUID_RE.fullmatch(stem):
-                skipped.append(
-                    SkippedFile(
-                        name, "not a lower-case hyphenated UUID (the Rust store cannot read it)"
-                    )
-                )
-            else:
-                skipped.append(SkippedFile(name, "file name is not a segment id (UUID)"))
-        ids.sort(reverse=True)
-        skipped.sort(key=lambda s: s.name)
-        return ids, skipped
+        from .layout import list_directory  # the one directory walk (it imports FsStore)
+
+        ids, issues = list_directory(self.root)
+        return ids, [SkippedFile(issue.path.name, issue.reason) for issue in issues]
 
     def list_segments(self) -> list[str]:
         """Segment ids, newest first (descending id order)."""

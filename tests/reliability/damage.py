@@ -115,7 +115,7 @@ class Built:
     strict: Strict
     planted: set[tuple[str, int | None]]  # (file name, line) of every problem in the case
     files: list[str] = field(default_factory=list)  # directory entries the case created
-    listed: bool = True  # ``list_segments`` lists the segment
+    listed: bool = True  # the store scanner (and ``list_segments``) lists the segment
     readable: bool = True  # the file can be opened (else even the tolerant reader raises)
 
     @property
@@ -346,8 +346,9 @@ def symlinked_file(c: Ctx) -> Built:
 
 
 def dangling_symlink(c: Ctx) -> Built:
+    """A link to nothing: not listed (the scanner reports it), and read directly, not found."""
     os.symlink(c.root.parent / f"gone-{c.index}.jsonl", c.root / c.file())
-    return c.built([], [], Strict("not_found"), {(c.file(), None)}, readable=False)
+    return c.built([], [], Strict("not_found"), {(c.file(), None)}, listed=False, readable=False)
 
 
 def directory_named_jsonl(c: Ctx) -> Built:

@@ -28,9 +28,8 @@ Capture = pytest.CaptureFixture[str]
 
 
 def in_forest(b: Built) -> list[str]:
-    """The case's segments the forest shows: the listed ones, but a link to nothing (which
-    the forest lists among the skipped names, with the reason)."""
-    if not b.listed or b.case == "dangling_symlink":
+    """The case's segments the forest shows: the listed ones."""
+    if not b.listed:
         return []
     return sorted((f.removesuffix(".jsonl") for f in b.files), reverse=True)
 
