@@ -7,16 +7,22 @@ that needs the whole log (title, turns, entries, problems) is filled lazily by
 
 Bad structure is kept visible, never fatal: a parent that is not in the store makes the
 node a root flagged ``parent_missing``; a fork cycle is flagged and broken at one edge; a
-file whose first line is not a ``segment_start`` becomes a flagged root; names that are not
-segment ids are listed in ``skipped``. Only an unreadable store root raises (``StoreError``).
+file whose first line is not a ``segment_start`` becomes a flagged root; what the store
+scanner could not list is kept in ``issues``. Only an unreadable store root raises
+(``StoreError``).
 
-Two layouts are read: the reference layout (``{root}/{segment_id}.jsonl``) and the later
-one (``{root}/{session_id}/{segment_id}.jsonl``), whose segments are grouped by session.
+The files come from the store scanner (``segview.store.layout``), so every layout is read:
+flat stores, session directories, runtime data directories and worker aggregates; segments
+with a session id are grouped by session.
+
+Segments are not only appended to: the runtime rewrites one in place on a rewind. ``refresh``
+tells a file that grew from one rewritten (replaced, shrunk, changed at the same size, or
+changed before the point already read, by a fingerprint of the bytes read), and reads a
+rewritten one again from the start.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,15 +34,23 @@ from segview.store import (
     Problem,
     SegmentStart,
     StoreError,
-    StoreIOError,
     TurnEnd,
     UnknownEntry,
     UserInput,
     flatten_segments,
 )
 from segview.store.codec import one_line as escape_message
-from segview.store.fs_store import SEGMENT_ID_RE, TolerantRead, is_blank, read_lines
-from segview.store.model import normalize_uuid
+from segview.store.fs_store import TolerantRead, is_blank, read_lines
+from segview.store.layout import (
+    FileStat,
+    LayoutKind,
+    ScanIssue,
+    SegmentFile,
+    StoreScan,
+    prefix_fingerprint,
+    resolve_id,
+    scan_store,
+)
 from segview.timeline import gc_paused
 
 __all__ = [
@@ -54,8 +68,6 @@ __all__ = [
 OriginKind = Literal["fork", "compaction"]
 TITLE_WIDTH = 80
 
-_SUFFIX = ".jsonl"
-_TRACE_SUFFIX = ".trace.jsonl"
 _TAIL_MARK = "truncated last line"
 
 
@@ -103,11 +115,15 @@ class SegmentNode:
     last_ts: int | None = None
     problems: list[Problem] = field(default_factory=list)
     details_loaded: bool = False
+    layout: LayoutKind = "flat"
     start_session_id: str | None = field(default=None, repr=False)
     first_line_kind: str | None = field(default=None, repr=False)
     cycle_broken_here: bool = field(default=False, repr=False)
     _details_key: tuple[int, float] | None = field(default=None, repr=False)
     _cursor: _DetailsCursor | None = field(default=None, repr=False)
+    _stat: FileStat | None = field(default=None, repr=False)
+    # (end, digest): the fingerprint of the bytes [0, end) as read (layout.prefix_fingerprint)
+    _fingerprint: tuple[int, bytes] | None = field(default=None, repr=False)
 
     @property
     def path(self) -> Path:
@@ -141,8 +157,10 @@ class StoreProblem:
     """One problem of a store, for ``segview check`` and the app's problem list.
 
     ``kind`` is one of ``corrupt``, ``truncated``, ``unknown_kind``, ``bom``, ``io``,
-    ``empty``, ``bad_first_line``, ``missing_parent``, ``cycle``, ``skipped``,
-    ``duplicate_id``, ``session_mismatch``.
+    ``empty``, ``bad_first_line``, ``missing_parent``, ``cycle``, ``session_mismatch``, or,
+    for what the store scanner did not list, ``skipped``, ``temp_file`` (left by an
+    interrupted fork), ``unreadable`` (a directory) and ``session_file`` (a worker's
+    ``session.json``).
     """
 
     path: Path
@@ -150,6 +168,13 @@ class StoreProblem:
     message: str
     segment_id: str | None
     kind: str
+
+    @classmethod
+    def of_issue(cls, issue: ScanIssue) -> StoreProblem:
+        """A problem for what the store scanner did not list (``kind`` as the issue's)."""
+        if issue.kind == "temp_file":
+            return cls(issue.path, None, issue.reason, None, "temp_file")
+        return cls(issue.path, None, f"skipped: {issue.reason}", None, issue.kind)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
@@ -167,15 +192,26 @@ class StoreProblem:
 
 @dataclass
 class LineageChange:
-    """What a ``refresh`` found: ids of new, grown (or rewritten) and removed files."""
+    """What a ``refresh`` found: ids of new, grown, rewritten and removed files.
+
+    ``rewritten`` files were replaced or changed before the point already read (a rewind):
+    they are read again from the start. A changed file that cannot be told apart is counted
+    as grown and read again too.
+    """
 
     added: list[str] = field(default_factory=list)
     grown: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    rewritten: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.grown or self.removed)
+        return bool(self.added or self.grown or self.removed or self.rewritten)
+
+    @property
+    def updated(self) -> list[str]:
+        """Every id whose details need loading again (added, grown or rewritten)."""
+        return self.added + self.grown + self.rewritten
 
 
 @dataclass
@@ -189,14 +225,6 @@ class _DetailsCursor:
     title: str | None = None
     last_ts: int | None = None
     problems: list[Problem] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _FileInfo:
-    store: FsStore
-    session_id: str | None
-    size: int
-    mtime: float
 
 
 def _title(entry: LogEntry | UnknownEntry) -> str | None:
@@ -225,102 +253,40 @@ def _count_lines(read: TolerantRead, below: int | None) -> int:
 
 
 class Lineage:
-    """The ancestry forest of one store directory."""
+    """The ancestry forest of one store (any layout the store scanner recognises).
 
-    def __init__(self, root: Path) -> None:
+    ``track_rewrites`` (the default) keeps a fingerprint of what was read of each file, so a
+    later ``refresh`` tells a file that grew from one rewritten in place and resumes reading
+    only the former; a one-shot reader that never refreshes can turn it off.
+    """
+
+    def __init__(self, root: Path, *, track_rewrites: bool = True) -> None:
         self.root = root
+        self.track_rewrites = track_rewrites
         self.layout: Literal["flat", "sessions"] = "flat"
         self.nodes: dict[str, SegmentNode] = {}
         self.roots: list[SegmentNode] = []
-        self.skipped: list[tuple[Path, str]] = []
+        self.issues: list[ScanIssue] = []
         self.sessions: dict[str, list[SegmentNode]] = {}
-        self._stores: dict[Path, FsStore] = {}
+        self.scan: StoreScan | None = None
 
     @classmethod
-    def open(cls, root: str | Path) -> Lineage:
-        """Scan ``root`` (either layout); raises ``StoreError`` only if it cannot be listed."""
-        lineage = cls(Path(root))
+    def open(cls, root: str | Path, *, track_rewrites: bool = True) -> Lineage:
+        """Scan ``root`` (a store in any layout, or a segment file: its directory is the
+        store); raises ``StoreError`` only if it cannot be opened."""
+        lineage = cls(Path(root), track_rewrites=track_rewrites)
         lineage.refresh()
         return lineage
 
-    # --- scanning ---------------------------------------------------------------------------
+    @property
+    def skipped(self) -> list[tuple[Path, str]]:
+        """What the scanner did not list, as (path, reason)."""
+        return [(issue.path, issue.reason) for issue in self.issues]
 
-    def _store(self, directory: Path) -> FsStore:
-        store = self._stores.get(directory)
-        if store is None:
-            store = self._stores[directory] = FsStore(directory)
-        return store
-
-    def _scan(self) -> tuple[dict[str, _FileInfo], list[tuple[Path, str]], bool]:
-        try:
-            with os.scandir(self.root) as it:
-                top = list(it)
-        except FileNotFoundError:
-            raise StoreIOError(self.root, "store directory does not exist") from None
-        except NotADirectoryError:
-            raise StoreIOError(self.root, "not a directory") from None
-        except OSError as exc:
-            raise StoreIOError(self.root, exc.strerror or str(exc)) from None
-        found: dict[str, _FileInfo] = {}
-        skipped: list[tuple[Path, str]] = []
-        session_dirs: list[os.DirEntry[str]] = []
-        self._scan_entries(top, None, found, skipped, session_dirs)
-        for entry in sorted(session_dirs, key=lambda e: e.name):
-            try:
-                with os.scandir(entry.path) as it:
-                    inner = list(it)
-            except OSError as exc:
-                skipped.append((Path(entry.path), f"cannot list session directory: {exc}"))
-                continue
-            self._scan_entries(inner, entry.name, found, skipped, None)
-        skipped.sort(key=lambda s: str(s[0]))
-        return found, skipped, bool(session_dirs)
-
-    def _scan_entries(
-        self,
-        entries: list[os.DirEntry[str]],
-        session_id: str | None,
-        found: dict[str, _FileInfo],
-        skipped: list[tuple[Path, str]],
-        session_dirs: list[os.DirEntry[str]] | None,
-    ) -> None:
-        store = self._store(self.root if session_id is None else self.root / session_id)
-        for entry in entries:
-            name = entry.name
-            is_file_name = name.endswith(_SUFFIX) and not name.endswith(_TRACE_SUFFIX)
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if is_file_name:
-                    skipped.append((Path(entry.path), "a directory, not a segment file"))
-                elif session_dirs is not None and SEGMENT_ID_RE.fullmatch(name):
-                    session_dirs.append(entry)
-                continue
-            if not is_file_name:
-                continue
-            stem = name[: -len(_SUFFIX)]
-            if not SEGMENT_ID_RE.fullmatch(stem):
-                try:
-                    normalize_uuid(stem)
-                    reason = "not a lower-case hyphenated UUID (the Rust store cannot read it)"
-                except ValueError:
-                    reason = "file name is not a segment id (UUID)"
-                skipped.append((Path(entry.path), reason))
-                continue
-            if stem in found:
-                other = found[stem].session_id
-                skipped.append(
-                    (Path(entry.path), f"duplicate segment id (also in session {other})")
-                )
-                continue
-            try:
-                st = entry.stat()
-            except OSError as exc:
-                skipped.append((Path(entry.path), f"cannot stat: {exc.strerror or exc}"))
-                continue
-            found[stem] = _FileInfo(store, session_id, st.st_size, st.st_mtime)
+    @property
+    def selected(self) -> str | None:
+        """The segment a segment-file path selected (None for a directory)."""
+        return self.scan.selected if self.scan is not None else None
 
     def _read_first(self, node: SegmentNode) -> None:
         """Fill the node's origin and creation time from the first line of its file."""
@@ -366,64 +332,104 @@ class Lineage:
             node.at_turn_index = entry.compacted_from.at_turn_index
 
     def refresh(self) -> LineageChange:
-        """Re-scan the store: read the first line of new files, note grown and removed ones.
+        """Re-scan the store: read the first line of new files, note grown, rewritten and
+        removed ones.
 
-        Unchanged files are not read again. A grown file keeps its first line (it only had
-        entries appended) unless that line was unreadable before (a file still being
-        written); a file that shrank or changed without growing is read again.
+        Unchanged files are not read. A grown file keeps its first line (it only had entries
+        appended) unless that line was unreadable before (a file still being written); a
+        rewritten file (see ``LineageChange``) is read again from its first line.
         """
         with gc_paused():
             return self._refresh()
 
     def _refresh(self) -> LineageChange:
-        found, skipped, has_sessions = self._scan()
+        scan = scan_store(self.root)
+        watching = self.scan is not None and self.track_rewrites
         change = LineageChange()
         relink = False
         for segment_id in list(self.nodes):
-            if segment_id not in found:
+            if scan.get(segment_id) is None:
                 del self.nodes[segment_id]
                 change.removed.append(segment_id)
                 relink = True
-        for segment_id, info in found.items():
+        for found in scan.segments:
+            segment_id = found.id
             node = self.nodes.get(segment_id)
             if node is None:
                 node = SegmentNode(
                     id=segment_id,
-                    store=info.store,
-                    session_id=info.session_id,
+                    store=found.store,
+                    session_id=found.session_id,
                     origin=None,
                     parent_id=None,
                     at_turn_index=None,
                     created_ts=None,
-                    size=info.size,
-                    mtime=info.mtime,
+                    size=found.stat.size,
+                    mtime=found.stat.mtime,
+                    layout=found.layout,
                 )
+                node._stat = found.stat
                 self._read_first(node)
                 self.nodes[segment_id] = node
                 change.added.append(segment_id)
                 relink = True
                 continue
-            if node.size == info.size and node.mtime == info.mtime and node.store is info.store:
+            if node._stat == found.stat and node.store.root == found.store.root:
+                if watching and node._fingerprint is None:
+                    self._take_fingerprint(node)
                 continue
-            grew = info.size > node.size and node.store is info.store
-            node.size, node.mtime = info.size, info.mtime
-            node.store, node.session_id = info.store, info.session_id
+            how = self._how_changed(node, found)
+            node.size, node.mtime, node._stat = found.stat.size, found.stat.mtime, found.stat
+            node.store, node.session_id, node.layout = found.store, found.session_id, found.layout
             node.details_loaded = False
-            if not grew or node.first_line_problem is not None:
-                before = (node.parent_id, node.created_ts)
-                if not grew:
-                    node._cursor = None
-                self._read_first(node)
-                relink = relink or (node.parent_id, node.created_ts) != before
-            change.grown.append(segment_id)
-        self.skipped = skipped
-        self.layout = "sessions" if has_sessions else "flat"
+            if how == "grown" and node.first_line_problem is None:
+                change.grown.append(segment_id)
+                continue
+            if how != "grown":
+                node._cursor = node._fingerprint = None
+            before = (node.parent_id, node.created_ts)
+            self._read_first(node)
+            relink = relink or (node.parent_id, node.created_ts) != before
+            (change.rewritten if how == "rewritten" else change.grown).append(segment_id)
+        self.scan = scan
+        self.issues = scan.issues
+        self.layout = "sessions" if scan.sessions else "flat"
         if relink:
             self._link()
-        change.added.sort(reverse=True)
-        change.grown.sort(reverse=True)
-        change.removed.sort(reverse=True)
+        for ids in (change.added, change.grown, change.removed, change.rewritten):
+            ids.sort(reverse=True)
         return change
+
+    @staticmethod
+    def _how_changed(
+        node: SegmentNode, found: SegmentFile
+    ) -> Literal["grown", "rewritten", "unknown"]:
+        """Whether a changed file only grew (what was read is intact) or was rewritten.
+
+        Rewritten: replaced by another file (a rename, or moved), shorter than what was read,
+        changed at the same size (appends always add bytes), or different before the point
+        already read. Unknown: no fingerprint was kept (it is read again, from the start).
+        """
+        old, new = node._stat, found.stat
+        if old is None or node.store.root != found.store.root or not new.same_file(old):
+            return "rewritten"
+        if new.size < old.size or new.size == old.size:
+            return "rewritten"
+        fingerprint = node._fingerprint
+        if fingerprint is None:
+            return "unknown"
+        end, digest = fingerprint
+        if new.size < end or prefix_fingerprint(found.path, end) != digest:
+            return "rewritten"
+        return "grown"
+
+    @staticmethod
+    def _take_fingerprint(node: SegmentNode) -> None:
+        """Fingerprint what has been read of the file: up to where details stopped, else
+        the whole file as scanned (only its first line was read)."""
+        end = node._cursor.end_offset if node._cursor is not None else node.size
+        digest = prefix_fingerprint(node.path, end)
+        node._fingerprint = None if digest is None else (end, digest)
 
     # --- linking ----------------------------------------------------------------------------
 
@@ -491,22 +497,9 @@ class Lineage:
         return self.nodes.get(segment_id)
 
     def resolve(self, prefix: str) -> SegmentNode:
-        """The node of a full id or a unique prefix (``ID.jsonl`` and upper case accepted)."""
-        wanted = prefix.strip().removesuffix(_SUFFIX).lower()
-        node = self.nodes.get(wanted)
-        if node is not None:
-            return node
-        matches = sorted((i for i in self.nodes if i.startswith(wanted)), reverse=True)
-        if wanted and len(matches) == 1:
-            return self.nodes[matches[0]]
-        if not matches or not wanted:
-            raise LookupError(f"no segment matches {prefix!r} in {self.root}")
-        shown = ", ".join(matches[:8]) + (
-            f" (+{len(matches) - 8} more)" if len(matches) > 8 else ""
-        )
-        raise LookupError(
-            f"ambiguous segment prefix {prefix!r}: {len(matches)} candidates: {shown}"
-        )
+        """The node of a full id or a unique prefix (``ID.jsonl`` and upper case accepted);
+        raises ``LookupError`` (``NoSuchSegment`` or ``AmbiguousSegment``) otherwise."""
+        return self.nodes[resolve_id(prefix, self.nodes, where=self.root, issues=self.issues)]
 
     def store_for(self, segment_id: str) -> FsStore:
         node = self.nodes.get(segment_id)
@@ -530,12 +523,12 @@ class Lineage:
                 node.id, offset=cursor.end_offset, first_line=cursor.next_line
             )
         except StoreError as exc:
-            node._cursor = None
+            node._cursor = node._fingerprint = None
             self._set_details(node, None, 0, 0, None, [Problem(None, str(exc))])
             node._details_key = key
             return node
         except Exception as exc:  # a segment must never break the forest
-            node._cursor = None
+            node._cursor = node._fingerprint = None
             message = f"cannot read: {type(exc).__name__}: {exc}"
             self._set_details(node, None, 0, 0, None, [Problem(None, message)])
             node._details_key = key
@@ -556,6 +549,8 @@ class Lineage:
         )
         cursor.end_offset, cursor.next_line = read.end_offset, read.next_line
         node._cursor = cursor
+        if self.track_rewrites:
+            self._take_fingerprint(node)
         title, turns, last_ts = cursor.title, cursor.turns, cursor.last_ts
         entries = cursor.entries
         problems = list(cursor.problems)
@@ -598,12 +593,9 @@ class Lineage:
         """Every problem of the store, each once: what ``segview check`` reports.
 
         With ``with_details`` every segment is read in full (the tolerant reader's problems);
-        without, only what the forest itself shows (first lines, links, skipped names).
+        without, only what the forest itself shows (first lines, links, what was not listed).
         """
-        out: list[StoreProblem] = [
-            StoreProblem(path, None, f"skipped: {reason}", None, "skipped")
-            for path, reason in self.skipped
-        ]
+        out = [StoreProblem.of_issue(issue) for issue in self.issues]
         for node in self.nodes.values():
             out.extend(self.node_problems(node, with_details=with_details))
         out.sort(key=lambda p: (str(p.path), -1 if p.line is None else p.line))

@@ -452,3 +452,150 @@ def test_session_layout_groups_by_session(tmp_path: Path) -> None:
     assert kinds == [("session_mismatch", sid(4)), ("skipped", None)]
     lineage.load_details(n[sid(1)])
     assert n[sid(1)].turns == 1
+
+
+# --- every layout, through the store scanner --------------------------------------------------
+
+
+def test_a_runtime_data_directory(tmp_path: Path) -> None:
+    from tests.layouts import build_data_dir
+
+    built = build_data_dir(tmp_path)
+    lineage = Lineage.open(built.path)
+    assert lineage.layout == "sessions" and lineage.issues == [] and lineage.skipped == []
+    assert list(lineage.nodes) == built.order  # the scanner's order
+    for segment_id, node in lineage.nodes.items():
+        assert node.session_id == built.sessions[segment_id]
+        assert node.path == built.files[segment_id]
+        assert node.layout in ("session", "worker")
+    grouped = {s: sorted(ids_of(v)) for s, v in lineage.sessions.items()}
+    for session_id, roots in grouped.items():
+        assert all(built.sessions[r] == session_id for r in roots)
+    assert set(grouped) == set(built.sessions.values())
+    assert lineage.resolve(built.order[-1]).path == built.files[built.order[-1]]
+
+
+def test_a_segment_file_opens_its_directory_with_it_selected(
+    family: tuple[Path, dict[str, str]],
+) -> None:
+    root_dir, ids = family
+    lineage = Lineage.open(root_dir / f"{ids['fork']}.jsonl")
+    assert lineage.selected == ids["fork"] and len(lineage.nodes) == 5
+
+
+def test_temporary_files_and_unlisted_names_are_store_problems(tmp_path: Path) -> None:
+    import tempfile
+
+    store = FsStore(tmp_path)
+    create_segment(store, RestoredState(), ts=1, segment_id=sid(1))
+    fd, name = tempfile.mkstemp(prefix=f".{sid(2)}.jsonl.", suffix=".tmp", dir=tmp_path)
+    os.close(fd)
+    os.mkfifo(tmp_path / f"{sid(3)}.jsonl")
+    problems = Lineage.open(tmp_path).problems()
+    assert [(p.path.name, p.kind) for p in problems] == [
+        (Path(name).name, "temp_file"),
+        (f"{sid(3)}.jsonl", "skipped"),
+    ]
+    assert problems[0].message == "a temporary file left by an interrupted fork; safe to delete"
+    assert problems[1].message.startswith("skipped: a FIFO")
+
+
+# --- segments rewritten in place ---------------------------------------------------------------
+
+
+def rewind(path: Path, keep_turns: int, *, keep_inode: bool = True) -> None:
+    """Keep the file's lines up to the ``turn_end`` of turn ``keep_turns`` (Store::truncate)."""
+    from tests.layouts import rewrite
+
+    lines = path.read_bytes().splitlines(keepends=True)
+    ends = [i for i, line in enumerate(lines) if b'"kind":"turn_end"' in line]
+    rewrite(path, b"".join(lines[: ends[keep_turns - 1] + 1]), keep_inode=keep_inode)
+
+
+def details(node: SegmentNode) -> tuple[object, ...]:
+    return (node.title, node.turns, node.entries, node.last_ts, node.problems, node.parent_id)
+
+
+def same_as_fresh(lineage: Lineage) -> None:
+    fresh = Lineage.open(lineage.root)
+    assert list(fresh.nodes) == list(lineage.nodes)
+    for segment_id, node in lineage.nodes.items():
+        lineage.load_details(node)
+        assert details(node) == details(fresh.load_details(fresh.nodes[segment_id]))
+    assert lineage.problems() == fresh.problems()
+
+
+@pytest.mark.parametrize("keep_inode", [True, False], ids=["overwrite", "rename"])
+def test_refresh_reads_a_rewound_segment_again(
+    family: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch, keep_inode: bool
+) -> None:
+    root_dir, ids = family
+    store = FsStore(root_dir)
+    lineage = Lineage.open(root_dir)
+    for node in lineage.nodes.values():
+        lineage.load_details(node)
+    node = lineage.nodes[ids["root"]]
+    assert (node.turns, node.title) == (3, "root 1")
+    size = node.size
+    reads = Counter(monkeypatch, "read_tolerant")
+    rewind(store.path_for(ids["root"]), 1, keep_inode=keep_inode)
+    for i in range(2, 6):  # the rewound segment goes on differently, and ends up bigger
+        save_user_input(store, ids["root"], [TextSegment(content=f"again {i}")], ts=8000 + i)
+        save_turn_end(store, ids["root"], i, ts=8100 + i)
+    assert store.path_for(ids["root"]).stat().st_size > size
+    change = lineage.refresh()
+    assert (change.rewritten, change.grown, change.added) == ([ids["root"]], [], [])
+    assert change.updated == [ids["root"]]
+    lineage.load_details(node)
+    assert reads.calls[-1][1]["offset"] == 0  # from the start, not from the old end
+    assert (node.turns, node.entries, node.problems) == (5, 12, [])
+    same_as_fresh(lineage)
+
+
+def test_refresh_reads_a_same_size_rewrite_again(family: tuple[Path, dict[str, str]]) -> None:
+    root_dir, ids = family
+    path = FsStore(root_dir).path_for(ids["root"])
+    lineage = Lineage.open(root_dir)
+    node = lineage.load_details(lineage.nodes[ids["root"]])
+    assert node.title == "root 1"
+    st = path.stat()
+    from tests.layouts import rewrite
+
+    rewrite(path, path.read_bytes().replace(b'"root 1"', b'"ROOT 1"'))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    assert lineage.refresh().rewritten == [ids["root"]]
+    assert lineage.load_details(node).title == "ROOT 1"
+    same_as_fresh(lineage)
+
+
+def test_a_rewrite_that_changes_the_parent_relinks(family: tuple[Path, dict[str, str]]) -> None:
+    root_dir, ids = family
+    store = FsStore(root_dir)
+    lineage = Lineage.open(root_dir)
+    assert lineage.nodes[ids["forkfork"]].parent is lineage.nodes[ids["fork"]]
+    other = store.path_for(ids["other"]).read_bytes()
+    from tests.layouts import rewrite
+
+    rewrite(store.path_for(ids["forkfork"]), other + other, keep_inode=False)
+    change = lineage.refresh()
+    assert change.rewritten == [ids["forkfork"]]
+    assert lineage.nodes[ids["forkfork"]].parent is None
+    assert ids["forkfork"] in ids_of(lineage.roots)
+    same_as_fresh(lineage)
+
+
+def test_without_tracking_a_changed_file_is_read_from_the_start(
+    family: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root_dir, ids = family
+    store = FsStore(root_dir)
+    lineage = Lineage.open(root_dir, track_rewrites=False)
+    node = lineage.load_details(lineage.nodes[ids["root"]])
+    reads = Counter(monkeypatch, "read_tolerant")
+    with_turns(store, ids["root"], 1, ts=9000, text="late")
+    assert lineage.refresh().grown == [ids["root"]]
+    lineage.load_details(node)
+    assert reads.calls[-1][1]["offset"] == 0  # nothing kept to tell an append from a rewind
+    assert node.turns == 4
+    same_as_fresh(lineage)
