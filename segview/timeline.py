@@ -12,11 +12,15 @@ each list of the live replay state and its length at that point, and the prefix 
 list never changes afterwards.
 
 ``refresh`` reads only the bytes appended since the last read (a live agent still writing).
+A segment rewritten in place (the runtime's rewind: a plain overwrite, or a temporary file
+renamed over it) is read again from the start instead: ``refresh`` keeps the file's identity
+and a fingerprint of the bytes already read, and compares them before reading on.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
@@ -36,6 +40,7 @@ from segview.store import (
     SegmentOrigin,
     SegmentStart,
     StoreError,
+    StoreIOError,
     SystemItemEntry,
     SystemItems,
     ToolCallItem,
@@ -49,7 +54,9 @@ from segview.store import (
     apply_entry,
     flatten_segments,
 )
+from segview.store.errors import NotFound
 from segview.store.fs_store import TolerantRead
+from segview.store.layout import FileStat, prefix_fingerprint
 
 __all__ = ["CHECKPOINT_EVERY", "PREVIEW_WIDTH", "Timeline", "Turn", "gc_paused"]
 
@@ -222,7 +229,8 @@ class Timeline:
         self._checkpoint_at: list[int] = []
         self._open = _OpenTurn(0, 0)
         self._by_count: dict[int, Turn] = {}
-        self._size_read = -1
+        self._stat: FileStat | None = None  # the file as it was when last read
+        self._fingerprint: bytes | None = None  # of the bytes before the resume point
 
     @classmethod
     def load(
@@ -244,13 +252,16 @@ class Timeline:
 
     def _load(self, progress: Callable[[int, int], None] | None = None) -> None:
         try:
-            self._size_read = self.store.file_size(self.segment_id)
+            self._stat = self._file_stat()
             read = self.store.read_tolerant(self.segment_id, progress=progress)
             self._read_failed = False
         except StoreError as exc:
             read = TolerantRead(problems=[Problem(None, str(exc))])
             self._read_failed = True
-            self._size_read = -1
+            self._stat = None
+        self._fingerprint = (
+            None if self._read_failed else prefix_fingerprint(self.path, read.end_offset)
+        )
         self._read = read
         self.entries, self.lines, self.offsets = read.entries, read.lines, read.offsets
         self.problems = read.problems
@@ -265,12 +276,27 @@ class Timeline:
         self._ingest(0)
         self._set_start()
 
+    @property
+    def path(self) -> str:
+        return os.fspath(self.store.path_for(self.segment_id))
+
+    def _file_stat(self) -> FileStat:
+        path = self.store.path_for(self.segment_id)
+        try:
+            return FileStat.of(os.stat(path))
+        except FileNotFoundError:
+            raise NotFound(self.segment_id, path) from None
+        except OSError as exc:
+            raise StoreIOError(path, exc.strerror or str(exc)) from None
+
     def refresh(self) -> int:
         """Read what was appended since the last read; returns the change in entry count.
 
         Only new bytes are read. A last line that had no newline yet is read again once the
-        file changes (it may have been a write in progress). A file that shrank below what
-        was read was replaced: it is read again from the start (``generation`` goes up).
+        file changes (it may have been a write in progress). A file rewritten in place is
+        read again from the start (``generation`` goes up): one replaced by another file,
+        shorter than what was read, changed at the same size, or whose bytes before the
+        resume point differ from what was read (a fingerprint of them is compared).
         """
         with gc_paused():
             return self._refresh()
@@ -283,15 +309,15 @@ class Timeline:
             return len(self.entries) - before
         read = self._read
         try:
-            size = self.store.file_size(self.segment_id)
+            now = self._file_stat()
         except StoreError as exc:
             self._note(Problem(None, str(exc)))
             return 0
-        if size < read.end_offset:
+        if self._rewritten(now):
             self.generation += 1
             self._load()
             return len(self.entries) - before
-        if size == self._size_read:
+        if now == self._stat:
             return 0
         try:
             more = self.store.read_tolerant(
@@ -300,15 +326,25 @@ class Timeline:
         except StoreError as exc:
             self._note(Problem(None, str(exc)))
             return 0
-        self._size_read = size
+        self._stat = now
         keep = before - (1 if read.tail_is_entry else 0)
         read.extend(more)
+        self._fingerprint = prefix_fingerprint(self.path, read.end_offset)
         self.problems = read.problems
         if keep < self._live.entries_count:
             self._rewind(keep)
         self._ingest(self._live.entries_count)
         self._set_start()
         return len(self.entries) - before
+
+    def _rewritten(self, now: FileStat) -> bool:
+        """Whether the file is no longer the one read, up to the resume point."""
+        old = self._stat
+        if old is None or not now.same_file(old) or now.size < self._read.end_offset:
+            return True
+        if now.size == old.size and now != old:  # appends add bytes: this is a rewrite
+            return True
+        return prefix_fingerprint(self.path, self._read.end_offset) != self._fingerprint
 
     def _note(self, problem: Problem) -> None:
         if problem not in self.problems:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,7 @@ from segview.store import (
 )
 from segview.timeline import Timeline, gc_paused
 from tests.conftest import golden_segment_files
+from tests.layouts import rewrite, write_segment
 
 SEG = "0190e000-0000-7000-8000-000000000001"
 
@@ -456,6 +458,90 @@ def test_replaced_file_is_read_again(tmp_path: Path) -> None:
     timeline.refresh()
     assert timeline.generation == 1 and len(timeline.entries) == 5
     check_all_prefixes(timeline)
+
+
+# --- segments rewritten in place (the runtime's rewind) -------------------------------------
+
+
+def rewind_lines(path: Path, keep_turns: int) -> list[bytes]:
+    """The file's lines up to and including the ``turn_end`` of turn ``keep_turns``."""
+    lines = path.read_bytes().splitlines(keepends=True)
+    ends = [i for i, line in enumerate(lines) if b'"kind":"turn_end"' in line]
+    return lines[: ends[keep_turns - 1] + 1]
+
+
+def turn_texts(timeline: Timeline) -> list[str | None]:
+    return [t.user_preview for t in timeline.turns]
+
+
+@pytest.mark.parametrize("keep_inode", [True, False], ids=["overwrite", "rename"])
+def test_a_rewind_in_place_is_read_again(
+    tmp_path: Path, keep_inode: bool, reads: list[dict[str, Any]]
+) -> None:
+    """Truncated to fewer entries, then different ones appended: a bigger file whose start is
+    the same but whose bytes before the old resume point changed."""
+    path = write_segment(tmp_path, SEG, None, ts=1000, turns=3, text="first")
+    store = FsStore(tmp_path)
+    timeline = Timeline.load(store, SEG)
+    assert turn_texts(timeline) == ["first 1", "first 2", "first 3"]
+    size = path.stat().st_size
+    rewrite(path, b"".join(rewind_lines(path, 1)), keep_inode=keep_inode)
+    add_turns_from(store, 2, 4, ts=5000, text="second take")
+    assert path.stat().st_size > size  # it looks as if it only grew
+    timeline.refresh()
+    assert timeline.generation == 1
+    assert turn_texts(timeline) == ["first 1", "second take 2", "second take 3", "second take 4"]
+    assert [t.turn_count for t in timeline.turns] == [1, 2, 3, 4]
+    assert timeline.problems == []
+    assert reads[-1].get("offset", 0) == 0  # read from the start
+    check_all_prefixes(timeline)
+    # appends after the rewind are read incrementally again
+    add_turns_from(store, 5, 5, ts=9000, text="later")
+    size = path.stat().st_size
+    timeline.refresh()
+    assert timeline.generation == 1 and reads[-1]["offset"] < size
+    assert turn_texts(timeline)[-1] == "later 5"
+    check_all_prefixes(timeline)
+
+
+def test_a_same_size_rewrite_with_the_time_restored_is_read_again(tmp_path: Path) -> None:
+    path = write_segment(tmp_path, SEG, None, ts=1000, turns=3, text="first")
+    timeline = Timeline.load(FsStore(tmp_path), SEG)
+    st = path.stat()
+    data = path.read_bytes()
+    assert data.count(b"first 2") == 1
+    rewrite(path, data.replace(b"first 2", b"FIRST 2"))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    timeline.refresh()
+    assert timeline.generation == 1
+    assert turn_texts(timeline) == ["first 1", "FIRST 2", "first 3"]
+    assert timeline.problems == []
+    check_all_prefixes(timeline)
+
+
+def test_a_rewind_to_a_shorter_file_during_a_pending_tail(tmp_path: Path) -> None:
+    """A half-written line, then a rewind and new turns: no stale tail, no false problem."""
+    path = write_segment(tmp_path, SEG, None, ts=1000, turns=3, text="first")
+    store = FsStore(tmp_path)
+    with path.open("ab") as f:
+        f.write(b'{"kind":"user_input","ts":9')
+    timeline = Timeline.load(store, SEG)
+    assert [p.message.split(" ")[0] for p in timeline.problems] == ["truncated"]
+    rewrite(path, b"".join(rewind_lines(path, 2)))
+    add_turns_from(store, 3, 3, ts=5000, text="again")
+    timeline.refresh()
+    assert turn_texts(timeline) == ["first 1", "first 2", "again 3"]
+    assert timeline.problems == []
+    check_all_prefixes(timeline)
+
+
+def add_turns_from(store: FsStore, first: int, last: int, *, ts: int, text: str) -> None:
+    for i in range(first, last + 1):
+        save_user_input(store, SEG, [TextSegment(content=f"{text} {i}")], ts=ts + 10 * i)
+        answer = MessageItem(role="assistant", content=[TextPart(text=f"{text} answer {i}")])
+        save_delta(store, SEG, [answer], ts=ts + 10 * i + 1)
+        save_turn_end(store, SEG, i, ts=ts + 10 * i + 2)
 
 
 def test_gc_pause_is_counted_and_restores_the_collector() -> None:
