@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import orjson
 
-from segview.store import FsStore, StoreError
+from segview.store import StoreError
+from segview.store.layout import NotAStore, SegmentFile, StoreScan, scan_store
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -40,34 +40,34 @@ def run_guarded(func: Callable[[], int]) -> int:
         return 130
 
 
-def open_store(path: str) -> FsStore:
-    """The store at ``path``; a missing or unreadable directory is a usage error (exit 2)."""
-    root = Path(path)
-    if not root.exists():
-        raise CliError(f"store not found: {root}", EXIT_USAGE)
-    if not root.is_dir():
-        raise CliError(f"not a store directory: {root}", EXIT_USAGE)
-    store = FsStore(root)
+def open_scan(path: str) -> StoreScan:
+    """Every segment at ``path``: a store in any layout (flat, session directories, a runtime
+    data directory, a worker aggregate) or a segment file (its directory, that segment
+    selected). A path that cannot be opened is a usage error (exit 2)."""
     try:
-        store.list_segments()
+        return scan_store(path)
+    except NotAStore as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
     except StoreError as exc:
-        raise CliError(f"cannot read store {root}: {exc}", EXIT_USAGE) from None
-    return store
+        raise CliError(f"cannot read store {path}: {exc}", EXIT_USAGE) from None
 
 
-def resolve_segment(store: FsStore, prefix: str) -> str:
-    """A full segment id from a full id or a unique prefix of one (also accepts ``ID.jsonl``)."""
-    wanted = prefix.removesuffix(".jsonl").lower()
-    ids = store.list_segments()
-    if wanted in ids:
-        return wanted
-    matches = [i for i in ids if i.startswith(wanted)]
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        raise CliError(f"no segment matches {prefix!r} in {store.root}")
-    shown = ", ".join(matches[:8]) + (f" (+{len(matches) - 8} more)" if len(matches) > 8 else "")
-    raise CliError(f"ambiguous segment prefix {prefix!r}: {len(matches)} candidates: {shown}")
+def resolve_segment(scan: StoreScan, prefix: str | None) -> SegmentFile:
+    """The segment named by a full id or a unique prefix of one (also ``ID.jsonl``); without
+    one, the segment file given as STORE."""
+    if prefix is None:
+        selected = scan.get(scan.selected) if scan.selected is not None else None
+        if selected is None:
+            raise CliError(
+                f"no SEGMENT given: name one (an id or a unique prefix) after {scan.given}, "
+                "or give a segment file as STORE",
+                EXIT_USAGE,
+            )
+        return selected
+    try:
+        return scan.resolve(prefix)
+    except LookupError as exc:
+        raise CliError(str(exc)) from None
 
 
 def print_json(data: Any) -> None:

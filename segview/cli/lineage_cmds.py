@@ -12,10 +12,16 @@ import orjson
 
 from segview.lineage import Lineage, SegmentNode, StoreProblem, one_line
 from segview.store import StoreError
+from segview.store.layout import NotAStore
 
-from .common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, CliError, open_store, print_json
+from .common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, CliError, print_json
 
 COMMANDS = ("tree", "check")
+
+STORE_HELP = (
+    "a store directory (flat, session directories, a runtime data directory, a session "
+    "directory or a worker aggregate), or a segment file (tree: its store; check: that file)"
+)
 
 MIN_PREFIX = 8
 PROGRESS_MIN_SEGMENTS = 500
@@ -35,7 +41,7 @@ def register(sub: Any) -> None:
         epilog="example:\n  segview tree sample_logs\n  segview tree sample_logs --json | jq '.[0]'",
         formatter_class=fmt,
     )
-    p.add_argument("store", metavar="STORE", help="the store directory")
+    p.add_argument("store", metavar="STORE", help=STORE_HELP)
     p.add_argument("--json", action="store_true", help="print the forest as nested JSON")
     p.set_defaults(func=cmd_tree)
 
@@ -51,17 +57,19 @@ def register(sub: Any) -> None:
         epilog="example:\n  segview check sample_logs\n  segview check sample_logs --json",
         formatter_class=fmt,
     )
-    p.add_argument("store", metavar="STORE", help="the store directory")
+    p.add_argument("store", metavar="STORE", help=STORE_HELP)
     p.add_argument("--json", action="store_true", help="print the problems as a JSON list")
     p.set_defaults(func=cmd_check)
 
 
 def open_lineage(path: str) -> Lineage:
-    store = open_store(path)
+    """The forest of the store at ``path`` (any layout; a segment file: its directory)."""
     try:
-        return Lineage.open(store.root)
+        return Lineage.open(path, track_rewrites=False)  # read once, never refreshed
+    except NotAStore as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
     except StoreError as exc:
-        raise CliError(f"cannot read store {store.root}: {exc}", EXIT_USAGE) from None
+        raise CliError(f"cannot read store {path}: {exc}", EXIT_USAGE) from None
 
 
 # --- tree -----------------------------------------------------------------------------------
@@ -233,9 +241,9 @@ def cmd_tree(ns: argparse.Namespace) -> int:
 class _Progress:
     """``checking i/n segments`` on stderr, only for a terminal and a large store."""
 
-    def __init__(self, lineage: Lineage) -> None:
-        total_bytes = sum(n.size for n in lineage.nodes.values())
-        self.total = len(lineage.nodes)
+    def __init__(self, nodes: list[SegmentNode]) -> None:
+        total_bytes = sum(n.size for n in nodes)
+        self.total = len(nodes)
         self.enabled = _stderr_is_tty() and (
             self.total >= PROGRESS_MIN_SEGMENTS or total_bytes >= PROGRESS_MIN_BYTES
         )
@@ -266,15 +274,23 @@ def _stderr_is_tty() -> bool:
         return False
 
 
+def checked_nodes(lineage: Lineage) -> list[SegmentNode]:
+    """What ``check`` reads: every segment, or the one a segment-file path selected."""
+    if lineage.selected is not None:
+        node = lineage.get(lineage.selected)
+        return [node] if node is not None else []
+    return list(lineage.nodes.values())
+
+
 def collect_problems(lineage: Lineage) -> list[StoreProblem]:
     """Every problem of the store (every file read in full), sorted by file and line."""
-    progress = _Progress(lineage)
-    problems: list[StoreProblem] = [
-        StoreProblem(path, None, f"skipped: {reason}", None, "skipped")
-        for path, reason in lineage.skipped
-    ]
+    nodes = checked_nodes(lineage)
+    progress = _Progress(nodes)
+    problems: list[StoreProblem] = []
+    if lineage.selected is None:  # a segment file: that segment's problems only
+        problems.extend(StoreProblem.of_issue(issue) for issue in lineage.issues)
     try:
-        for done, node in enumerate(lineage.nodes.values(), 1):
+        for done, node in enumerate(nodes, 1):
             problems.extend(lineage.node_problems(node, with_details=True))
             progress.update(done)
     finally:
@@ -294,7 +310,7 @@ def cmd_check(ns: argparse.Namespace) -> int:
             out.write(f"{problem}\n")
         out.flush()
         files = len({p.path for p in problems})
-        n = len(lineage.nodes)
+        n = len(checked_nodes(lineage))
         summary = f"{n} segment{'s' * (n != 1)} checked"
         if problems:
             summary += (

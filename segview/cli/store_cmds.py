@@ -31,9 +31,15 @@ from segview.store.codec import describe_config, to_wire
 from segview.store.fs_store import Problem, TolerantRead
 from segview.store.replay import RestoredState
 
-from .common import EXIT_USAGE, CliError, open_store, print_json, resolve_segment
+from .common import EXIT_USAGE, CliError, open_scan, print_json, resolve_segment
 
 COMMANDS = ("ls", "show", "cat", "fork")
+
+STORE_HELP = (
+    "a store directory (flat, session directories, a runtime data directory, a session "
+    "directory or a worker aggregate), or a segment file"
+)
+SEGMENT_HELP = "a segment id or a unique prefix of one (optional when STORE is a segment file)"
 
 
 def register(sub: Any) -> None:
@@ -41,11 +47,15 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "ls",
         help="list the segments of a store, newest first",
-        description="List every segment of STORE, newest first (the store's own order).",
+        description=(
+            "List every segment of STORE, newest first (the runtime's own order: sessions\n"
+            "newest first, each session's segments newest first). STORE is a store in any\n"
+            "layout, or a segment file (then only that segment is listed)."
+        ),
         epilog="example:\n  segview ls sample_logs\n  segview ls sample_logs --json | jq '.[0]'",
         formatter_class=fmt,
     )
-    p.add_argument("store", metavar="STORE", help="the store directory")
+    p.add_argument("store", metavar="STORE", help=STORE_HELP)
     p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     p.set_defaults(func=cmd_ls)
 
@@ -59,8 +69,8 @@ def register(sub: Any) -> None:
         epilog="example:\n  segview show sample_logs 01926b80 --turn 2\n  segview show sample_logs 01926b80 --json",
         formatter_class=fmt,
     )
-    p.add_argument("store", metavar="STORE", help="the store directory")
-    p.add_argument("segment", metavar="SEGMENT", help="a segment id or a unique prefix of one")
+    p.add_argument("store", metavar="STORE", help=STORE_HELP)
+    p.add_argument("segment", metavar="SEGMENT", nargs="?", help=SEGMENT_HELP)
     p.add_argument("--turn", type=_non_negative, metavar="N", help="the state after turn N")
     p.add_argument("--json", action="store_true", help="print the state as JSON")
     p.set_defaults(func=cmd_show)
@@ -76,8 +86,8 @@ def register(sub: Any) -> None:
         epilog="example:\n  segview cat sample_logs 01926b80 | diff - sample_logs/01926b80-*.jsonl",
         formatter_class=fmt,
     )
-    p.add_argument("store", metavar="STORE", help="the store directory")
-    p.add_argument("segment", metavar="SEGMENT", help="a segment id or a unique prefix of one")
+    p.add_argument("store", metavar="STORE", help=STORE_HELP)
+    p.add_argument("segment", metavar="SEGMENT", nargs="?", help=SEGMENT_HELP)
     p.set_defaults(func=cmd_cat)
 
     p = sub.add_parser(
@@ -91,8 +101,8 @@ def register(sub: Any) -> None:
         epilog="example:\n  segview fork sample_logs 01926b80 --at-turn 2",
         formatter_class=fmt,
     )
-    p.add_argument("store", metavar="STORE", help="the store directory")
-    p.add_argument("segment", metavar="SEGMENT", help="a segment id or a unique prefix of one")
+    p.add_argument("store", metavar="STORE", help=STORE_HELP)
+    p.add_argument("segment", metavar="SEGMENT", nargs="?", help=SEGMENT_HELP)
     p.add_argument("--at-turn", type=_non_negative, metavar="N", required=True, help="the turn")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_fork)
@@ -122,6 +132,8 @@ class SegmentSummary:
     start: SegmentStart | None
     title: str | None
     problems: list[Problem]
+    session_id: str | None = None
+    path: str | None = None
 
     def to_wire(self) -> dict[str, Any]:
         start = self.start
@@ -136,15 +148,20 @@ class SegmentSummary:
             ),
             "title": self.title,
             "problems": [p.to_json() for p in self.problems],
+            "session_id": self.session_id,
+            "path": self.path,
         }
 
 
-def summarize(store: FsStore, segment_id: str) -> SegmentSummary:
+def summarize(store: FsStore, segment_id: str, session_id: str | None = None) -> SegmentSummary:
     problems: list[Problem] = []
+    path = str(store.path_for(segment_id))
     try:
         read = store.read_tolerant(segment_id)
     except StoreError as exc:
-        return SegmentSummary(segment_id, None, 0, None, None, None, [Problem(None, str(exc))])
+        return SegmentSummary(
+            segment_id, None, 0, None, None, None, [Problem(None, str(exc))], session_id, path
+        )
     try:
         entries_count: int | None = store.read_entry_count(segment_id)
     except StoreError as exc:
@@ -165,6 +182,8 @@ def summarize(store: FsStore, segment_id: str) -> SegmentSummary:
         start=start,
         title=title_of(read.entries),
         problems=problems,
+        session_id=session_id,
+        path=path,
     )
 
 
@@ -189,13 +208,14 @@ def origin_label(start: SegmentStart | None) -> str:
 
 
 def cmd_ls(ns: argparse.Namespace) -> int:
-    store = open_store(ns.store)
-    summaries = [summarize(store, sid) for sid in store.list_segments()]
+    scan = open_scan(ns.store)
+    files = scan.segments if scan.selected is None else [resolve_segment(scan, None)]
+    summaries = [summarize(f.store, f.id, f.session_id) for f in files]
     if ns.json:
         print_json([s.to_wire() for s in summaries])
         return 0
     if not summaries:
-        print(f"no segments in {store.root}")
+        print(f"no segments in {scan.given}")
         return 0
     print(f"{'SEGMENT':36}  {'CREATED (UTC)':19}  {'TURNS':>5}  {'ENTRIES':>7}  TITLE")
     for s in summaries:
@@ -244,9 +264,9 @@ def _ranges(values: list[int]) -> str:
 
 
 def cmd_show(ns: argparse.Namespace) -> int:
-    store = open_store(ns.store)
-    segment_id = resolve_segment(store, ns.segment)
-    read = _read_for_display(store, segment_id)
+    found = resolve_segment(open_scan(ns.store), ns.segment)
+    segment_id = found.id
+    read = _read_for_display(found.store, segment_id)
     state = state_at_turn(read.entries, ns.turn, segment_id)
     if ns.json:
         print_json({"segment_id": segment_id, "at_turn": ns.turn, **state.to_wire()})
@@ -305,9 +325,8 @@ def _pretty_args(arguments: str) -> str:
 
 
 def cmd_cat(ns: argparse.Namespace) -> int:
-    store = open_store(ns.store)
-    segment_id = resolve_segment(store, ns.segment)
-    read = _read_for_display(store, segment_id)
+    found = resolve_segment(open_scan(ns.store), ns.segment)
+    read = _read_for_display(found.store, found.id)
     out = sys.stdout.buffer
     for entry in read.entries:
         out.write(
@@ -318,8 +337,8 @@ def cmd_cat(ns: argparse.Namespace) -> int:
 
 
 def cmd_fork(ns: argparse.Namespace) -> int:
-    store = open_store(ns.store)
-    segment_id = resolve_segment(store, ns.segment)
+    found = resolve_segment(open_scan(ns.store), ns.segment)
+    store, segment_id = found.store, found.id  # the fork goes beside its source
     entries = store.read_all(segment_id)  # strict, as the Rust crate's fork_at
     if ns.at_turn != 0 and not any(
         isinstance(e, TurnEnd) and e.turn_count == ns.at_turn for e in entries
