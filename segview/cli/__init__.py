@@ -19,9 +19,10 @@ SUBCOMMAND_MODULES = (store_cmds, lineage_cmds)
 DESCRIPTION = """\
 Browse, step through, fork and replay the segment logs of the agent runtime.
 
-  segview                     open the agent runtime's default store (or the demo store)
-  segview STORE               open the app on a store directory
-  segview FILE.jsonl          open the store holding FILE with that segment selected
+  segview                     open the agent runtime's data directory (or the demo store)
+  segview STORE               open the app on a store: a flat directory, session
+                              directories, a runtime data directory, a worker aggregate
+  segview FILE.jsonl          open the store of FILE's directory with that segment selected
   segview --demo              open a fresh copy of the demo store
   segview SUBCOMMAND ...      scriptable commands (each has --help):
 """

@@ -1,7 +1,7 @@
 """``segview [STORE | FILE.jsonl] [--demo]``: open the Textual app.
 
-With no argument the agent runtime's default store is opened when it exists; otherwise a
-fresh copy of the demo store, with a note in the app saying so.
+With no argument the agent runtime's data directory is opened when there is one; otherwise
+a fresh copy of the demo store, with a note in the app saying so.
 """
 
 from __future__ import annotations
@@ -14,21 +14,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from segview.store.fs_store import SEGMENT_ID_RE
+from segview.store.layout import NotAStore, locate
 
 from .common import EXIT_OK, EXIT_USAGE, CliError
 
 DESCRIPTION = """\
 Open the segview app on a store of segment logs.
 
-  segview                 the agent runtime's default store if it exists, else the demo store
-  segview STORE           a store directory
-  segview FILE.jsonl      the store holding FILE, with that segment selected
+  segview                 the agent runtime's data directory if there is one, else the demo
+  segview STORE           a store: a flat directory of segments, a directory of session
+                          directories, a runtime data directory (its sessions/ and
+                          runtime/workers/ both), one session directory, or a worker
+                          aggregate (runtime/workers/ID, its session/ or session/segments/)
+  segview FILE.jsonl      the store of FILE's directory, with that segment selected
   segview --demo          a fresh copy of the demo store (in a temporary directory)
 
-The default store is the first existing of $INSOMNIA_DATA_DIR/sessions,
-$INSOMNIA_HOME/sessions, ~/.insomnia/sessions, $YOI_DATA_DIR/sessions,
-$YOI_HOME/sessions, $XDG_DATA_HOME/yoi/sessions and ~/.local/share/yoi/sessions.
+The default is the first of $YOI_DATA_DIR, $YOI_HOME, $XDG_DATA_HOME/yoi,
+~/.local/share/yoi and the older $INSOMNIA_DATA_DIR, $INSOMNIA_HOME, ~/.insomnia that
+holds a sessions/ or runtime/workers/ directory; it is opened whole.
 Inside the app press ? for the keys, ctrl+p for every action.
 """
 
@@ -37,7 +40,7 @@ examples:
   segview --demo
   segview sample_logs
   segview sample_logs/01926b80-f80e-7fda-abe5-925c8c52fefc.jsonl
-  segview ~/.insomnia/sessions
+  segview ~/.local/share/yoi
 """
 
 
@@ -66,26 +69,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def default_store_candidates(env: Mapping[str, str] | None = None) -> list[Path]:
-    """Where the agent runtime keeps its sessions, in the order they are tried."""
+    """The runtime's data directories, in the order they are tried: the current ones, then
+    the older ones (FORMAT.md 9.2)."""
     env = os.environ if env is None else env
     home = Path(env.get("HOME") or Path.home())
     out: list[Path] = []
-    for var in ("INSOMNIA_DATA_DIR", "INSOMNIA_HOME"):
-        if env.get(var):
-            out.append(Path(env[var]) / "sessions")
-    out.append(home / ".insomnia" / "sessions")
     for var in ("YOI_DATA_DIR", "YOI_HOME"):
         if env.get(var):
-            out.append(Path(env[var]) / "sessions")
+            out.append(Path(env[var]))
     if env.get("XDG_DATA_HOME"):
-        out.append(Path(env["XDG_DATA_HOME"]) / "yoi" / "sessions")
-    out.append(home / ".local" / "share" / "yoi" / "sessions")
+        out.append(Path(env["XDG_DATA_HOME"]) / "yoi")
+    out.append(home / ".local" / "share" / "yoi")
+    for var in ("INSOMNIA_DATA_DIR", "INSOMNIA_HOME"):
+        if env.get(var):
+            out.append(Path(env[var]))
+    out.append(home / ".insomnia")
     return out
+
+
+def holds_logs(data_dir: Path) -> bool:
+    """Whether a data directory has somewhere the runtime keeps logs."""
+    return (data_dir / "sessions").is_dir() or (data_dir / "runtime" / "workers").is_dir()
 
 
 def find_default_store(env: Mapping[str, str] | None = None) -> Path | None:
     for candidate in default_store_candidates(env):
-        if candidate.is_dir():
+        if holds_logs(candidate):
             return candidate
     return None
 
@@ -100,16 +109,12 @@ def demo_target(reason: str) -> Target:
     note = (
         f"{reason} This is the demo store: a fresh copy in {root} (forks and exports made "
         "here are yours to keep or delete). To open your own store: segview PATH  "
-        "(e.g. segview ~/.insomnia/sessions)."
+        "(e.g. segview ~/.local/share/yoi)."
     )
     return Target(root, str(root), DEMO_SEGMENTS["main"], note)
 
 
 def _check_dir(path: Path, label: str) -> None:
-    if not path.exists():
-        raise CliError(f"store not found: {label}", EXIT_USAGE)
-    if not path.is_dir():
-        raise CliError(f"not a store directory or a .jsonl segment file: {label}", EXIT_USAGE)
     try:
         with os.scandir(path) as it:
             next(it, None)
@@ -127,23 +132,13 @@ def resolve_target(path: str | None, demo: bool, env: Mapping[str, str] | None =
             return demo_target("No store of the agent runtime was found.")
         _check_dir(found, str(found))
         return Target(found, str(found))
-    given = Path(path)
-    if given.suffix == ".jsonl" and not given.is_dir():
-        if not given.exists():
-            raise CliError(f"segment file not found: {path}", EXIT_USAGE)
-        stem = given.name[: -len(".jsonl")]
-        if not SEGMENT_ID_RE.fullmatch(stem):
-            raise CliError(f"not a segment file (its name is not a segment id): {path}", EXIT_USAGE)
-        store = given.parent
-        label = str(store) if str(given.parent) not in ("", ".") else "."
-        # the later layout keeps segments in {root}/{session_id}/: open the whole store
-        if SEGMENT_ID_RE.fullmatch(store.name) and store.parent.is_dir():
-            store = store.parent
-            label = str(store)
-        _check_dir(store, label)
-        return Target(store, label, stem)
-    _check_dir(given, path)
-    return Target(given, path)
+    try:
+        store, selected = locate(path)
+    except NotAStore as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    label = path if selected is None else str(store)
+    _check_dir(store, label)
+    return Target(store, label, selected)
 
 
 def main(argv: Sequence[str]) -> int:

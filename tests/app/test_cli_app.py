@@ -73,37 +73,41 @@ async def test_the_app_opened_on_a_segment_file_shows_that_segment(demo_store: P
         assert app.main.turn_bar.position == f"turn {last} / {last}"
 
 
-def test_a_segment_file_of_the_session_layout_opens_the_whole_store(tmp_path: Path) -> None:
+def test_a_segment_file_in_a_session_directory_opens_that_directory(tmp_path: Path) -> None:
     session = "0193aaaa-0000-7000-8000-000000000001"
     store = tmp_path / "sessions"
     (store / session).mkdir(parents=True)
     shutil.copy(SAMPLE_LOGS / f"{MAIN}.jsonl", store / session / f"{MAIN}.jsonl")
     target = resolve_target(str(store / session / f"{MAIN}.jsonl"), False)
-    assert target.store == store and target.select == MAIN
+    assert target.store == store / session and target.select == MAIN
 
 
-def test_the_default_store_is_the_first_existing_location(
+def test_the_default_store_is_the_first_data_directory_holding_logs(
     clean_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("INSOMNIA_DATA_DIR", str(tmp_path / "idata"))
-    monkeypatch.setenv("INSOMNIA_HOME", str(tmp_path / "ihome"))
     monkeypatch.setenv("YOI_DATA_DIR", str(tmp_path / "ydata"))
     monkeypatch.setenv("YOI_HOME", str(tmp_path / "yhome"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("INSOMNIA_DATA_DIR", str(tmp_path / "idata"))
+    monkeypatch.setenv("INSOMNIA_HOME", str(tmp_path / "ihome"))
     order = [
-        tmp_path / "idata" / "sessions",
-        tmp_path / "ihome" / "sessions",
-        clean_env / ".insomnia" / "sessions",
-        tmp_path / "ydata" / "sessions",
-        tmp_path / "yhome" / "sessions",
-        tmp_path / "xdg" / "yoi" / "sessions",
-        clean_env / ".local" / "share" / "yoi" / "sessions",
+        tmp_path / "ydata",
+        tmp_path / "yhome",
+        tmp_path / "xdg" / "yoi",
+        clean_env / ".local" / "share" / "yoi",
+        tmp_path / "idata",
+        tmp_path / "ihome",
+        clean_env / ".insomnia",
     ]
     assert default_store_candidates() == order
-    for place in reversed(order):  # each one wins over every later one
+    for place in order:  # a data directory with no logs in it is passed over
         place.mkdir(parents=True)
+    assert resolve_target(None, False).note is not None
+    for n, place in enumerate(reversed(order)):  # each one wins over every later one
+        logs = place / "sessions" if n % 2 else place / "runtime" / "workers"
+        logs.mkdir(parents=True)
         target = resolve_target(None, False)
-        assert target.store == place and target.note is None
+        assert target.store == place and target.note is None and target.select is None
 
 
 def test_without_argument_or_default_store_a_fresh_demo_copy_opens(clean_env: Path) -> None:
@@ -119,7 +123,7 @@ def test_without_argument_or_default_store_a_fresh_demo_copy_opens(clean_env: Pa
 
 
 def test_demo_opens_the_demo_even_when_a_default_store_exists(clean_env: Path) -> None:
-    (clean_env / ".insomnia" / "sessions").mkdir(parents=True)
+    (clean_env / ".local" / "share" / "yoi" / "sessions").mkdir(parents=True)
     target = resolve_target(None, True)
     assert target.note is not None and target.store.name == "sample_logs"
     shutil.rmtree(target.store.parent)
