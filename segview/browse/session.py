@@ -15,6 +15,7 @@ from pathlib import Path
 
 from segview.lineage import Lineage
 from segview.store import FsStore, LogEntry, UnknownEntry, fork_at
+from segview.store.layout import resolve_id
 
 from .forest import ForestSnapshot, TreeRow, snapshot
 
@@ -89,7 +90,7 @@ class StoreSession:
             change = lineage.refresh()
             if not change.changed:
                 return None
-            for seg in change.added + change.grown:
+            for seg in change.updated:  # added, grown or rewritten
                 node = lineage.get(seg)
                 if node is not None:
                     lineage.load_details(node)
@@ -120,22 +121,22 @@ class StoreSession:
                 return None
 
     def resolve(self, wanted: str | None) -> tuple[str | None, str | None]:
-        """The segment to open first: ``wanted`` (an id or a unique prefix) when it names one,
-        else the first row. Returns ``(segment_id, warning)``."""
+        """The segment to open first: ``wanted`` (an id or a unique prefix; by default the
+        segment a segment-file path selected) when it names one, else the first row.
+        Returns ``(segment_id, warning)``; the warning says why ``wanted`` was not opened
+        (an ambiguous prefix lists the candidates)."""
         forest = self.forest
         if forest is None or not forest.rows:
             return None, None
         first = forest.rows[0].id
+        if not wanted and self.lineage is not None:
+            wanted = self.lineage.selected
         if not wanted:
             return first, None
-        key = wanted.lower()
-        ids = [r.id for r in forest.rows]
-        if key in ids:
-            return key, None
-        matches = [i for i in ids if i.startswith(key)]
-        if len(matches) == 1:
-            return matches[0], None
-        return first, f"no single segment matches {wanted!r}"
+        try:
+            return resolve_id(wanted, [r.id for r in forest.rows], where=self.path), None
+        except LookupError as exc:
+            return first, str(exc)
 
     def fork(
         self, source: str, at_turn: int, entries: list[LogEntry | UnknownEntry] | None = None

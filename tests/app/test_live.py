@@ -3,10 +3,12 @@ themselves (the watcher polls); at the last turn the view follows, elsewhere it 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 from segview.app import SegviewApp
+from segview.lineage import Lineage
 from segview.store import (
     FsStore,
     MessageItem,
@@ -106,3 +108,91 @@ async def test_a_new_segment_appears_in_the_tree(make_app: AppFactory, demo_stor
         )
         row = app.main.forest.row(new_id)  # type: ignore[union-attr]
         assert row is not None and row.title == "hello from a live agent"
+
+
+# --- a segment rewritten in place while it is open (the runtime's rewind) ----------------------
+
+
+def rewind(path: Path, keep_turns: int) -> None:
+    """Keep the lines up to the ``turn_end`` of turn ``keep_turns``, overwriting the file in
+    place as the runtime's ``Store::truncate`` does in a session directory."""
+    lines = path.read_bytes().splitlines(keepends=True)
+    ends = [i for i, line in enumerate(lines) if b'"kind":"turn_end"' in line]
+    with open(path, "r+b") as f:
+        f.truncate(0)
+        f.write(b"".join(lines[: ends[keep_turns - 1] + 1]))
+
+
+def turn_previews(app: SegviewApp) -> list[str | None]:
+    assert app.main.timeline is not None
+    return [t.user_preview for t in app.main.timeline.turns]
+
+
+async def test_a_rewind_while_open_shows_the_rewritten_turns(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    app = make_app(watch=True, poll_interval=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        before = turn_previews(app)
+        assert len(before) == 10 and app.main.turn_bar.position == "turn 10 / 10"
+        path = demo_store / f"{MAIN}.jsonl"
+        size = path.stat().st_size
+        rewind(path, 2)
+        padding = " and more" * (size // 9)
+        for turn in (3, 4):
+            append_turn(demo_store, MAIN, turn, f"rewound question {turn}{padding}")
+        assert path.stat().st_size > size  # bigger than before: it looks as if it grew
+        await wait_for(pilot, lambda: app.main.turn_bar.position == "turn 4 / 4", "turn 4 / 4")
+        assert [p[:18] if p else p for p in turn_previews(app)] == [
+            *(p[:18] if p else p for p in before[:2]),
+            "rewound question 3",
+            "rewound question 4",
+        ]
+        assert [t.turn_count for t in app.main.timeline.turns] == [1, 2, 3, 4]  # type: ignore[union-attr]
+        assert app.main.history.items == expected.state_at(demo_store, MAIN, 4).history
+        text = shown(app)
+        assert "rewound question 4" in text and "answer to rewound question 3" in text
+        assert not any(old and old[:40] in text for old in before[2:])  # no stale turn
+        assert app.main.timeline.problems == []  # type: ignore[union-attr]
+        await wait_for(
+            pilot,
+            lambda: app.main.forest is not None and app.main.forest.row(MAIN).turns == 4,  # type: ignore[union-attr]
+            "the tree's turn count updated",
+        )
+        row = app.main.forest.row(MAIN)  # type: ignore[union-attr]
+        assert row is not None and row.problems == 0
+        fresh = Lineage.open(demo_store).problems()  # the demo's damaged segment only
+        assert app.main.forest.problems == len(fresh)  # type: ignore[union-attr]
+        assert all(p.segment_id != MAIN for p in fresh)
+        assert [s.turn_count for s in app.main.cursor.stops if s.kind == "turn"] == [1, 2, 3, 4]
+
+
+async def test_a_same_size_rewrite_with_the_time_restored_is_shown(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    app = make_app(watch=True, poll_interval=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        path = demo_store / f"{MAIN}.jsonl"
+        old = turn_previews(app)[-1]
+        assert old is not None and old.startswith("Perfect. Summarise")
+        st = path.stat()
+        data = path.read_bytes()
+        assert data.count(b"Perfect. Summarise") == 1
+        with open(path, "r+b") as f:
+            f.write(data.replace(b"Perfect. Summarise", b"Great!!! Summarise"))
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        assert (path.stat().st_size, path.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+        await wait_for(
+            pilot, lambda: "Great!!! Summarise" in shown(app), "the rewritten text shown"
+        )
+        assert "Perfect. Summarise" not in shown(app)
+        assert turn_previews(app)[-1] == old.replace("Perfect.", "Great!!!")
+        assert app.main.turn_bar.position == "turn 10 / 10"
+        assert app.main.timeline.problems == []  # type: ignore[union-attr]
+        await wait_for(
+            pilot,
+            lambda: app.main.forest is not None and app.main.forest.row(MAIN).problems == 0,  # type: ignore[union-attr]
+            "no problem in the tree",
+        )
