@@ -100,3 +100,19 @@ async def test_an_ambiguous_selection_names_the_candidates(
         await opened(pilot, sid(3))  # the first row, as with no selection
         expected = f"ambiguous segment prefix '0190e000': 3 candidates: {sid(3)}, {sid(2)}"
         assert any(note.startswith(expected) for note in app.notes)
+
+
+async def test_a_fifo_named_like_a_segment_does_not_block_the_app(tmp_path: Path) -> None:
+    import os
+
+    write_segment(tmp_path / S1, sid(1), S1, ts=1000, turns=2, text="fine")
+    os.mkfifo(tmp_path / S1 / f"{sid(2)}.jsonl")  # a reader opening it would wait forever
+    os.symlink(tmp_path / S1 / f"{sid(2)}.jsonl", tmp_path / S1 / f"{sid(3)}.jsonl")
+    app = SegviewApp(tmp_path, select=sid(2), now=0, watch=True, poll_interval=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, sid(1))
+        forest = app.main.forest
+        assert forest is not None and [r.id for r in forest.rows] == [sid(1)]
+        assert forest.skipped == 2 and forest.problems == 2
+        app.main.check_store()  # the watcher's refresh does not open it either
+        assert app.main.turn_bar.position == "turn 2 / 2"
