@@ -413,7 +413,7 @@ class Lineage:
         old, new = node._stat, found.stat
         if old is None or node.store.root != found.store.root or not new.same_file(old):
             return "rewritten"
-        if new.size < old.size or new.size == old.size:
+        if new.size <= old.size:  # appends add bytes: a shorter or same-size file was rewritten
             return "rewritten"
         fingerprint = node._fingerprint
         if fingerprint is None:

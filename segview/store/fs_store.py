@@ -221,11 +221,11 @@ class FsStore:
         return ids, [SkippedFile(issue.path.name, issue.reason) for issue in issues]
 
     def list_segments(self) -> list[str]:
-        """Segment ids, newest first (descending id order)."""
+        """Segment ids of this directory's regular files, newest first (descending id order)."""
         return self._scan()[0]
 
     def list_skipped(self) -> list[SkippedFile]:
-        """``.jsonl`` names in the store that are not listed as segments, with the reason."""
+        """Entries that look like segment files but are not listed, with the reason."""
         return self._scan()[1]
 
     def exists(self, segment_id: str) -> bool:
