@@ -171,9 +171,9 @@ class StoreProblem:
 
     @classmethod
     def of_issue(cls, issue: ScanIssue) -> StoreProblem:
-        """A problem for what the store scanner did not list (``kind`` as the issue's)."""
-        if issue.kind == "temp_file":
-            return cls(issue.path, None, issue.reason, None, "temp_file")
+        """A problem for what the store scanner reported (``kind`` as the issue's)."""
+        if issue.kind in ("temp_file", "session_file"):  # nothing was left out of the listing
+            return cls(issue.path, None, issue.reason, None, issue.kind)
         return cls(issue.path, None, f"skipped: {issue.reason}", None, issue.kind)
 
     def __str__(self) -> str:

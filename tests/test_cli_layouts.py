@@ -225,6 +225,20 @@ def test_fork_writes_beside_its_source(
     assert [r["id"] for r in rows if r["session_id"] == session] == [new_id, sid(source)]
 
 
+def test_check_reports_a_worker_without_its_session_file(
+    written: tuple[Path, dict[str, Path]], capsys: Capture
+) -> None:
+    data, files = written
+    manifest = files[sid(3)].parent.parent / "session.json"
+    manifest.unlink()
+    code, out, _err = run(capsys, "check", str(data))
+    assert code == 1
+    assert out == f"{manifest}: missing: its segments are listed without a session id\n"
+    code, out, _err = run(capsys, "ls", str(data), "--json")
+    rows = {r["id"]: r["session_id"] for r in json.loads(out)}
+    assert rows == {sid(1): S1, sid(2): S2, sid(3): None, sid(4): None}
+
+
 # --- odd entries: reported, never blocking ----------------------------------------------------
 
 
