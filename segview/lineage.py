@@ -352,9 +352,10 @@ class Lineage:
                 del self.nodes[segment_id]
                 change.removed.append(segment_id)
                 relink = True
+        nodes = self.nodes
         for found in scan.segments:
-            segment_id = found.id
-            node = self.nodes.get(segment_id)
+            segment_id, file_stat = found.id, found.stat
+            node = nodes.get(segment_id)
             if node is None:
                 node = SegmentNode(
                     id=segment_id,
@@ -364,17 +365,17 @@ class Lineage:
                     parent_id=None,
                     at_turn_index=None,
                     created_ts=None,
-                    size=found.stat.size,
-                    mtime=found.stat.mtime,
+                    size=file_stat.size,
+                    mtime=file_stat.mtime_ns / 1e9,
                     layout=found.layout,
+                    _stat=file_stat,
                 )
-                node._stat = found.stat
                 self._read_first(node)
-                self.nodes[segment_id] = node
+                nodes[segment_id] = node
                 change.added.append(segment_id)
                 relink = True
                 continue
-            if node._stat == found.stat and node.store.root == found.store.root:
+            if node._stat == file_stat and node.store.root == found.store.root:
                 if watching and node._fingerprint is None:
                     self._take_fingerprint(node)
                 continue
@@ -393,7 +394,7 @@ class Lineage:
             (change.rewritten if how == "rewritten" else change.grown).append(segment_id)
         self.scan = scan
         self.issues = scan.issues
-        self.layout = "sessions" if scan.sessions else "flat"
+        self.layout = "sessions" if any(f.session_id for f in scan.segments) else "flat"
         if relink:
             self._link()
         for ids in (change.added, change.grown, change.removed, change.rewritten):

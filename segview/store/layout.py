@@ -41,8 +41,9 @@ import re
 import stat
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import orjson
 
@@ -97,13 +98,13 @@ TEMP_FILE = "a temporary file left by an interrupted fork; safe to delete"
 # --- results ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class FileStat:
+class FileStat(NamedTuple):
     """What ``stat`` says of a file, as far as it tells whether the file changed.
 
     Size and modification time alone can be equal after a rewrite (a same-size rewrite with
     the time set back); the inode tells a file replaced by a rename, the change time a
-    rewrite in place whose modification time was restored.
+    rewrite in place whose modification time was restored. (A tuple: one is made for every
+    file of every scan.)
     """
 
     dev: int
@@ -125,8 +126,7 @@ class FileStat:
         return self.ino == other.ino and self.dev == other.dev
 
 
-@dataclass(frozen=True, slots=True)
-class SegmentFile:
+class SegmentFile(NamedTuple):
     """One listed segment: its id, the store of its directory, its session, its layout."""
 
     id: str
@@ -351,7 +351,7 @@ def list_directory(directory: str | os.PathLike[str]) -> tuple[list[str], list[S
     root = os.fspath(directory)
     entries = scanner.entries(root, top=True, shown=Path(directory))
     scanner.files(root, entries, None, "flat")
-    ids = sorted((sid for group in scanner.groups for sid, _st in group.files), reverse=True)
+    ids = sorted((f.id for group in scanner.groups for f in group.files), reverse=True)
     scanner.issues.sort(key=lambda i: str(i.path))
     return ids, scanner.issues
 
@@ -360,10 +360,8 @@ def list_directory(directory: str | os.PathLike[str]) -> tuple[list[str], list[S
 class _Group:
     """The segment files of one directory."""
 
-    directory: str
     session_id: str | None
-    layout: LayoutKind
-    files: list[tuple[str, os.stat_result]]
+    files: list[SegmentFile]
 
 
 class _Scanner:
@@ -380,8 +378,9 @@ class _Scanner:
         """Scan ``root`` as whatever it is; returns what it was recognised as."""
         top = os.fspath(root)
         entries = self.entries(top, top=True, shown=given)
-        dirs = {e.name for e in entries if e.name in _SPECIAL_NAMES and _is_dir(e)}
-        has_session_json = any(e.name == "session.json" for e in entries)
+        marks = [e for e in entries if e.name in _MARK_NAMES]
+        has_session_json = any(e.name == "session.json" for e in marks)
+        dirs = {e.name for e in marks if _is_dir(e)}
         name = os.path.basename(os.path.abspath(top))
         parent = os.path.dirname(os.path.abspath(top))
         if "segments" in dirs and (has_session_json or name == "session"):
@@ -423,11 +422,10 @@ class _Scanner:
 
     def sessions_root(self, directory: str, entries: list[os.DirEntry[str]]) -> None:
         """Flat segment files, and a session directory per UUID-named sub-directory."""
-        self.files(directory, entries, None, "flat")
-        for entry in entries:
+        others: list[os.DirEntry[str]] = []
+        self.files(directory, entries, None, "flat", others)
+        for entry in others:
             name = entry.name
-            if name.endswith(_SUFFIX):
-                continue  # files() has seen it
             if SEGMENT_ID_RE.fullmatch(name):
                 if _is_dir(entry):
                     self.session_or_worker(entry.path, name)
@@ -535,14 +533,19 @@ class _Scanner:
         entries: list[os.DirEntry[str]],
         session_id: str | None,
         layout: LayoutKind,
+        others: list[os.DirEntry[str]] | None = None,
     ) -> None:
-        """The segment files among ``entries`` (one directory), and the issues of the rest."""
-        found: list[tuple[str, os.stat_result]] = []
+        """The segment files among ``entries`` (one directory), and the issues of the rest;
+        entries whose name does not end in ``.jsonl`` (but temporary files) go to ``others``."""
+        found: list[SegmentFile] = []
+        store = FsStore(directory, version_hint=_VERSION_OF[layout])
         for entry in entries:
             name = entry.name
             if not name.endswith(_SUFFIX):
                 if name[:1] == "." and name.endswith(".tmp") and _OWN_TEMP_RE.fullmatch(name):
                     self.issue(entry.path, TEMP_FILE, "temp_file")
+                elif others is not None:
+                    others.append(entry)
                 continue
             if name.endswith(_TRACE_SUFFIX):
                 continue
@@ -561,13 +564,17 @@ class _Scanner:
                 continue
             mode = st.st_mode
             if stat.S_ISREG(mode):
-                found.append((stem, st))
+                # tuple.__new__ directly: this runs once for every file of every scan
+                file_stat = _new_tuple(
+                    FileStat, (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+                )
+                found.append(_new_tuple(SegmentFile, (stem, store, session_id, layout, file_stat)))
             elif stat.S_ISDIR(mode):
                 self.issue(entry.path, "a directory, not a segment file")
             else:
                 self.issue(entry.path, f"{_file_type(mode)}, not a regular file (never opened)")
         if found:
-            self.groups.append(_Group(directory, session_id, layout, found))
+            self.groups.append(_Group(session_id, found))
 
     def broken_link(self, entry: os.DirEntry[str], exc: OSError | None = None) -> None:
         """An entry whose ``stat`` fails: a link to nothing, a link loop, no permission."""
@@ -595,32 +602,26 @@ class _Scanner:
         """Sessions newest first (flat directories last), each directory's ids newest first;
         a duplicate id is listed once (where it comes first) and reported elsewhere."""
         groups = sorted(self.groups, key=lambda g: g.session_id or "", reverse=True)
-        stores: dict[str, FsStore] = {}
         by_id = scan._by_id
+        append = scan.segments.append
         for group in groups:
-            store = stores.get(group.directory)
-            if store is None:
-                store = stores[group.directory] = FsStore(
-                    group.directory, version_hint=_VERSION_OF[group.layout]
-                )
-            group.files.sort(key=lambda f: f[0], reverse=True)
-            for segment_id, st in group.files:
-                other = by_id.get(segment_id)
+            group.files.sort(key=itemgetter(0), reverse=True)
+            for item in group.files:
+                other = by_id.get(item.id)
                 if other is not None:
-                    self.issue(
-                        os.path.join(group.directory, segment_id + _SUFFIX),
-                        f"duplicate segment id (also {other.path})",
+                    self.issues.append(
+                        ScanIssue(item.path, f"duplicate segment id (also {other.path})")
                     )
                     continue
-                item = SegmentFile(
-                    segment_id, store, group.session_id, group.layout, FileStat.of(st)
-                )
-                by_id[segment_id] = item
-                scan.segments.append(item)
+                by_id[item.id] = item
+                append(item)
         self.issues.sort(key=lambda i: str(i.path))
 
 
-_SPECIAL_NAMES = frozenset({"segments", "session", "sessions", "runtime", "workers"})
+_new_tuple = tuple.__new__
+
+# the names that tell a layout apart (directories, and a worker's session file)
+_MARK_NAMES = frozenset({"segments", "session", "sessions", "runtime", "workers", "session.json"})
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
