@@ -8,7 +8,7 @@ that needs the whole log (title, turns, entries, problems) is filled lazily by
 Bad structure is kept visible, never fatal: a parent that is not in the store makes the
 node a root flagged ``parent_missing``; a fork cycle is flagged and broken at one edge; a
 file whose first line is not a ``segment_start`` becomes a flagged root; what the store
-scanner could not list is kept in ``issues``. Only an unreadable store root raises
+scanner did not list is kept in ``unlisted``. Only an unreadable store root raises
 (``StoreError``).
 
 The files come from the store scanner (``segview.store.layout``), so every layout is read:
@@ -44,9 +44,9 @@ from segview.store.fs_store import TolerantRead, is_blank, read_lines
 from segview.store.layout import (
     FileStat,
     LayoutKind,
-    ScanIssue,
     SegmentFile,
     StoreScan,
+    Unlisted,
     prefix_fingerprint,
     resolve_id,
     scan_store,
@@ -170,11 +170,11 @@ class StoreProblem:
     kind: str
 
     @classmethod
-    def of_issue(cls, issue: ScanIssue) -> StoreProblem:
-        """A problem for what the store scanner reported (``kind`` as the issue's)."""
-        if issue.kind in ("temp_file", "session_file"):  # nothing was left out of the listing
-            return cls(issue.path, None, issue.reason, None, issue.kind)
-        return cls(issue.path, None, f"skipped: {issue.reason}", None, issue.kind)
+    def of_unlisted(cls, entry: Unlisted) -> StoreProblem:
+        """A problem for what the store scanner did not list (``kind`` as the entry's)."""
+        if entry.kind in ("temp_file", "session_file"):  # no segment was left out
+            return cls(entry.path, None, entry.reason, None, entry.kind)
+        return cls(entry.path, None, f"skipped: {entry.reason}", None, entry.kind)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
@@ -266,7 +266,7 @@ class Lineage:
         self.layout: Literal["flat", "sessions"] = "flat"
         self.nodes: dict[str, SegmentNode] = {}
         self.roots: list[SegmentNode] = []
-        self.issues: list[ScanIssue] = []
+        self.unlisted: list[Unlisted] = []
         self.sessions: dict[str, list[SegmentNode]] = {}
         self.scan: StoreScan | None = None
 
@@ -281,7 +281,7 @@ class Lineage:
     @property
     def skipped(self) -> list[tuple[Path, str]]:
         """What the scanner did not list, as (path, reason)."""
-        return [(issue.path, issue.reason) for issue in self.issues]
+        return [(entry.path, entry.reason) for entry in self.unlisted]
 
     @property
     def selected(self) -> str | None:
@@ -393,7 +393,7 @@ class Lineage:
             relink = relink or (node.parent_id, node.created_ts) != before
             (change.rewritten if how == "rewritten" else change.grown).append(segment_id)
         self.scan = scan
-        self.issues = scan.issues
+        self.unlisted = scan.unlisted
         self.layout = "sessions" if any(f.session_id for f in scan.segments) else "flat"
         if relink:
             self._link()
@@ -500,7 +500,7 @@ class Lineage:
     def resolve(self, prefix: str) -> SegmentNode:
         """The node of a full id or a unique prefix (``ID.jsonl`` and upper case accepted);
         raises ``LookupError`` (``NoSuchSegment`` or ``AmbiguousSegment``) otherwise."""
-        return self.nodes[resolve_id(prefix, self.nodes, where=self.root, issues=self.issues)]
+        return self.nodes[resolve_id(prefix, self.nodes, where=self.root, unlisted=self.unlisted)]
 
     def store_for(self, segment_id: str) -> FsStore:
         node = self.nodes.get(segment_id)
@@ -596,7 +596,7 @@ class Lineage:
         With ``with_details`` every segment is read in full (the tolerant reader's problems);
         without, only what the forest itself shows (first lines, links, what was not listed).
         """
-        out = [StoreProblem.of_issue(issue) for issue in self.issues]
+        out = [StoreProblem.of_unlisted(entry) for entry in self.unlisted]
         for node in self.nodes.values():
             out.extend(self.node_problems(node, with_details=with_details))
         out.sort(key=lambda p: (str(p.path), -1 if p.line is None else p.line))

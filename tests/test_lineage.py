@@ -462,7 +462,7 @@ def test_a_runtime_data_directory(tmp_path: Path) -> None:
 
     built = build_data_dir(tmp_path)
     lineage = Lineage.open(built.path)
-    assert lineage.layout == "sessions" and lineage.issues == [] and lineage.skipped == []
+    assert lineage.layout == "sessions" and lineage.unlisted == [] and lineage.skipped == []
     assert list(lineage.nodes) == built.order  # the scanner's order
     for segment_id, node in lineage.nodes.items():
         assert node.session_id == built.sessions[segment_id]

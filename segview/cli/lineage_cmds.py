@@ -288,7 +288,7 @@ def collect_problems(lineage: Lineage) -> list[StoreProblem]:
     progress = _Progress(nodes)
     problems: list[StoreProblem] = []
     if lineage.selected is None:  # a segment file: that segment's problems only
-        problems.extend(StoreProblem.of_issue(issue) for issue in lineage.issues)
+        problems.extend(StoreProblem.of_unlisted(entry) for entry in lineage.unlisted)
     try:
         for done, node in enumerate(nodes, 1):
             problems.extend(lineage.node_problems(node, with_details=True))

@@ -217,8 +217,8 @@ class FsStore:
     def _scan(self) -> tuple[list[str], list[SkippedFile]]:
         from .layout import list_directory  # the one directory walk (it imports FsStore)
 
-        ids, issues = list_directory(self.root)
-        return ids, [SkippedFile(issue.path.name, issue.reason) for issue in issues]
+        ids, unlisted = list_directory(self.root)
+        return ids, [SkippedFile(entry.path.name, entry.reason) for entry in unlisted]
 
     def list_segments(self) -> list[str]:
         """Segment ids of this directory's regular files, newest first (descending id order)."""

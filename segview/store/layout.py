@@ -21,7 +21,7 @@ newest first (``list_sessions``), the segments of each directory newest first
 
 What is not a log is ignored quietly (``metadata.json``, ``session.json``, ``worker.json``,
 ``runs/``, ``pods/``, trace files, the runtime's temporary files ``.{name}.jsonl.tmp-…``).
-What looks like a log but cannot be read is reported as a ``ScanIssue``: names the runtime
+What looks like a log but cannot be read is reported (``Unlisted``): names the runtime
 cannot read back (upper-case or non-hyphenated UUIDs), directories named ``*.jsonl``,
 non-regular files (FIFO, socket, device: decided from ``stat``, never opened), symbolic
 links to nothing or in a loop, directories that cannot be listed, an unreadable
@@ -56,11 +56,11 @@ __all__ = [
     "AmbiguousSegment",
     "FileStat",
     "FormatVersion",
-    "IssueKind",
+    "UnlistedKind",
     "LayoutKind",
     "NoSuchSegment",
     "NotAStore",
-    "ScanIssue",
+    "Unlisted",
     "SegmentFile",
     "StoreScan",
     "list_directory",
@@ -72,7 +72,7 @@ __all__ = [
 
 LayoutKind = Literal["flat", "session", "worker"]
 FormatVersion = Literal["reference", "current"]
-IssueKind = Literal["skipped", "temp_file", "unreadable", "session_file"]
+UnlistedKind = Literal["skipped", "temp_file", "unreadable", "session_file"]
 
 _SUFFIX = ".jsonl"
 _TRACE_SUFFIX = ".trace.jsonl"
@@ -146,7 +146,7 @@ class SegmentFile(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class ScanIssue:
+class Unlisted:
     """A directory entry that looks like a log but is not listed, and why.
 
     ``kind``: ``skipped`` (a name, a file type or a link that cannot be read as a segment),
@@ -157,7 +157,7 @@ class ScanIssue:
 
     path: Path
     reason: str
-    kind: IssueKind = "skipped"
+    kind: UnlistedKind = "skipped"
 
 
 class NotAStore(StoreIOError):
@@ -184,13 +184,13 @@ class AmbiguousSegment(LookupError):
 
 @dataclass
 class StoreScan:
-    """What ``scan_store`` found: the segments in listing order, and the issues."""
+    """What ``scan_store`` found: the segments in listing order, and what it did not list."""
 
     given: Path
     root: Path
     kind: str
     segments: list[SegmentFile] = field(default_factory=list)
-    issues: list[ScanIssue] = field(default_factory=list)
+    unlisted: list[Unlisted] = field(default_factory=list)
     selected: str | None = None
     _by_id: dict[str, SegmentFile] = field(default_factory=dict, repr=False)
 
@@ -211,7 +211,9 @@ class StoreScan:
 
     def resolve(self, prefix: str) -> SegmentFile:
         """The segment of a full id or a unique prefix (see ``resolve_id``)."""
-        return self._by_id[resolve_id(prefix, self._by_id, where=self.given, issues=self.issues)]
+        return self._by_id[
+            resolve_id(prefix, self._by_id, where=self.given, unlisted=self.unlisted)
+        ]
 
 
 # --- the resolver -------------------------------------------------------------------------
@@ -222,7 +224,7 @@ def resolve_id(
     ids: Iterable[str],
     *,
     where: str | os.PathLike[str],
-    issues: Iterable[ScanIssue] = (),
+    unlisted: Iterable[Unlisted] = (),
 ) -> str:
     """The one id among ``ids`` that ``prefix`` names: the full id or a unique prefix of it.
 
@@ -246,9 +248,9 @@ def resolve_id(
         )
     message = f"no segment matches {prefix!r} in {os.fspath(where)}"
     if wanted:
-        for issue in issues:
-            if issue.path.name.lower().startswith(wanted):
-                message += f" (not listed: {issue.path}: {issue.reason})"
+        for entry in unlisted:
+            if entry.path.name.lower().startswith(wanted):
+                message += f" (not listed: {entry.path}: {entry.reason})"
                 break
     raise NoSuchSegment(message)
 
@@ -330,19 +332,21 @@ def scan_store(path: str | os.PathLike[str]) -> StoreScan:
     """Every segment under ``path`` (a store in any layout, or a segment file).
 
     Raises ``NotAStore`` only when ``path`` itself cannot be opened; everything below it
-    that cannot be read is reported in ``issues``.
+    that cannot be read is reported in ``unlisted``.
     """
     given = Path(path)
     root, selected = locate(given)
     scanner = _Scanner()
     kind = scanner.scan_root(root, given)
-    scan = StoreScan(given=given, root=root, kind=kind, issues=scanner.issues, selected=selected)
+    scan = StoreScan(
+        given=given, root=root, kind=kind, unlisted=scanner.unlisted, selected=selected
+    )
     scanner.collect(scan)
     return scan
 
 
-def list_directory(directory: str | os.PathLike[str]) -> tuple[list[str], list[ScanIssue]]:
-    """The segment ids of one directory, newest first, and the issues of its entries.
+def list_directory(directory: str | os.PathLike[str]) -> tuple[list[str], list[Unlisted]]:
+    """The segment ids of one directory, newest first, and the entries it did not list.
 
     The listing of ``FsStore.list_segments``: the directory's own files only (no session
     directories), by the same rules as ``scan_store``.
@@ -352,8 +356,8 @@ def list_directory(directory: str | os.PathLike[str]) -> tuple[list[str], list[S
     entries = scanner.entries(root, top=True, shown=Path(directory))
     scanner.files(root, entries, None, "flat")
     ids = sorted((f.id for group in scanner.groups for f in group.files), reverse=True)
-    scanner.issues.sort(key=lambda i: str(i.path))
-    return ids, scanner.issues
+    scanner.unlisted.sort(key=lambda u: str(u.path))
+    return ids, scanner.unlisted
 
 
 @dataclass(slots=True)
@@ -367,10 +371,10 @@ class _Group:
 class _Scanner:
     def __init__(self) -> None:
         self.groups: list[_Group] = []
-        self.issues: list[ScanIssue] = []
+        self.unlisted: list[Unlisted] = []
 
-    def issue(self, path: str, reason: str, kind: IssueKind = "skipped") -> None:
-        self.issues.append(ScanIssue(Path(path), reason, kind))
+    def report(self, path: str, reason: str, kind: UnlistedKind = "skipped") -> None:
+        self.unlisted.append(Unlisted(Path(path), reason, kind))
 
     # --- the path given -------------------------------------------------------------------
 
@@ -432,7 +436,7 @@ class _Scanner:
                 elif entry.is_symlink():
                     self.broken_link(entry)
             elif _LOOSE_UUID_RE.fullmatch(name) and _is_dir(entry):
-                self.issue(
+                self.report(
                     entry.path,
                     "session directory name is not a lower-case hyphenated UUID "
                     "(the runtime cannot read its segments)",
@@ -471,23 +475,23 @@ class _Scanner:
         try:
             st = os.stat(path)
         except FileNotFoundError:
-            self.issue(path, f"missing: {listed}", "session_file")
+            self.report(path, f"missing: {listed}", "session_file")
             return None
         except OSError as exc:
-            self.issue(path, f"cannot read: {_why(exc)}; {listed}", "session_file")
+            self.report(path, f"cannot read: {_why(exc)}; {listed}", "session_file")
             return None
         if not stat.S_ISREG(st.st_mode) or st.st_size > _SESSION_JSON_LIMIT:
             what = _file_type(st.st_mode) if not stat.S_ISREG(st.st_mode) else "too large"
-            self.issue(path, f"not a session file ({what}); {listed}", "session_file")
+            self.report(path, f"not a session file ({what}); {listed}", "session_file")
             return None
         try:
             with open(path, "rb") as f:
                 data = orjson.loads(f.read(_SESSION_JSON_LIMIT))
         except OSError as exc:
-            self.issue(path, f"cannot read: {_why(exc)}; {listed}", "session_file")
+            self.report(path, f"cannot read: {_why(exc)}; {listed}", "session_file")
             return None
         except orjson.JSONDecodeError as exc:
-            self.issue(path, f"not valid JSON ({exc}); {listed}", "session_file")
+            self.report(path, f"not valid JSON ({exc}); {listed}", "session_file")
             return None
         value = data.get("session_id") if isinstance(data, dict) else None
         try:
@@ -495,11 +499,11 @@ class _Scanner:
         except ValueError:
             session_id = None
         if session_id is None:
-            self.issue(path, f"no valid session_id; {listed}", "session_file")
+            self.report(path, f"no valid session_id; {listed}", "session_file")
             return None
         version = data.get("schema_version")
         if version != 1:
-            self.issue(
+            self.report(
                 path,
                 f"schema_version {version!r} (the runtime reads version 1); its session_id is used",
                 "session_file",
@@ -524,7 +528,7 @@ class _Scanner:
                 if isinstance(exc, NotADirectoryError):
                     raise NotAStore(label, f"not a store directory: {label}") from None
                 raise NotAStore(label, f"cannot read store {label}: {_why(exc)}") from None
-            self.issue(directory, f"cannot list the directory: {_why(exc)}", "unreadable")
+            self.report(directory, f"cannot list the directory: {_why(exc)}", "unreadable")
             return []
 
     def files(
@@ -535,7 +539,7 @@ class _Scanner:
         layout: LayoutKind,
         others: list[os.DirEntry[str]] | None = None,
     ) -> None:
-        """The segment files among ``entries`` (one directory), and the issues of the rest;
+        """The segment files among ``entries`` (one directory), and why the rest are not listed;
         entries whose name does not end in ``.jsonl`` (but temporary files) go to ``others``."""
         found: list[SegmentFile] = []
         store = FsStore(directory, version_hint=_VERSION_OF[layout])
@@ -543,7 +547,7 @@ class _Scanner:
             name = entry.name
             if not name.endswith(_SUFFIX):
                 if name[:1] == "." and name.endswith(".tmp") and _OWN_TEMP_RE.fullmatch(name):
-                    self.issue(entry.path, TEMP_FILE, "temp_file")
+                    self.report(entry.path, TEMP_FILE, "temp_file")
                 elif others is not None:
                     others.append(entry)
                 continue
@@ -552,10 +556,10 @@ class _Scanner:
             stem = name[: -len(_SUFFIX)]
             if not SEGMENT_ID_RE.fullmatch(stem):
                 if _is_dir(entry):
-                    self.issue(entry.path, "a directory, not a segment file")
+                    self.report(entry.path, "a directory, not a segment file")
                 else:
                     loose = _LOOSE_UUID_RE.fullmatch(stem)
-                    self.issue(entry.path, NOT_LOWER_CASE if loose else NOT_AN_ID)
+                    self.report(entry.path, NOT_LOWER_CASE if loose else NOT_AN_ID)
                 continue
             try:
                 st = entry.stat()
@@ -570,9 +574,9 @@ class _Scanner:
                 )
                 found.append(_new_tuple(SegmentFile, (stem, store, session_id, layout, file_stat)))
             elif stat.S_ISDIR(mode):
-                self.issue(entry.path, "a directory, not a segment file")
+                self.report(entry.path, "a directory, not a segment file")
             else:
-                self.issue(entry.path, f"{_file_type(mode)}, not a regular file (never opened)")
+                self.report(entry.path, f"{_file_type(mode)}, not a regular file (never opened)")
         if found:
             self.groups.append(_Group(session_id, found))
 
@@ -594,7 +598,7 @@ class _Scanner:
             reason = f"a symbolic link to nothing ({target})"
         else:
             reason = f"cannot stat: {_why(exc)}"
-        self.issue(entry.path, reason)
+        self.report(entry.path, reason)
 
     # --- the result -----------------------------------------------------------------------
 
@@ -609,13 +613,13 @@ class _Scanner:
             for item in group.files:
                 other = by_id.get(item.id)
                 if other is not None:
-                    self.issues.append(
-                        ScanIssue(item.path, f"duplicate segment id (also {other.path})")
+                    self.unlisted.append(
+                        Unlisted(item.path, f"duplicate segment id (also {other.path})")
                     )
                     continue
                 by_id[item.id] = item
                 append(item)
-        self.issues.sort(key=lambda i: str(i.path))
+        self.unlisted.sort(key=lambda u: str(u.path))
 
 
 _new_tuple = tuple.__new__

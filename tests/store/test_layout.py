@@ -17,8 +17,8 @@ from segview.store.layout import (
     FileStat,
     NoSuchSegment,
     NotAStore,
-    ScanIssue,
     StoreScan,
+    Unlisted,
     locate,
     prefix_fingerprint,
     resolve_id,
@@ -58,7 +58,7 @@ def test_the_reference_data_pins_the_listing_order() -> None:
         for session in sessions:
             assert session.order == sorted(session.order, reverse=True)
             scan = scan_store(session.directory)
-            assert scan.ids() == session.order and scan.issues == []
+            assert scan.ids() == session.order and scan.unlisted == []
 
 
 def test_a_runtime_data_directory_lists_sessions_and_workers_at_once(tmp_path: Path) -> None:
@@ -66,7 +66,7 @@ def test_a_runtime_data_directory_lists_sessions_and_workers_at_once(tmp_path: P
     scan = scan_store(built.path)
     assert scan.kind == "runtime data directory"
     assert_lists(scan, built)
-    assert scan.issues == []  # metadata, worker.json, runs/, pods/, temporary files: quiet
+    assert scan.unlisted == []  # metadata, worker.json, runs/, pods/, temporary files: quiet
     layouts = {s.id: s.layout for s in scan.segments}
     (compat,) = head_sessions("head_compat")
     assert {layouts[i] for i in compat.order} == {"worker"}
@@ -94,7 +94,7 @@ def test_each_part_of_a_data_directory_is_a_store_of_its_own(tmp_path: Path) -> 
         scan = scan_store(path)
         assert scan.kind == kind, path
         assert_lists(scan, subset(built, path, ids))
-        assert scan.issues == [] and scan.selected is None
+        assert scan.unlisted == [] and scan.selected is None
     # the runtime directory and its workers/ directory find the worker aggregates
     for path in (data / "runtime", data / "runtime" / "workers"):
         assert_lists(scan_store(path), subset(built, path, compat.order))
@@ -121,7 +121,7 @@ def test_a_flat_reference_store(case: str) -> None:
     root = GOLDEN_STORES / case
     scan = scan_store(root)
     assert scan.kind == "store directory"
-    assert scan.ids() == listing["order"] and scan.issues == []
+    assert scan.ids() == listing["order"] and scan.unlisted == []
     for found in scan.segments:
         assert (found.session_id, found.layout, found.version) == (None, "flat", "reference")
         assert found.store.root == root and found.store.version_hint == "reference"
@@ -143,7 +143,7 @@ def test_flat_and_session_structured_at_once(tmp_path: Path) -> None:
     assert scan.ids() == [sid(4), sid(3), sid(2), sid(5), sid(1)]
     assert [s.session_id for s in scan.segments] == [s2, s2, s1, None, None]
     assert [s.version for s in scan.segments] == ["current"] * 3 + ["reference"] * 2
-    assert scan.issues == []
+    assert scan.unlisted == []
     assert FsStore(tmp_path).list_segments() == [sid(5), sid(1)]  # one directory only
 
 
@@ -163,11 +163,11 @@ def test_what_is_not_a_log_stays_quiet(tmp_path: Path) -> None:
     for directory in ("runs", "pods/p/metadata.json", "workers/bob"):
         (tmp_path / directory).mkdir(parents=True)
     scan = scan_store(tmp_path)
-    assert scan.ids() == [sid(1)] and scan.issues == []
+    assert scan.ids() == [sid(1)] and scan.unlisted == []
 
 
-def issues_by_name(scan: StoreScan) -> dict[str, ScanIssue]:
-    return {i.path.name: i for i in scan.issues}
+def unlisted_by_name(scan: StoreScan) -> dict[str, Unlisted]:
+    return {i.path.name: i for i in scan.unlisted}
 
 
 def test_what_cannot_be_read_is_reported_and_never_opened(tmp_path: Path) -> None:
@@ -193,7 +193,7 @@ def test_what_cannot_be_read_is_reported_and_never_opened(tmp_path: Path) -> Non
 
     scan = scan_store(tmp_path)
     assert scan.ids() == [sid(11), sid(1)]
-    issues = issues_by_name(scan)
+    unlisted = unlisted_by_name(scan)
     expected = {
         f"{sid(2).upper()}.jsonl": "lower-case",
         f"{sid(3).replace('-', '')}.jsonl": "lower-case",
@@ -213,12 +213,12 @@ def test_what_cannot_be_read_is_reported_and_never_opened(tmp_path: Path) -> Non
         sid(14): "symbolic link loop",
         sid(15).upper(): "session directory name is not a lower-case",
     }
-    assert set(issues) == set(expected)
+    assert set(unlisted) == set(expected)
     for name, needle in expected.items():
-        assert needle in issues[name].reason, (name, issues[name].reason)
-        assert issues[name].kind == "skipped" and "\n" not in issues[name].reason
+        assert needle in unlisted[name].reason, (name, unlisted[name].reason)
+        assert unlisted[name].kind == "skipped" and "\n" not in unlisted[name].reason
     assert {s.session_id for s in scan.segments} == {sid(12)}
-    duplicates = [i.path for i in scan.issues if "duplicate" in i.reason]
+    duplicates = [i.path for i in scan.unlisted if "duplicate" in i.reason]
     assert duplicates == [tmp_path / f"{sid(1)}.jsonl", tmp_path / f"{sid(11)}.jsonl"]
     shutil.rmtree(outside)
 
@@ -231,8 +231,11 @@ def test_temporary_files_of_an_interrupted_fork_are_reported(tmp_path: Path) -> 
     os.close(fd)
     scan = scan_store(tmp_path)
     assert scan.ids() == [sid(1)]
-    assert [(i.path, i.kind) for i in scan.issues] == [(Path(name), "temp_file")]
-    assert "interrupted fork" in scan.issues[0].reason and "safe to delete" in scan.issues[0].reason
+    assert [(i.path, i.kind) for i in scan.unlisted] == [(Path(name), "temp_file")]
+    assert (
+        "interrupted fork" in scan.unlisted[0].reason
+        and "safe to delete" in scan.unlisted[0].reason
+    )
 
 
 def test_an_unlistable_session_directory_is_reported(
@@ -252,8 +255,8 @@ def test_an_unlistable_session_directory_is_reported(
     monkeypatch.setattr(os, "scandir", scandir)
     scan = scan_store(tmp_path)
     assert scan.ids() == [sid(1)]
-    assert [(i.path, i.kind) for i in scan.issues] == [(Path(locked), "unreadable")]
-    assert "Permission denied" in scan.issues[0].reason
+    assert [(i.path, i.kind) for i in scan.unlisted] == [(Path(locked), "unreadable")]
+    assert "Permission denied" in scan.unlisted[0].reason
 
 
 def test_a_worker_session_file_that_cannot_be_read(tmp_path: Path) -> None:
@@ -273,17 +276,17 @@ def test_a_worker_session_file_that_cannot_be_read(tmp_path: Path) -> None:
         scan = scan_store(session)
         assert scan.ids() == compat.order  # still listed, without a session id
         assert {s.session_id for s in scan.segments} == {None}
-        ((path, kind, reason),) = [(i.path, i.kind, i.reason) for i in scan.issues]
+        ((path, kind, reason),) = [(i.path, i.kind, i.reason) for i in scan.unlisted]
         assert (path, kind) == (manifest, "session_file") and needle in reason
     manifest.unlink()
     os.mkfifo(manifest)  # never opened
     scan = scan_store(session)
-    assert [i.kind for i in scan.issues] == ["session_file"] and "FIFO" in scan.issues[0].reason
+    assert [i.kind for i in scan.unlisted] == ["session_file"] and "FIFO" in scan.unlisted[0].reason
     manifest.unlink()
     manifest.write_text(f'{{"schema_version":2,"session_id":"{compat.session_id.upper()}"}}')
     scan = scan_store(session)
     assert {s.session_id for s in scan.segments} == {compat.session_id}
-    assert [i.kind for i in scan.issues] == ["session_file"] and "2" in scan.issues[0].reason
+    assert [i.kind for i in scan.unlisted] == ["session_file"] and "2" in scan.unlisted[0].reason
 
 
 def test_duplicate_ids_are_listed_once(tmp_path: Path) -> None:
@@ -292,8 +295,8 @@ def test_duplicate_ids_are_listed_once(tmp_path: Path) -> None:
     shutil.copytree(tmp_path / s1, tmp_path / s2)
     scan = scan_store(tmp_path)
     assert scan.ids() == [sid(1)] and scan.segments[0].session_id == s2  # newest session
-    ((issue),) = scan.issues
-    assert issue.path == tmp_path / s1 / f"{sid(1)}.jsonl" and "duplicate" in issue.reason
+    ((entry),) = scan.unlisted
+    assert entry.path == tmp_path / s1 / f"{sid(1)}.jsonl" and "duplicate" in entry.reason
 
 
 def test_paths_that_are_not_stores(tmp_path: Path) -> None:
@@ -329,9 +332,9 @@ def test_resolve_id() -> None:
     for nothing in ("ffff", "", "   "):
         with pytest.raises(NoSuchSegment, match="no segment matches"):
             resolve_id(nothing, ids, where="S")
-    skipped = [ScanIssue(Path("S") / f"{sid(9).upper()}.jsonl", "not lower-case")]
+    skipped = [Unlisted(Path("S") / f"{sid(9).upper()}.jsonl", "not lower-case")]
     with pytest.raises(LookupError) as info:
-        resolve_id(sid(9)[:13], ids, where="S", issues=skipped)
+        resolve_id(sid(9)[:13], ids, where="S", unlisted=skipped)
     assert f"not listed: S/{sid(9).upper()}.jsonl: not lower-case" in str(info.value)
 
 
