@@ -6,7 +6,8 @@ GitHub ``ghp_…``/``github_pat_…``, Slack ``xox…-``, GitLab, npm, PyPI, Hug
 Stripe), the value of assignments such as ``password=…`` or ``"api_key": "…"``, the password
 of a URL (``scheme://user:PASSWORD@host``), e-mail addresses, and home directories
 (``/home/NAME``, ``/Users/NAME``, ``C:\\Users\\NAME`` become ``~``). Each mask says what it
-replaced (``[redacted API key]``); ``counts`` keeps how many of each kind were masked.
+replaced (``[redacted API key]``); ``counts`` says how many different values of each kind
+were masked.
 
 It is a pattern match, not a guarantee: a secret of no known shape passes through.
 """
@@ -74,9 +75,15 @@ def _mask(kind: str) -> str:
 
 @dataclass
 class Redactor:
-    """Masks secrets in text and in JSON-like data; ``counts`` per kind."""
+    """Masks secrets in text and in JSON-like data; ``found`` keeps each masked value by kind
+    (``counts``: how many different values of each kind, ``places``: how many were masked)."""
 
-    counts: Counter[str] = field(default_factory=Counter)
+    found: dict[str, set[str]] = field(default_factory=dict)
+    places: int = 0
+
+    @property
+    def counts(self) -> Counter[str]:
+        return Counter({kind: len(values) for kind, values in self.found.items()})
 
     def text(self, text: str) -> str:
         if not text:
@@ -102,7 +109,8 @@ class Redactor:
         mask = _mask(kind) if replacement is None else replacement
 
         def one(match: re.Match[str]) -> str:
-            self.counts[kind] += 1
+            self.found.setdefault(kind, set()).add(match.group(group))
+            self.places += 1
             if group == 0:
                 return mask
             whole, start = match.group(0), match.start(0)
@@ -127,12 +135,12 @@ class Redactor:
         return sum(self.counts.values())
 
     def report(self) -> str:
-        """``redacted 2 API keys, 1 e-mail address`` (or that nothing was found)."""
+        """``redacted 2 API keys, 1 e-mail address (5 places)``: the different values of each
+        kind, and how many places were masked (or that nothing was found)."""
+        counts = self.counts
         if not self.total:
             return "redacted nothing: no string looked like a secret"
         parts = [
-            plural(self.counts[kind], one, many)
-            for kind, (one, many) in KINDS.items()
-            if self.counts[kind]
+            plural(counts[kind], one, many) for kind, (one, many) in KINDS.items() if counts[kind]
         ]
-        return "redacted " + ", ".join(parts)
+        return f"redacted {', '.join(parts)} ({plural(self.places, 'place')})"

@@ -93,7 +93,7 @@ def test_nested_data_is_masked_everywhere_and_the_report_counts_per_kind() -> No
         ],
         "none": None,
     }
-    assert r.report() == "redacted 1 API key, 1 e-mail address, 1 home path"
+    assert r.report() == "redacted 1 API key, 1 e-mail address, 1 home path (3 places)"
     assert Redactor().report() == "redacted nothing: no string looked like a secret"
-    r.text("x@example.com y@example.com")
-    assert "3 e-mail addresses" in r.report()
+    r.text("x@example.com y@example.com x@example.com")
+    assert r.report() == "redacted 1 API key, 3 e-mail addresses, 1 home path (6 places)"
