@@ -1,0 +1,240 @@
+"""``segview serve`` and ``segview export``: show a store in a browser, share a conversation."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .common import EXIT_OK, EXIT_USAGE, CliError
+
+COMMANDS = ("serve", "export")
+
+MAX_SPEED = 50
+
+
+def register(sub: Any) -> None:
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser(
+        "serve",
+        help="serve the app to web browsers (textual-serve)",
+        description=(
+            "Serve the segview app on a web page: every browser that opens it gets its own\n"
+            "app on STORE (default: the agent runtime's store, else a copy of the demo\n"
+            "store). The server listens on 127.0.0.1 unless --host says otherwise; anyone\n"
+            "who can open the page can fork in the store, unless --read-only, which turns\n"
+            "off every write (fork here and export refuse with a message)."
+        ),
+        epilog=(
+            "examples:\n"
+            "  segview serve sample_logs\n"
+            "  segview serve ~/.insomnia/sessions --read-only --port 8080\n"
+            "  segview serve sample_logs --host 0.0.0.0 --read-only   # every interface"
+        ),
+        formatter_class=fmt,
+    )
+    p.add_argument("store", nargs="?", metavar="STORE", help="a store directory or a segment file")
+    p.add_argument("--port", type=_port, default=8000, metavar="N", help="port (default 8000)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument(
+        "--read-only", action="store_true", help="refuse every write (fork here, export)"
+    )
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "export",
+        help="write a conversation as an HTML replay page or an asciicast recording",
+        description=(
+            "Write SEGMENT's conversation for people without segview:\n"
+            "  --html FILE   one self-contained HTML page (no network, nothing external) that\n"
+            "                replays the conversation from its root segment: forks and\n"
+            "                compactions as chapters, inherited history marked, play/pause,\n"
+            "                speeds 1x-50x, step by turn, the log's own timing or a paced one\n"
+            "  --cast FILE   an asciicast v2 recording of the app's replay (asciinema play,\n"
+            "                the asciinema web player), rendered headless at --size\n"
+            "FILE is replaced if it exists; it is never written inside the store.\n"
+            "--redact masks what looks like a secret in the HTML page (API keys, tokens,\n"
+            "e-mail addresses, home paths) and reports on stderr how many of each it masked."
+        ),
+        epilog=(
+            "examples:\n"
+            "  segview export sample_logs 01926cb6 --html replay.html\n"
+            "  segview export sample_logs 01926cb6 --html replay.html --redact\n"
+            "  segview export sample_logs 01926cb6 --cast replay.cast --size 120x36 --speed 5"
+        ),
+        formatter_class=fmt,
+    )
+    p.add_argument("store", metavar="STORE", help="the store directory")
+    p.add_argument("segment", metavar="SEGMENT", help="a segment id or a unique prefix of one")
+    p.add_argument("--html", metavar="FILE", type=Path, help="write an HTML replay page")
+    p.add_argument("--cast", metavar="FILE", type=Path, help="write an asciicast v2 recording")
+    p.add_argument(
+        "--redact", action="store_true", help="mask what looks like a secret (HTML only)"
+    )
+    p.add_argument(
+        "--size", default="100x30", metavar="COLSxROWS", help="cast size (default 100x30)"
+    )
+    p.add_argument(
+        "--speed", type=_speed, default=1, metavar="N", help="cast replay speed, 1-50 (default 1)"
+    )
+    p.set_defaults(func=cmd_export)
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"port must be 1-65535, not {value}")
+    return value
+
+
+def _speed(text: str) -> int:
+    try:
+        value = int(text.rstrip("x×"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a speed: {text!r}") from None
+    if not 1 <= value <= MAX_SPEED:
+        raise argparse.ArgumentTypeError(f"speed must be 1-{MAX_SPEED}, not {value}")
+    return value
+
+
+# --- serve ------------------------------------------------------------------------------------
+
+
+def cmd_serve(ns: argparse.Namespace) -> int:
+    from segview.share.serve import SegviewServer, ServeOptions
+
+    from .app_cmd import resolve_target
+
+    target = resolve_target(ns.store, False)
+    note = target.note
+    if ns.read_only:
+        off = "Read-only: fork here and export are turned off on this page."
+        note = f"{note} {off}" if note else off
+    options = ServeOptions(
+        store=target.store.resolve(),
+        label=target.label,
+        host=ns.host,
+        port=ns.port,
+        read_only=ns.read_only,
+        select=target.select,
+        note=note,
+    )
+    server = SegviewServer(options)
+    try:
+        server.serve()
+    except OSError as exc:
+        raise CliError(f"cannot serve on {ns.host}:{ns.port}: {exc.strerror or exc}") from None
+    return EXIT_OK
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _check_output(path: Path, store: Path, flag: str) -> None:
+    if _inside(path, store):
+        raise CliError(f"{flag} {path} is inside the store {store}: write it elsewhere", EXIT_USAGE)
+    if path.is_dir():
+        raise CliError(f"{flag} {path}: is a directory", EXIT_USAGE)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise CliError(f"{flag} {path}: no directory {parent}", EXIT_USAGE)
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all (a temporary file renamed over it)."""
+    parent = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def cmd_export(ns: argparse.Namespace) -> int:
+    from segview.share.cast import parse_size
+
+    if ns.html is None and ns.cast is None:
+        raise CliError("nothing to write: give --html FILE and/or --cast FILE", EXIT_USAGE)
+    if ns.redact and ns.html is None:
+        raise CliError(
+            "--redact applies to the HTML page (--html FILE); a cast shows the app's screen "
+            "as it is",
+            EXIT_USAGE,
+        )
+    store = Path(ns.store)
+    if not store.is_dir():
+        what = "store not found" if not store.exists() else "not a store directory"
+        raise CliError(f"{what}: {store}", EXIT_USAGE)
+    try:
+        size = parse_size(ns.size)
+    except ValueError as exc:
+        raise CliError(f"--size: {exc}", EXIT_USAGE) from None
+    for flag, path in (("--html", ns.html), ("--cast", ns.cast)):
+        if path is not None:
+            _check_output(path, store, flag)
+    if ns.html is not None and ns.cast is not None and ns.html.resolve() == ns.cast.resolve():
+        raise CliError("--html and --cast name the same file", EXIT_USAGE)
+    if ns.html is not None:
+        _export_html(store, ns.store, ns.segment, ns.html, redact=ns.redact)
+    if ns.cast is not None:
+        _export_cast(store, ns.store, ns.segment, ns.cast, size=size, speed=ns.speed)
+    return EXIT_OK
+
+
+def _export_html(store: Path, label: str, segment: str, out: Path, *, redact: bool) -> None:
+    from segview.share.html import replay_page
+    from segview.share.redact import Redactor
+
+    redactor = Redactor() if redact else None
+    try:
+        text = replay_page(store, segment, store_label=label, redactor=redactor)
+    except LookupError as exc:
+        raise CliError(str(exc.args[0] if exc.args else exc)) from None
+    try:
+        write_output(out, text)
+    except OSError as exc:
+        raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
+    if redactor is not None:
+        print(f"segview: {redactor.report()}", file=sys.stderr)
+    print(f"segview: wrote {out} ({len(text.encode()):,} bytes)", file=sys.stderr)
+
+
+def _export_cast(
+    store: Path, label: str, segment: str, out: Path, *, size: tuple[int, int], speed: int
+) -> None:
+    from segview.share.cast import record_cast
+
+    try:
+        cast = record_cast(store, segment, size=size, speed=speed, label=label)
+    except LookupError as exc:
+        raise CliError(str(exc.args[0] if exc.args else exc)) from None
+    text = cast.to_text()
+    try:
+        write_output(out, text)
+    except OSError as exc:
+        raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
+    frames, seconds = len(cast.events), cast.events[-1][0] if cast.events else 0.0
+    print(
+        f"segview: wrote {out} ({frames} frames, {seconds:.1f} s at {speed}x, {size[0]}x{size[1]})",
+        file=sys.stderr,
+    )
