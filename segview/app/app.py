@@ -38,12 +38,15 @@ class SegviewApp(App[None]):
         watch: bool = True,
         poll_interval: float = 0.5,
         replay_time_scale: float = 1.0,
+        read_only: bool = False,
     ) -> None:
         """Browse the store at ``store_path``; open ``select`` (an id or a unique prefix)
         first; show ``note`` above everything. ``now`` fixes the clock of the tree's ages,
         ``watch`` follows the store as it changes, ``replay_time_scale`` scales replay pauses
-        (tests replay faster than the log's clock)."""
+        (tests replay faster than the log's clock); ``read_only`` refuses every write (fork
+        here, export), as ``segview serve --read-only`` needs."""
         super().__init__()
+        self.read_only = read_only
         self.store_path = Path(store_path)
         self.store_label = str(store_path)
         self.fixed_now = now

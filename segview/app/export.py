@@ -150,11 +150,11 @@ def export_directory(store_root: Path, cwd: Path | None = None) -> Path:
     return Path(tempfile.gettempdir())
 
 
-def write_export(text: str, directory: Path, stem: str) -> Path:
+def write_export(text: str, directory: Path, stem: str, suffix: str = ".md") -> Path:
     """Write ``text`` to a new file ``stem.md`` (``stem-2.md``, ... if taken); returns it."""
     data = text.encode("utf-8")
     for n in range(1, 1000):
-        path = directory / (f"{stem}.md" if n == 1 else f"{stem}-{n}.md")
+        path = directory / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}")
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
@@ -167,4 +167,4 @@ def write_export(text: str, directory: Path, stem: str) -> Path:
                 path.unlink()
             raise
         return path
-    raise FileExistsError(directory / f"{stem}.md")
+    raise FileExistsError(directory / f"{stem}{suffix}")

@@ -97,10 +97,10 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec(
         "e",
         "e",
-        "export_markdown",
+        "export",
         "Export",
-        "Export the conversation at this turn as a Markdown file (in the current directory, "
-        "else a temporary one; never in the store).",
+        "Export the conversation at this turn as Markdown or as a self-contained HTML replay "
+        "from its root (in the current directory, else a temporary one; never in the store).",
     ),
     KeySpec(
         "t",

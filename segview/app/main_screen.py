@@ -36,6 +36,7 @@ from .messages import (
     TimelineGrew,
     TimelineLoaded,
 )
+from .screens.export_dialog import ExportDialog, ExportFormat
 from .screens.fork_dialog import ForkDialog
 from .screens.help import HelpScreen
 from .widgets.chrome.app_header import AppHeader, DemoNote
@@ -344,8 +345,29 @@ class MainScreen(Screen[None]):
     def action_toggle_inspector(self) -> None:
         self.pane.toggle_inspector()
 
+    def action_export(self) -> None:
+        """Ask for Markdown or an HTML replay, then write it."""
+        cursor = self.pane.cursor
+        if (
+            cursor is None
+            or cursor.state is None
+            or self._refuse_write("export (it writes a file)")
+        ):
+            return
+        if self.pane.player.playing:
+            self.pane.hold_replay()
+
+        def chosen(choice: ExportFormat | None) -> None:
+            if choice == "markdown":
+                self.pane.export_markdown()
+            elif choice == "html":
+                self.pane.export_html()
+
+        self.app.push_screen(ExportDialog(self.pane.position_text), chosen)
+
     def action_export_markdown(self) -> None:
-        self.pane.export_markdown()
+        if not self._refuse_write("export (it writes a file)"):
+            self.pane.export_markdown()
 
     def action_focus_tree(self) -> None:
         self.ancestry.focus()
@@ -368,7 +390,16 @@ class MainScreen(Screen[None]):
         else:
             self.open_segment(origin.segment_id, origin.at_turn_index)
 
+    def _refuse_write(self, what: str) -> bool:
+        """In a read-only app: say that ``what`` is off and return True."""
+        if not self.segview.read_only:
+            return False
+        self.notify(f"read-only: {what} is turned off here", severity="warning", timeout=6)
+        return True
+
     def action_fork_here(self) -> None:
+        if self._refuse_write("forking (it writes a new segment)"):
+            return
         self.pane.settle_replay()
         cursor = self.pane.cursor
         if cursor is None:

@@ -165,7 +165,7 @@ async def test_the_hostile_store_is_data_everywhere(
         shown += check_drawn(app)
         await press(pilot, "enter")
         await wait_for(pilot, lambda: len(app.main.forest.rows) > len(corpus.segments), "forked")  # type: ignore[union-attr]
-        await press(pilot, "e")
+        await press(pilot, "e", "m")
         await wait_for(pilot, lambda: app.main.last_export is not None, "exported")
         shown += check_drawn(app)
         assert app.is_running and app.return_code is None

@@ -394,7 +394,7 @@ async def test_e_exports_the_current_state_as_markdown_in_the_current_directory(
         await opened(pilot, MAIN)
         await press(pilot, "g", "2", "enter")
         store_before = expected.files(demo_store)
-        await press(pilot, "e")
+        await press(pilot, "e", "m")
         await wait_for(pilot, lambda: app.main.last_export is not None, "the export written")
         path = app.main.last_export
         assert path is not None and path.parent.resolve() == tmp_path.resolve()
@@ -409,7 +409,7 @@ async def test_e_exports_the_current_state_as_markdown_in_the_current_directory(
         # a second export never overwrites the first
         first = path
         app.main.pane.last_export = None
-        await press(pilot, "e")
+        await press(pilot, "e", "m")
         await wait_for(pilot, lambda: app.main.last_export is not None, "the second export")
         assert app.main.last_export != first and first.read_text() == text
 
@@ -425,7 +425,7 @@ async def test_e_never_writes_into_the_store(
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, MAIN)
         before = expected.files(demo_store)
-        await press(pilot, "e")
+        await press(pilot, "e", "m")
         await wait_for(pilot, lambda: app.main.last_export is not None, "the export written")
         assert app.main.last_export is not None and app.main.last_export.parent == other
         assert expected.files(demo_store) == before

@@ -26,6 +26,7 @@ from segview.app.screens.search import SearchScreen
 from segview.browse.cursor import Position, ScrollTarget, SegmentCursor, TurnInfo
 from segview.browse.player import ReplayPlayer
 from segview.browse.session import StoreSession
+from segview.share.html import replay_page
 from segview.store import StoreError
 from segview.text import one_line
 from segview.timeline import Timeline
@@ -411,14 +412,38 @@ class ConversationPane(Vertical):
         stem = f"segview-{self.session.short(tl.segment_id)}-turn-{cursor.turn_count}"
         self._write_export(text, stem)
 
+    def export_html(self) -> None:
+        """Write the replay page of the open segment from its root up to the turn shown."""
+        cursor = self.cursor
+        if cursor is None:
+            return
+        until = None if cursor.index == len(cursor.stops) - 1 else cursor.turn_count
+        stem = f"segview-{self.session.short(cursor.segment_id)}-turn-{cursor.turn_count}"
+        self._write_html_export(cursor.segment_id, until, stem)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _write_html_export(self, segment_id: str, until: int | None, stem: str) -> None:
+        try:
+            text = replay_page(self.session.path, segment_id, until, self.store_label)
+        except (StoreError, LookupError, ValueError) as exc:
+            self.app.call_from_thread(
+                self.app.notify, f"export failed: {exc}", severity="error", timeout=10
+            )
+            return
+        self._write_file(text, stem, ".html")
+
     @work(thread=True, exclusive=True, group="export")
     def _write_export(self, text: str, stem: str) -> None:
+        self._write_file(text, stem, ".md")
+
+    def _write_file(self, text: str, stem: str, suffix: str) -> None:
+        """Write an export (on a worker thread) and say where it went."""
         try:
             directory = export_directory(self.session.path)
             try:
-                path = write_export(text, directory, stem)
+                path = write_export(text, directory, stem, suffix)
             except OSError:
-                path = write_export(text, Path(tempfile.gettempdir()), stem)
+                path = write_export(text, Path(tempfile.gettempdir()), stem, suffix)
         except OSError as exc:
             self.app.call_from_thread(
                 self.app.notify, f"export failed: {exc}", severity="error", timeout=10
