@@ -182,8 +182,9 @@ async def _record(
         timeline = cursor.timeline
         first_ts = timeline.start.ts if timeline.start is not None else None
         title = title_of(timeline.entries) or "(no user input)"
+        pane = main.pane
         main.history.focus()
-        main.show_stop(0, scroll="turn")
+        pane.show_stop(0, scroll="turn")
         await _settled(pilot, lambda: main.history.settled, "turn 0 shown")
         screen = _Screen(*size)
         cast = Cast(
@@ -193,7 +194,7 @@ async def _record(
             title=one_line(f"segview · {main.session.short(segment_id)} · {title}", 120),
         )
         cast.events.append((0.0, screen.frame(app)))
-        player = main.player
+        player = pane.player
         player.speed = speed
         player.time_scale = 1.0
         player.start(cursor)
@@ -204,12 +205,12 @@ async def _record(
             if frame is None:
                 break
             position = Position(frame.state, frame.revealed, frame.current_from, frame.sources)
-            main._show(position, "end")
+            pane._show(position, "end")  # what the app's own replay step shows
             await _settled(pilot, lambda: main.history.settled, "a replay frame laid out")
             data = screen.frame(app)
             if data:
                 cast.events.append((t, data))
-        main.show_stop(len(cursor.stops) - 1, scroll="none")
+        pane.show_stop(len(cursor.stops) - 1, scroll="none")
         await _settled(pilot, lambda: main.history.settled, "the last turn shown")
         t += END_HOLD / 2
         cast.events.append((t, screen.frame(app)))

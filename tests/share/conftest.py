@@ -58,9 +58,10 @@ def shots(tmp_path: Path) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """A headless Chromium (Playwright's sync API), shared by the session's tests."""
+    """A headless Chromium (Playwright's sync API), shared by a module's tests (and closed
+    after them: Playwright's sync API keeps an event loop running while it is open)."""
     if not CHROMIUM.exists():
         reason = (
             f"no Chromium at {CHROMIUM}: install Debian's chromium package "
