@@ -13,7 +13,13 @@ from typing import Annotated, Any, get_args, get_origin
 import pytest
 
 import segview.samples as samples
-from segview.samples import DEMO_SEGMENTS, TRUNCATED_SEGMENT, segment_created_ms, write_demo_store
+from segview.samples import (
+    DEMO_SEGMENTS,
+    TRUNCATED_SEGMENT,
+    segment_created_ms,
+    texts,
+    write_demo_store,
+)
 from segview.store import (
     AlreadyExists,
     AssistantItem,
@@ -127,6 +133,19 @@ def test_truncated_segment_fails_strictly_on_its_last_line_but_opens_tolerantly(
     assert [e.turn_count for e in read.entries if isinstance(e, TurnEnd)] == [1, 2]
     assert isinstance(read.entries[-1], AssistantItem)
     assert isinstance(read.entries[-1].item, ToolCallItem)
+
+
+def test_the_generator_reads_every_corpus_file_and_only_those(generated: Path) -> None:
+    assert texts.loaded() == texts.corpus_files()
+
+
+def test_corpus_files_end_with_exactly_one_newline() -> None:
+    """``Corpus.text`` drops that newline; an editor adding or trimming one would show here."""
+    corpus = ROOT / "segview" / "samples" / "corpus"
+    for name in sorted(texts.corpus_files()):
+        data = (corpus / name).read_bytes()
+        assert data.endswith(b"\n") and not data.endswith(b"\n\n"), name
+        assert b"\r" not in data, name
 
 
 # --- ids and time ------------------------------------------------------------------------------
