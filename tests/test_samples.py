@@ -3,9 +3,13 @@ show what the module docstring promises."""
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
+import subprocess
+import sys
 import uuid
+import zipfile
 from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
@@ -422,6 +426,62 @@ def test_help_explains_with_an_example(capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     assert "python -m segview.samples sample_logs" in out
     assert "--force" in out
+
+
+# --- the wheel ---------------------------------------------------------------------------------
+
+INSTALLED_CHECK = """\
+import sys
+from pathlib import Path
+
+import segview.samples as samples
+
+assert Path(samples.__file__).is_relative_to(Path(sys.argv[1])), samples.__file__
+print(samples.committed_store())
+samples.copy_demo_store(Path("copied"))
+sys.exit(samples.main(["generated"]))
+"""
+
+
+def test_the_wheel_ships_the_committed_store_and_the_generator_with_its_corpus(
+    tmp_path: Path,
+) -> None:
+    pip_wheel = [sys.executable, "-m", "pip", "wheel", str(ROOT), "--wheel-dir", str(tmp_path)]
+    build = subprocess.run(
+        [*pip_wheel, "--no-deps", "--no-build-isolation", "--no-index", "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert build.returncode == 0, build.stdout + build.stderr
+    (wheel,) = tmp_path.glob("segview-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        for name in (p.name for p in SAMPLE_LOGS.iterdir()):
+            packaged = archive.read(f"segview/_demo_store/{name}")
+            assert packaged == (SAMPLE_LOGS / name).read_bytes(), name
+        prefix = "segview/samples/corpus/"
+        corpus = {n.removeprefix(prefix) for n in names if n.startswith(prefix)}
+        assert corpus == texts.corpus_files()
+        assert not [n for n in names if n.startswith(("sample_logs/", "tests/", "tools/"))]
+        archive.extractall(tmp_path / "site")
+    # run from the unpacked wheel, not the checkout: the store is found in the package
+    site = tmp_path / "site"
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    run = subprocess.run(
+        [sys.executable, "-c", INSTALLED_CHECK, str(site)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.splitlines()[0] == str(site / "segview" / "_demo_store")
+    for name in (p.name for p in SAMPLE_LOGS.iterdir()):
+        committed = (SAMPLE_LOGS / name).read_bytes()
+        assert (tmp_path / "copied" / name).read_bytes() == committed, name
+        assert (tmp_path / "generated" / name).read_bytes() == committed, name
 
 
 # --- the demo through the CLI ----------------------------------------------------------------------

@@ -1,13 +1,15 @@
 """``segview [STORE | FILE.jsonl] [--demo]``: open the Textual app.
 
 With no argument the agent runtime's data directory is opened when there is one; otherwise
-a fresh copy of the demo store, with a note in the app saying so.
+a fresh copy of the demo store, with a note in the app saying so. A demo copy lives in a
+temporary directory that is removed when the app exits, unless something was written into it.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -27,7 +29,8 @@ Open the segview app on a store of segment logs.
                           runtime/workers/ both), one session directory, or a worker
                           aggregate (runtime/workers/ID, its session/ or session/segments/)
   segview FILE.jsonl      the store of FILE's directory, with that segment selected
-  segview --demo          a fresh copy of the demo store (in a temporary directory)
+  segview --demo          a fresh copy of the demo store (in a temporary directory,
+                          removed on exit unless you fork in it)
 
 The default is the first of $YOI_DATA_DIR, $YOI_HOME, $XDG_DATA_HOME/yoi,
 ~/.local/share/yoi and the older $INSOMNIA_DATA_DIR, $INSOMNIA_HOME, ~/.insomnia that
@@ -45,6 +48,47 @@ examples:
 
 
 @dataclass(frozen=True, slots=True)
+class DemoCopy:
+    """A copy of the demo store in a new temporary directory, and what was copied."""
+
+    directory: Path  # the temporary directory; the store is its ``sample_logs/``
+    copied: frozenset[tuple[str, int, int]]  # its listing right after the copy
+
+    @classmethod
+    def create(cls) -> DemoCopy:
+        from segview.samples import copy_demo_store
+
+        directory = Path(tempfile.mkdtemp(prefix="segview-demo-"))
+        try:
+            copy_demo_store(directory / "sample_logs")
+        except OSError as exc:
+            shutil.rmtree(directory, ignore_errors=True)
+            raise CliError(f"cannot copy the demo store: {exc}") from None
+        return cls(directory, _listing(directory))
+
+    @property
+    def store(self) -> Path:
+        return self.directory / "sample_logs"
+
+    def finish(self) -> Path | None:
+        """Remove the copy if nothing was written into it; else return the store (kept)."""
+        if _listing(self.directory) != self.copied:
+            return self.store
+        shutil.rmtree(self.directory, ignore_errors=True)
+        return None
+
+
+def _listing(directory: Path) -> frozenset[tuple[str, int, int]]:
+    """Every path below ``directory``, with the size and modification time of files."""
+    found: set[tuple[str, int, int]] = set()
+    for path in directory.rglob("*"):
+        st = path.lstat()
+        size, mtime = (-1, -1) if path.is_dir() else (st.st_size, st.st_mtime_ns)
+        found.add((str(path.relative_to(directory)), size, mtime))
+    return frozenset(found)
+
+
+@dataclass(frozen=True, slots=True)
 class Target:
     """What the app opens."""
 
@@ -52,6 +96,7 @@ class Target:
     label: str  # the store path as the user gave it (shown in the header)
     select: str | None = None
     note: str | None = None
+    demo: DemoCopy | None = None  # a temporary demo copy, removed on exit if untouched
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,18 +145,17 @@ def find_default_store(env: Mapping[str, str] | None = None) -> Path | None:
 
 
 def demo_target(reason: str) -> Target:
-    """A fresh copy of the demo store in a new temporary directory."""
-    from segview.samples import DEMO_SEGMENTS, write_demo_store
+    """A fresh copy of the committed demo store in a new temporary directory."""
+    from segview.samples import DEMO_SEGMENTS
 
-    root = Path(tempfile.mkdtemp(prefix="segview-demo-")) / "sample_logs"
-    root.mkdir()
-    write_demo_store(root)
+    demo = DemoCopy.create()
+    root = demo.store
     note = (
-        f"{reason} This is the demo store: a fresh copy in {root} (forks and exports made "
-        "here are yours to keep or delete). To open your own store: segview PATH  "
+        f"{reason} This is the demo store: a temporary copy in {root}, removed when you "
+        "quit unless you fork a segment in it. To open your own store: segview PATH  "
         "(e.g. segview ~/.local/share/yoi)."
     )
-    return Target(root, str(root), DEMO_SEGMENTS["main"], note)
+    return Target(root, str(root), DEMO_SEGMENTS["main"], note, demo)
 
 
 def _check_dir(path: Path, label: str) -> None:
@@ -124,6 +168,12 @@ def _check_dir(path: Path, label: str) -> None:
 
 def resolve_target(path: str | None, demo: bool, env: Mapping[str, str] | None = None) -> Target:
     """Decide what to open; raises ``CliError`` (exit 2) for a store that cannot be opened."""
+    if demo and path is not None:
+        raise CliError(
+            f"--demo opens a copy of the demo store and takes no STORE (got {path}); "
+            f"to open {path}, leave out --demo",
+            EXIT_USAGE,
+        )
     if demo:
         return demo_target("Opened with --demo.")
     if path is None:
@@ -154,7 +204,12 @@ def main(argv: Sequence[str]) -> int:
         return exc.code
     from segview.app import SegviewApp
 
-    app = SegviewApp(target.store, select=target.select, note=target.note)
-    app.store_label = target.label
-    app.run()
+    try:
+        app = SegviewApp(target.store, select=target.select, note=target.note)
+        app.store_label = target.label
+        app.run()
+    finally:
+        kept = target.demo.finish() if target.demo is not None else None
+        if kept is not None:
+            print(f"segview: kept the demo copy, with what was written into it: {kept}")
     return EXIT_OK

@@ -1,7 +1,8 @@
 """The demo store: a deterministic, realistic set of segment logs to explore segview with.
 
 ``python -m segview.samples DIR`` writes it; ``sample_logs/`` in the repository is its
-output. Every line is written through the store core's own write operations
+output, which the wheel ships too (``committed``): ``segview --demo`` copies that rather than
+generating it again. Every line is written through the store core's own write operations
 (``segview.store.ops``), so every file is valid by construction — except the one segment
 that is damaged on purpose. Ids, timestamps and content are fixed: running the generator
 twice gives the same bytes.
@@ -47,12 +48,30 @@ texts (prompts, answers, tool output, project files) are plain files in ``corpus
 
 from __future__ import annotations
 
-from .generate import main, write_demo_store
+from typing import TYPE_CHECKING, Any
+
+from .committed import committed_store, copy_demo_store
 from .ids import DEMO_SEGMENTS, TRUNCATED_SEGMENT, segment_created_ms
+
+if TYPE_CHECKING:
+    from .generate import main, write_demo_store
+
+
+def __getattr__(name: str) -> Any:
+    """``main`` and ``write_demo_store``, importing the generator on first use only
+    (``segview --demo`` copies the committed store and needs none of it)."""
+    if name in ("main", "write_demo_store"):
+        from . import generate
+
+        return getattr(generate, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEMO_SEGMENTS",
     "TRUNCATED_SEGMENT",
+    "committed_store",
+    "copy_demo_store",
     "main",
     "segment_created_ms",
     "write_demo_store",
