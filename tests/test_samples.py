@@ -464,6 +464,7 @@ def test_the_wheel_ships_the_committed_store_and_the_generator_with_its_corpus(
         corpus = {n.removeprefix(prefix) for n in names if n.startswith(prefix)}
         assert corpus == texts.corpus_files()
         assert not [n for n in names if n.startswith(("sample_logs/", "tests/", "tools/"))]
+        assert "segview/app/screenshots.py" not in names  # a developer tool: tools/
         archive.extractall(tmp_path / "site")
     # run from the unpacked wheel, not the checkout: the store is found in the package
     site = tmp_path / "site"

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_ruff_is_clean() -> None:
     ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
-    dirs = [d for d in ("segview", "tests", "benchmarks") if (ROOT / d).is_dir()]
+    dirs = [d for d in ("segview", "tests", "benchmarks", "tools") if (ROOT / d).is_dir()]
     proc = subprocess.run(
         [ruff, "check", "--no-cache", *dirs],
         cwd=ROOT,
@@ -41,6 +41,14 @@ def test_whole_package_type_checks() -> None:
     out, err, status = api.run(
         ["--config-file", str(ROOT / "pyproject.toml"), str(ROOT / "segview")]
     )
+    assert status == 0, out + err
+
+
+def test_developer_tools_type_check() -> None:
+    """``tools/`` (outside the package), with what it imports from the tests."""
+    from mypy import api
+
+    out, err, status = api.run(["--config-file", str(ROOT / "pyproject.toml"), str(ROOT / "tools")])
     assert status == 0, out + err
 
 

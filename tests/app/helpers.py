@@ -1,19 +1,26 @@
-"""Constants and helpers for driving the app in Pilot tests."""
+"""Constants and helpers for driving the app, and the scenes of the screenshots.
+
+The Pilot tests, the snapshot tests and the screenshot script (``tools/screenshots.py``)
+share this module: the pictures in the README are the screens the snapshot tests check.
+It imports nothing from outside the repository but segview and Textual.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from segview.app import SegviewApp
 from segview.samples import DEMO_SEGMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_LOGS = ROOT / "sample_logs"
-NOW = 1_729_000_000_000  # 2024-10-15 13:46:40 UTC: a fixed "now" for the tree's ages
+NOW = 1_729_000_000_000  # 2024-10-15 13:46:40 UTC, a few days after the demo's sessions
 SIZE = (140, 45)
 
 MAIN = DEMO_SEGMENTS["main"]
@@ -41,7 +48,7 @@ async def wait_for(
 
 
 async def opened(pilot: Pilot[None], segment_id: str) -> SegviewApp:
-    """Wait until ``segment_id`` is shown and the store's details are loaded."""
+    """Wait until ``segment_id`` is shown, the tree complete and every worker done."""
     app = pilot.app
     assert isinstance(app, SegviewApp)
     await wait_for(
@@ -67,6 +74,24 @@ async def press(pilot: Pilot[None], *keys: str) -> None:
     await pilot.pause()
 
 
+async def steady_screen(pilot: Pilot[None], timeout: float = 20.0) -> None:
+    """Wait until two renders of the screen, a moment apart, are identical.
+
+    Layout can take more than one pass (a scrollbar that appears, then goes once text has
+    wrapped to its final width); on a busy machine a fixed pause may catch a pass midway.
+    """
+    deadline = time.monotonic() + timeout
+    previous = pilot.app.export_screenshot()
+    while True:
+        await pilot.pause(0.05)
+        current = pilot.app.export_screenshot()
+        if current == previous:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("the screen never stopped changing")
+        previous = current
+
+
 def screen_text(app: SegviewApp) -> str:
     """What the screen shows, row by row (from Textual's own screenshot)."""
     from .svg_screen import screen_cells
@@ -74,3 +99,53 @@ def screen_text(app: SegviewApp) -> str:
     screen = screen_cells(app.export_screenshot())
     rows = sorted({y for y, _col in screen.text})
     return "\n".join(screen.row_text(y) for y in rows)
+
+
+# --- the scenes of the screenshots and the snapshot tests --------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Scene:
+    """One screen: which segment to open and what to do before the picture."""
+
+    name: str
+    segment: str
+    keys: tuple[str, ...] = ()
+    after: Callable[[Pilot[None]], Awaitable[None]] | None = None
+
+    async def run(self, pilot: Pilot[None]) -> None:
+        await opened(pilot, self.segment)
+        if self.keys:
+            await press(pilot, *self.keys)
+        if self.after is not None:
+            await self.after(pilot)
+        await opened(pilot, self.segment)
+        await steady_screen(pilot)
+
+
+async def _raw_lines_loaded(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    assert isinstance(app, SegviewApp)
+    await wait_for(pilot, lambda: bool(app.main.inspector.lines), "raw lines")
+
+
+async def _steady_cursor(pilot: Pilot[None]) -> None:
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
+SCENES: tuple[Scene, ...] = (
+    Scene("main-view", MAIN, ("g", "3", "enter")),
+    Scene("fork-dialog", MAIN, ("g", "2", "enter", "f")),
+    Scene("compacted-segment", COMPACTED_1),
+    Scene("search", MAIN, ("slash", *"ValueError"), _steady_cursor),
+    Scene("raw-inspector", MAIN, ("g", "3", "enter", "r"), _raw_lines_loaded),
+    Scene("help", MAIN, ("question_mark",)),
+)
+
+
+def scene_app(scene: Scene, store: str | Path = "sample_logs") -> SegviewApp:
+    """The app a scene starts from: the store as ``./sample_logs`` (as the header shows it in
+    the README), a fixed "now", and no store watcher (the pictures must not depend on time)."""
+    return SegviewApp(store, select=scene.segment, now=NOW, watch=False)

@@ -1,4 +1,4 @@
-"""Snapshots of the main screens (the same scenes as ``screenshots/``).
+"""Snapshots of the main screens: the scenes of ``screenshots/`` (``helpers.SCENES``).
 
 Each scene is compared with its stored SVG by what it shows on screen (characters, text
 styles, background colours per cell; see ``svg_screen``), not by the SVG's text, which
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from segview.app.screenshots import SCENES, SIZE, Scene, scene_app
-from tests.app.svg_screen import first_difference, screen_cells
+from .helpers import SCENES, SIZE, Scene, scene_app
+from .svg_screen import first_difference, screen_cells
 
 STORED = Path(__file__).parent / "__snapshots__" / "test_snapshots"
 UPDATE = os.environ.get("SEGVIEW_UPDATE_SNAPSHOTS") == "1"
