@@ -166,7 +166,7 @@ async def test_browsing_and_exporting_leave_nothing_behind(
     app = app_on(demo_copy)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, MAIN)
-        await press(pilot, "e")  # the export of the last turn
+        await press(pilot, "e", "m")  # the Markdown export of the last turn
         await wait_for(pilot, lambda: app.main.last_export is not None, "the export written")
     assert app.main.last_export is not None
     assert app.main.last_export.parent == tmp_path  # exports go to the current directory
