@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Literal
 
 from segview.store import (
+    FormatVersion,
     FsStore,
     LogEntry,
     Problem,
@@ -40,7 +41,7 @@ from segview.store import (
     flatten_segments,
 )
 from segview.store.codec import one_line as escape_message
-from segview.store.fs_store import TolerantRead, is_blank, read_lines
+from segview.store.fs_store import NEWER_VERSION_KIND, TolerantRead, is_blank, read_lines
 from segview.store.layout import (
     FileStat,
     LayoutKind,
@@ -79,11 +80,11 @@ def one_line(text: str) -> str:
 
 def classify_problem(problem: Problem) -> str:
     """The kind of a problem the tolerant reader reported (see ``StoreProblem.kind``)."""
+    if problem.kind is not None:
+        return problem.kind
     message = problem.message
     if message.startswith(_TAIL_MARK):
         return "truncated"
-    if message.startswith("unknown entry kind"):
-        return "unknown_kind"
     if message.startswith("UTF-8 byte-order mark"):
         return "bom"
     if problem.line is None:
@@ -156,11 +157,12 @@ class SegmentNode:
 class StoreProblem:
     """One problem of a store, for ``segview check`` and the app's problem list.
 
-    ``kind`` is one of ``corrupt``, ``truncated``, ``unknown_kind``, ``bom``, ``io``,
+    ``kind`` is one of ``corrupt``, ``truncated``, ``newer_version``, ``bom``, ``io``,
     ``empty``, ``bad_first_line``, ``missing_parent``, ``cycle``, ``session_mismatch``, or,
     for what the store scanner did not list, ``skipped``, ``temp_file`` (left by an
     interrupted fork), ``unreadable`` (a directory) and ``session_file`` (a worker's
-    ``session.json``).
+    ``session.json``). ``newer_version`` is a note, not damage: what a newer runtime version
+    wrote (an unknown entry kind, unknown keys or nested kinds), kept as read (``is_note``).
     """
 
     path: Path
@@ -175,6 +177,10 @@ class StoreProblem:
         if entry.kind in ("temp_file", "session_file"):  # no segment was left out
             return cls(entry.path, None, entry.reason, None, entry.kind)
         return cls(entry.path, None, f"skipped: {entry.reason}", None, entry.kind)
+
+    @property
+    def is_note(self) -> bool:
+        return self.kind == NEWER_VERSION_KIND
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
@@ -227,19 +233,24 @@ class _DetailsCursor:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _title(entry: LogEntry | UnknownEntry) -> str | None:
+def _title(
+    entry: LogEntry | UnknownEntry, version: FormatVersion = FormatVersion.REFERENCE
+) -> str | None:
     """The title a segment's first user input gives it: the input as the model saw it
-    (flattened), cut to ``TITLE_WIDTH`` characters; displays fold it with ``one_line``."""
+    (flattened by the rules of ``version``), cut to ``TITLE_WIDTH`` characters; displays
+    fold it with ``one_line``."""
     if isinstance(entry, UserInput):
-        return flatten_segments(entry.segments)[:TITLE_WIDTH]
+        return flatten_segments(entry.segments, version)[:TITLE_WIDTH]
     return None
 
 
-def title_of(entries: list[LogEntry | UnknownEntry]) -> str | None:
+def title_of(
+    entries: list[LogEntry | UnknownEntry], version: FormatVersion = FormatVersion.REFERENCE
+) -> str | None:
     """The title of a segment from its entries (see ``_title``), or None without user input."""
     for entry in entries:
         if isinstance(entry, UserInput):
-            return _title(entry)
+            return _title(entry, version)
     return None
 
 
@@ -539,7 +550,7 @@ class Lineage:
         for i in committed:
             entry = read.entries[i]
             if cursor.title is None:
-                cursor.title = _title(entry)
+                cursor.title = _title(entry, read.format_version)
             if isinstance(entry, TurnEnd):
                 cursor.turns += 1
             if entry.ts is not None:
@@ -559,7 +570,7 @@ class Lineage:
             for i, n in enumerate(read.lines):
                 if n >= tail_line:
                     entry = read.entries[i]
-                    title = title or _title(entry)
+                    title = title or _title(entry, read.format_version)
                     turns += isinstance(entry, TurnEnd)
                     last_ts = entry.ts if entry.ts is not None else last_ts
             entries += _count_lines(read, None) - _count_lines(read, tail_line)

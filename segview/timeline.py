@@ -31,6 +31,7 @@ from typing import Any, Literal
 from segview.store import (
     AssistantItem,
     AssistantItems,
+    FormatVersion,
     FsStore,
     HookInjectedItems,
     LlmUsage,
@@ -157,6 +158,8 @@ class _Checkpoint:
     pod_scope: Any
     user_segments: list[Any]
     user_segments_len: int
+    session_id: str | None
+    format_version: FormatVersion
 
     @classmethod
     def of(cls, state: RestoredState) -> _Checkpoint:
@@ -175,6 +178,8 @@ class _Checkpoint:
             state.pod_scope,
             state.user_segments,
             len(state.user_segments),
+            state.session_id,
+            state.format_version,
         )
 
     def state(self) -> RestoredState:
@@ -189,6 +194,8 @@ class _Checkpoint:
             extensions=self.extensions[: self.extensions_len],
             pod_scope=self.pod_scope,
             user_segments=self.user_segments[: self.user_segments_len],
+            session_id=self.session_id,
+            format_version=self.format_version,
         )
 
 
@@ -267,7 +274,7 @@ class Timeline:
         self.problems = read.problems
         self.turns = []
         self.usage = []
-        self._live = RestoredState()
+        self._live = RestoredState(format_version=read.format_version)
         self._checkpoints = []
         self._checkpoint_at = []
         self._open = _OpenTurn(0, 0)
@@ -321,7 +328,10 @@ class Timeline:
             return 0
         try:
             more = self.store.read_tolerant(
-                self.segment_id, offset=read.end_offset, first_line=read.next_line
+                self.segment_id,
+                offset=read.end_offset,
+                first_line=read.next_line,
+                version=read.format_version,
             )
         except StoreError as exc:
             self._note(Problem(None, str(exc)))
@@ -434,7 +444,8 @@ class Timeline:
                 self.usage.append((i, record))
             elif code == _USER:
                 if acc.user_preview is None:
-                    text = " ".join(flatten_segments(entry.segments).split())  # type: ignore[union-attr]
+                    segments = entry.segments  # type: ignore[union-attr]
+                    text = " ".join(flatten_segments(segments, live.version).split())
                     acc.user_preview = text[:PREVIEW_WIDTH]
             elif code == _SYSTEM:
                 acc.system_items += 1

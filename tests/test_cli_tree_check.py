@@ -220,7 +220,7 @@ def damaged_store(root: Path) -> dict[str, Any]:
     (root / "backup.jsonl").write_text("{}\n")
     expected = {
         (f"{ids['root']}.jsonl", 11, "corrupt"),
-        (f"{ids['root']}.jsonl", 12, "unknown_kind"),
+        (f"{ids['root']}.jsonl", 12, "newer_version"),
         (f"{ids['root']}.jsonl", 13, "truncated"),
         (f"{orphan}.jsonl", 1, "missing_parent"),
         (f"{a}.jsonl", 1, "cycle"),

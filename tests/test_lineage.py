@@ -291,7 +291,7 @@ def test_problems_inside_files_with_line_numbers(tmp_path: Path) -> None:
     node = lineage.load_details(lineage.nodes[seg])
     assert node.turns == 2 and node.entries == 10
     assert [(p.line, p.kind) for p in lineage.problems()] == [
-        (8, "unknown_kind"),
+        (8, "newer_version"),
         (9, "corrupt"),
         (10, "truncated"),
     ]

@@ -1,17 +1,26 @@
-"""A faithful Python port of the agent runtime's ``session-store`` crate.
+"""A faithful Python port of the agent runtime's ``session-store`` crate, every version.
 
-Typed models (``model``), a serde-compatible codec (``codec``), the filesystem store
-(``fs_store``), replay (``replay``) and the write operations (``ops``). No UI code here.
+Typed models of the union of every format version (``model``; ``FormatVersion`` names the
+versions), a serde-compatible codec (``codec``), the filesystem store (``fs_store``), replay
+(``replay``) and the write operations (``ops``), each following the rules of the version
+they are given or infer. No UI code here.
 """
 
-from .codec import DecodeError, decode_entry, encode_entry, format_f32, format_f64
+from .codec import (
+    DecodeError,
+    UnknownKindError,
+    decode_entry,
+    encode_entry,
+    format_f32,
+    format_f64,
+)
 from .errors import AlreadyExists, Corrupt, IoError, NotFound, StoreError, StoreIOError
 from .fs_store import FsStore, Problem, SkippedFile, TolerantRead, UnknownEntry
 from .model import *  # noqa: F403
 from .model import __all__ as _model_all
 from .ops import *  # noqa: F403
 from .ops import __all__ as _ops_all
-from .replay import RestoredState, apply_entry, collect_state, flatten_segments
+from .replay import RestoredState, apply_entry, collect_state, flatten_segments, system_text
 
 __all__ = [
     "AlreadyExists",
@@ -27,6 +36,7 @@ __all__ = [
     "StoreIOError",
     "TolerantRead",
     "UnknownEntry",
+    "UnknownKindError",
     "apply_entry",
     "collect_state",
     "decode_entry",
@@ -34,6 +44,7 @@ __all__ = [
     "flatten_segments",
     "format_f32",
     "format_f64",
+    "system_text",
     *_model_all,
     *_ops_all,
 ]

@@ -1,13 +1,19 @@
 """Decode one log line to a model, and encode a model to one line, as serde_json does.
 
-Decoding is strict: it accepts exactly the lines the Rust reader of the reference version
-accepts (FORMAT.md section 2b). orjson does the parsing; a cheap check sends the rare lines
-orjson would read differently from serde_json (duplicate keys, ``-0``) through an exact
-slow path built on the standard library's parser.
+Decoding is strict per version: ``validate_entry`` / ``decode_entry`` accept exactly the lines
+the Rust reader of the reference or of the current version accepts (FORMAT.md sections 2b and
+9), and ``validate_any`` accepts the union of every version for browsing, keeping what no
+known version has (unknown keys and kinds) and naming it. orjson does the parsing; a cheap
+check sends the rare lines orjson would read differently from serde_json (duplicate keys,
+``-0``) through an exact slow path built on the standard library's parser.
 
 Encoding gives serde_json's bytes: fields in declaration order with ``kind`` first, skipped
 fields omitted, floats printed as serde_json 1.0.149 prints them (shortest digits, f32
-precision for ``temperature`` / ``top_p``), and free-form JSON objects with sorted keys.
+precision for ``temperature`` / ``top_p``), and free-form JSON objects with sorted keys. By
+default nothing read is dropped: unknown keys follow the known fields in their original
+order, and unknown kinds are written back as read. With ``runtime=<version>`` the output is
+what that version's runtime writes back instead (unknown keys dropped, an unknown user-input
+segment as ``{"kind":"unknown"}``, the fields the version lacks left out).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import json
 import math
 import re
 import struct
+from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, cast
@@ -24,17 +31,32 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from .model import (
+    CURRENT_KINDS,
+    CURRENT_SYSTEM_ITEMS,
     ENTRY_CLASSES,
+    FAST_VALIDATORS,
+    LENIENT_VALIDATORS,
     REFERENCE_KINDS,
+    REFERENCE_SYSTEM_ITEMS,
     U64_MAX,
+    FormatVersion,
+    Invoke,
     LogEntry,
     RequestConfig,
+    SegmentStart,
     StoreModel,
+    SystemItemEntry,
+    SystemItems,
+    SystemWorkflow,
+    UnknownSegment,
+    UnknownVariant,
     f32,
 )
 
 __all__ = [
+    "NEWER_VERSION",
     "DecodeError",
+    "UnknownKindError",
     "decode_entry",
     "encode_entry",
     "encode_json_value",
@@ -44,7 +66,11 @@ __all__ = [
     "describe_config",
     "parse_json",
     "parse_json_marked",
+    "line_version",
+    "newer_things",
     "to_wire",
+    "validate_any",
+    "validate_entry",
 ]
 
 I64_MIN = -(2**63)
@@ -56,6 +82,18 @@ class DecodeError(ValueError):
 
     def __init__(self, message: str) -> None:
         super().__init__(one_line(message))
+
+
+class UnknownKindError(DecodeError):
+    """An object whose entry ``kind`` no known version has (``kind`` holds it)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        super().__init__(f"unknown variant `{kind}`")
+
+
+NEWER_VERSION = "written by a newer runtime version"
+"""How the notes about unknown keys and kinds end: kept as read, never lost."""
 
 
 _CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -172,8 +210,12 @@ def format_f32(value: float) -> str:
 # --- encoding --------------------------------------------------------------------------------
 
 
-def encode_json_value(value: Any) -> Any:
-    """A free-form JSON value (``serde_json::Value``) as orjson input with serde's printing."""
+def encode_json_value(value: Any, *, sort_keys: bool = True) -> Any:
+    """A free-form JSON value (``serde_json::Value``) as orjson input with serde's printing.
+
+    Objects come out with sorted keys, as serde_json's ``Value`` writes them; with
+    ``sort_keys=False`` in the order read (how unknown keys are written back).
+    """
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int):
@@ -183,30 +225,50 @@ def encode_json_value(value: Any) -> Any:
     if isinstance(value, float):
         return orjson.Fragment(format_f64(value))
     if isinstance(value, dict):
-        return {k: encode_json_value(value[k]) for k in sorted(value)}
+        keys = sorted(value) if sort_keys else value
+        return {k: encode_json_value(value[k], sort_keys=sort_keys) for k in keys}
     if isinstance(value, (list, tuple)):
-        return [encode_json_value(v) for v in value]
+        return [encode_json_value(v, sort_keys=sort_keys) for v in value]
     if isinstance(value, BaseModel):
         return to_wire(value)
     raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
-def _wire_field(value: Any) -> Any:
+def _wire_field(value: Any, runtime: FormatVersion | None) -> Any:
     if isinstance(value, StoreModel):
-        return to_wire(value)
+        return to_wire(value, runtime)
     if isinstance(value, list):
-        return [_wire_field(v) for v in value]
+        return [_wire_field(v, runtime) for v in value]
     return value
 
 
-def to_wire(model: BaseModel) -> dict[str, Any]:
-    """The model as orjson input, in serde's field order and with serde's omissions."""
+_UNKNOWN_WIRE = {"kind": "unknown"}
+
+
+def to_wire(model: BaseModel, runtime: FormatVersion | None = None) -> dict[str, Any]:
+    """The model as orjson input, in serde's field order and with serde's omissions.
+
+    By default unknown keys follow the known fields in their original order and unknown
+    kinds are written as read. With ``runtime`` (``REFERENCE`` or ``CURRENT``): what that
+    version's runtime writes back for what it read (see the module docstring).
+    """
     cls = type(model)
+    if runtime is not None:
+        if runtime is FormatVersion.AUTO:
+            raise ValueError("runtime encoding needs a version (reference or current)")
+        unknown_in: frozenset[FormatVersion] | None = getattr(cls, "_unknown_in", None)
+        if unknown_in is not None and runtime in unknown_in:
+            return dict(_UNKNOWN_WIRE)
+    if isinstance(model, UnknownVariant):
+        return {"kind": model.kind, **_extras_wire(model.extras)}
     omit: frozenset[str] = getattr(cls, "_omit_when_empty", frozenset())
     f32_fields: frozenset[str] = getattr(cls, "_f32_fields", frozenset())
     json_fields: frozenset[str] = getattr(cls, "_json_fields", frozenset())
+    versions: dict[str, frozenset[FormatVersion]] = getattr(cls, "_versions", {})
     out: dict[str, Any] = {}
     for name in cls.model_fields:
+        if runtime is not None and name in versions and runtime not in versions[name]:
+            continue
         value = getattr(model, name)
         if name in omit and (value is None or value is False or value == []):
             continue
@@ -215,18 +277,24 @@ def to_wire(model: BaseModel) -> dict[str, Any]:
         elif name in json_fields:
             out[name] = encode_json_value(value)
         else:
-            out[name] = _wire_field(value)
+            out[name] = _wire_field(value, runtime)
+    if runtime is None and model.__pydantic_extra__:
+        out.update(_extras_wire(model.__pydantic_extra__))
     return out
 
 
-def encode_model(model: BaseModel) -> bytes:
+def _extras_wire(extras: dict[str, Any]) -> dict[str, Any]:
+    return {k: encode_json_value(v, sort_keys=False) for k, v in extras.items()}
+
+
+def encode_model(model: BaseModel, *, runtime: FormatVersion | None = None) -> bytes:
     """One model as compact JSON, byte-identical to serde_json's ``to_string``."""
-    return orjson.dumps(to_wire(model))
+    return orjson.dumps(to_wire(model, runtime))
 
 
-def encode_entry(entry: LogEntry) -> bytes:
-    """One log entry as its line, without the trailing newline."""
-    return orjson.dumps(to_wire(entry))
+def encode_entry(entry: LogEntry, *, runtime: FormatVersion | None = None) -> bytes:
+    """One log entry as its line, without the trailing newline (see ``to_wire``)."""
+    return orjson.dumps(to_wire(entry, runtime))
 
 
 def describe_config(config: RequestConfig) -> list[tuple[str, str]]:
@@ -450,40 +518,191 @@ def _has_dups(obj: Any) -> bool:
     return False
 
 
-def validate_entry(
-    obj: Any, *, allow_later: bool = False, check_duplicates: bool = True
-) -> LogEntry:
-    """Turn parsed JSON into a ``LogEntry`` or raise ``DecodeError``.
+def line_version(obj: Any) -> FormatVersion:
+    """The version one parsed line implies on its own: ``CURRENT`` for a ``segment_start``
+    with a ``session_id``, else ``REFERENCE`` (FORMAT.md section 9.6)."""
+    if (
+        isinstance(obj, dict)
+        and obj.get("kind") == "segment_start"
+        and obj.get("session_id") is not None
+    ):
+        return FormatVersion.CURRENT
+    return FormatVersion.REFERENCE
 
-    ``allow_later`` also accepts the entry kinds of later format versions
-    (``paused_turn_abandoned``), which the reference reader rejects. ``check_duplicates``
-    may be False only for objects that cannot hold a ``_DupDict`` (``parse_json_marked``
-    says so), which spares a walk over the whole object.
-    """
+
+def _entry_class(obj: Any) -> tuple[type[StoreModel], str]:
     if not isinstance(obj, dict):
         raise DecodeError(f"invalid type: {_type_name(obj)}, expected a log entry object")
     if "kind" not in obj:
         raise DecodeError("missing field `kind`")
     kind = obj["kind"]
-    cls = ENTRY_CLASSES.get(kind) if isinstance(kind, str) else None
-    if cls is None or (not allow_later and kind not in REFERENCE_KINDS):
-        shown = kind if isinstance(kind, str) else _type_name(kind)
-        raise DecodeError(f"unknown variant `{shown}`")
+    if not isinstance(kind, str):
+        raise DecodeError(f"unknown variant `{_type_name(kind)}`")
+    cls = ENTRY_CLASSES.get(kind)
+    if cls is None:
+        raise UnknownKindError(kind)
     if isinstance(obj, _DupDict) and "kind" in obj.dups:
         raise DecodeError("duplicate field `kind`")
+    return cls, kind
+
+
+_FAST = {kind: FAST_VALIDATORS[cls].validate_python for kind, cls in ENTRY_CLASSES.items()}
+
+
+def _validate(cls: type[StoreModel], kind: str, obj: Any) -> tuple[StoreModel, bool]:
+    """Validate ``obj`` as ``cls``: (model, whether it holds unknown keys or kinds).
+
+    The fast validator rejects anything unknown; only a line it rejects takes the lenient
+    validator, which keeps what is unknown and reports real damage.
+    """
     try:
-        # what ``cls.model_validate(obj)`` does, without its Python-level wrapper
-        entry = cls.__pydantic_validator__.validate_python(obj)
+        return _FAST[kind](obj), False
+    except ValidationError:
+        pass
+    try:
+        return LENIENT_VALIDATORS[cls].validate_python(obj), True
     except ValidationError as exc:
         raise DecodeError(f"{kind}: {_validation_message(exc)}") from None
+
+
+_REFERENCE_KINDS = frozenset(REFERENCE_KINDS)
+_CURRENT_KINDS = frozenset(CURRENT_KINDS)
+
+
+def validate_entry(
+    obj: Any,
+    *,
+    version: FormatVersion = FormatVersion.AUTO,
+    check_duplicates: bool = True,
+) -> LogEntry:
+    """Turn parsed JSON into a ``LogEntry`` as the Rust reader of ``version`` does, or raise
+    ``DecodeError``.
+
+    ``AUTO`` takes the version the line implies (``line_version``). Unknown keys are accepted
+    (serde ignores them; they are kept); an unknown kind of entry, history item, system item,
+    worker event or attachment is an error, as is a shape the version does not have (a legacy
+    plural kind, ``pod_event`` or a ``segment_start`` without ``session_id`` at the current
+    version; ``paused_turn_abandoned``, ``worker_event`` and the newer system items at the
+    reference version). ``check_duplicates`` may be False only for objects that cannot hold
+    a ``_DupDict`` (``parse_json_marked`` says so), which spares a walk over the object.
+    """
+    cls, kind = _entry_class(obj)
+    if version is FormatVersion.AUTO:
+        version = line_version(obj)
+    if kind not in (_CURRENT_KINDS if version is FormatVersion.CURRENT else _REFERENCE_KINDS):
+        raise DecodeError(f"unknown variant `{kind}`")
+    entry, lenient = _validate(cls, kind, obj)
     if check_duplicates and _has_dups(obj):
         _check_duplicates(obj, entry)
+    _check_version(cast(LogEntry, entry), version, lenient)
     return cast(LogEntry, entry)
 
 
-def decode_entry(line: bytes | str, *, allow_later: bool = False) -> LogEntry:
-    """Decode one line (without its newline) as the Rust reader does, or raise DecodeError."""
+def validate_any(obj: Any, *, check_duplicates: bool = True) -> tuple[LogEntry, tuple[str, ...]]:
+    """Turn parsed JSON into a ``LogEntry`` of any version, for browsing.
+
+    Returns the entry and what in it no known version has (``newer_things``: unknown keys,
+    unknown kinds of nested objects), all kept. Raises ``UnknownKindError`` for an unknown
+    entry kind and ``DecodeError`` for real damage.
+    """
+    kind = obj.get("kind") if obj.__class__ is dict else None
+    fast = _FAST.get(kind) if kind.__class__ is str else None
+    if fast is not None:  # the common line, inlined: a known kind, nothing unknown in it
+        try:
+            entry = fast(obj)
+        except ValidationError:
+            pass
+        else:
+            if check_duplicates and _has_dups(obj):
+                _check_duplicates(obj, entry)
+            return entry, ()
+    cls, kind = _entry_class(obj)
+    entry, lenient = _validate(cls, kind, obj)
+    if check_duplicates and _has_dups(obj):
+        _check_duplicates(obj, entry)
+    return cast(LogEntry, entry), tuple(newer_things(entry)) if lenient else ()
+
+
+def _check_version(entry: LogEntry, version: FormatVersion, lenient: bool) -> None:
+    """Raise ``DecodeError`` for a shape of another version (see ``validate_entry``)."""
+    current = version is FormatVersion.CURRENT
+    if isinstance(entry, SegmentStart):
+        if current and entry.session_id is None:
+            raise DecodeError("segment_start: missing field `session_id`")
+    elif isinstance(entry, Invoke):
+        if entry.trigger == ("pod_event" if current else "worker_event"):
+            raise DecodeError(f"invoke: trigger: unknown variant `{entry.trigger}`")
+    elif isinstance(entry, (SystemItemEntry, SystemItems)):
+        items = [entry.item] if isinstance(entry, SystemItemEntry) else entry.items
+        known = CURRENT_SYSTEM_ITEMS if current else REFERENCE_SYSTEM_ITEMS
+        for item in items:
+            if not isinstance(item, UnknownVariant) and item.kind not in known:
+                raise DecodeError(f"{entry.kind}: item: unknown variant `{item.kind}`")
+            if not current and isinstance(item, SystemWorkflow) and item.body is None:
+                raise DecodeError(f"{entry.kind}: item: workflow: missing field `body`")
+    if lenient:
+        for path, what, name in _unknown_parts(entry):
+            # serde reads any segment kind (as `unknown`); other unknown kinds are errors
+            if what not in ("field", UnknownSegment._what):
+                raise DecodeError(f"{entry.kind}: {path}: unknown variant `{name}`")
+
+
+def _unknown_parts(model: StoreModel, path: str = "") -> Iterator[tuple[str, str, str]]:
+    """``(path, what, name)`` for each unknown key (``what`` is ``field``) and each unknown
+    kind (``what`` names the object: ``system item``, ...) inside ``model``."""
+    if isinstance(model, UnknownVariant):
+        if isinstance(model, UnknownSegment) and model.kind == "unknown":
+            # what serde writes for any unknown segment: only keys added to it are unknown
+            for key in model.extras:
+                yield _join(path, key), "field", key
+        else:
+            yield path, model._what, model.kind
+        return
+    for key in model.__pydantic_extra__ or ():
+        yield _join(path, key), "field", key
+    json_fields: frozenset[str] = getattr(type(model), "_json_fields", frozenset())
+    for name in type(model).model_fields:
+        if name in json_fields:
+            continue
+        value = getattr(model, name)
+        if isinstance(value, StoreModel):
+            yield from _unknown_parts(value, _join(path, name))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                if isinstance(v, StoreModel):
+                    yield from _unknown_parts(v, f"{_join(path, name)}[{i}]")
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def newer_things(entry: StoreModel) -> list[str]:
+    """What in ``entry`` no known version has, for people: ``unknown field `x```, ..."""
+    out = []
+    for path, what, name in _unknown_parts(entry):
+        if what == "field":
+            out.append(f"unknown field `{path}`")
+        else:
+            out.append(f"unknown {what} kind `{name}`" + (f" at `{path}`" if path else ""))
+    return out
+
+
+def decode_entry(
+    line: bytes | str,
+    *,
+    version: FormatVersion = FormatVersion.AUTO,
+    allow_later: bool = False,
+) -> LogEntry:
+    """Decode one line (without its newline) as the Rust reader of ``version`` does, or raise
+    DecodeError. ``AUTO`` takes the version the line implies (``line_version``).
+
+    ``allow_later`` accepts the union of every version instead (``validate_any``), unknown
+    nested kinds and keys kept.
+    """
     if isinstance(line, str):
         line = line.encode("utf-8", "surrogatepass")
     obj, marked = parse_json_marked(line)
-    return validate_entry(obj, allow_later=allow_later, check_duplicates=marked)
+    if allow_later:
+        return validate_any(obj, check_duplicates=marked)[0]
+    return validate_entry(obj, version=version, check_duplicates=marked)

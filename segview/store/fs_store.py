@@ -1,12 +1,18 @@
-"""``FsStore``: a directory of ``{segment_id}.jsonl`` files (FORMAT.md sections 1, 2b, 8).
+"""``FsStore``: a directory of ``{segment_id}.jsonl`` files (FORMAT.md sections 1, 2b, 8, 9.5).
 
-Two readers:
+Two readers, each following the rules of one version of the format (``FormatVersion``; the
+default ``AUTO`` takes the store's ``layout_version`` hint, else the segment's first line):
 
-* ``read_all`` is strict and agrees with the Rust crate on every line: a bad line raises
-  ``Corrupt`` with its 1-based physical line number; invalid UTF-8 anywhere is an I/O error.
-* ``read_tolerant`` is for browsing: it keeps every good entry, keeps entries of unknown
-  kinds as ``UnknownEntry``, and reports each problem instead of failing. It can resume
-  from a byte offset, so a growing file (a live agent) is read only for its new bytes.
+* ``read_all`` is strict and agrees with the Rust crate of that version on every line: a bad
+  line raises ``Corrupt`` with its 1-based physical line number. Reference version: invalid
+  UTF-8 anywhere is an I/O error and an unterminated last line is read like any other.
+  Current version: only the newline-terminated prefix is read (an unterminated last line is a
+  write in progress, not an entry), and invalid UTF-8 is ``Corrupt`` at its line.
+* ``read_tolerant`` is for browsing: it reads the union of every version, keeps every good
+  entry, keeps entries of unknown kinds as ``UnknownEntry`` and unknown keys and nested kinds
+  inside known entries, and reports each problem instead of failing; what a newer runtime
+  wrote is a note (``Problem.kind == "newer_version"``), not damage. It can resume from a
+  byte offset, so a growing file (a live agent) is read only for its new bytes.
 
 New segment files are always created exclusively and completely: written to a temporary
 file beside the target, then linked into place (which fails if the target exists).
@@ -27,17 +33,22 @@ from typing import Any, BinaryIO
 import orjson
 
 from .codec import (
+    NEWER_VERSION,
     DecodeError,
+    UnknownKindError,
     encode_entry,
     encode_model,
+    line_version,
     one_line,
     parse_json_marked,
+    validate_any,
     validate_entry,
 )
 from .errors import AlreadyExists, Corrupt, NotFound, StoreIOError
-from .model import LogEntry, TraceEntry
+from .model import FormatVersion, LogEntry, SegmentStart, TraceEntry
 
 __all__ = [
+    "NEWER_VERSION_KIND",
     "SEGMENT_ID_RE",
     "FsStore",
     "Problem",
@@ -93,12 +104,25 @@ def read_lines(f: BinaryIO, first_line: int = 1) -> Iterator[tuple[int, int, int
         lineno += 1
 
 
+NEWER_VERSION_KIND = "newer_version"
+"""``Problem.kind`` of a note: something no known version has, kept as read (not damage)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """Something wrong with a file: ``line`` is 1-based, or None for the file as a whole."""
+    """Something wrong with a file: ``line`` is 1-based, or None for the file as a whole.
+
+    ``kind`` is ``NEWER_VERSION_KIND`` for a note about what a newer runtime version wrote
+    (kept as read), None for damage and everything else.
+    """
 
     line: int | None
     message: str
+    kind: str | None = None
+
+    @property
+    def is_note(self) -> bool:
+        return self.kind == NEWER_VERSION_KIND
 
     def to_json(self) -> dict[str, Any]:
         return {"line": self.line, "message": self.message}
@@ -144,6 +168,12 @@ class TolerantRead:
     next_line: int = 1
     pending_tail: bool = False
     tail_is_entry: bool = False
+    format_version: FormatVersion = FormatVersion.AUTO
+
+    @property
+    def damage(self) -> list[Problem]:
+        """The problems that are not notes about a newer runtime version."""
+        return [p for p in self.problems if not p.is_note]
 
     def extend(self, more: TolerantRead) -> None:
         """Add what a read resumed at ``end_offset`` found (re-read tails replace old ones)."""
@@ -160,35 +190,56 @@ class TolerantRead:
         self.next_line = more.next_line
         self.pending_tail = more.pending_tail
         self.tail_is_entry = more.tail_is_entry
+        if more.format_version is not FormatVersion.AUTO:
+            self.format_version = more.format_version
 
 
 _TAIL_MARK = "truncated last line"
 
 
 def _decode_tolerant(content: bytes) -> tuple[LogEntry | UnknownEntry | None, str | None]:
-    """Decode for browsing: (entry, None), (UnknownEntry, note) or (None, error)."""
+    """Decode for browsing (every version's shapes): (entry, None), (entry, note) when it
+    holds what a newer runtime wrote (an ``UnknownEntry`` for an unknown entry kind), or
+    (None, error)."""
     try:
         obj, marked = parse_json_marked(content)
+        entry, newer = validate_any(obj, check_duplicates=marked)
+    except UnknownKindError as exc:
+        ts = obj.get("ts")
+        unknown = UnknownEntry(
+            kind=exc.kind,
+            ts=ts if isinstance(ts, int) and not isinstance(ts, bool) else None,
+            raw=obj,
+            line_bytes=content,
+        )
+        return unknown, one_line(f"unknown entry kind `{exc.kind}`: {NEWER_VERSION}, kept as is")
     except DecodeError as exc:
         return None, str(exc)
+    if newer:
+        return entry, one_line(f"{'; '.join(newer)}: {NEWER_VERSION}, kept as is")
+    return entry, None
+
+
+def _problem(lineno: int, entry: object, message: str) -> Problem:
+    """The problem a decoded line reports: a note when the line was kept, else damage."""
+    return Problem(lineno, message, NEWER_VERSION_KIND if entry is not None else None)
+
+
+def _version_of_entry(entry: object) -> FormatVersion:
+    """The version a segment's first entry implies (FORMAT.md section 9.6)."""
+    if isinstance(entry, SegmentStart) and entry.session_id is not None:
+        return FormatVersion.CURRENT
+    return FormatVersion.REFERENCE
+
+
+def _version_of_line(content: bytes) -> FormatVersion:
+    """The version a segment's first line implies, parsing it only when it may say CURRENT."""
+    if b"session_id" not in content:
+        return FormatVersion.REFERENCE
     try:
-        return validate_entry(obj, allow_later=True, check_duplicates=marked), None
-    except DecodeError as exc:
-        if (
-            isinstance(obj, dict)
-            and isinstance(obj.get("kind"), str)
-            and str(exc).startswith("unknown variant")
-        ):
-            kind = obj["kind"]
-            ts = obj.get("ts")
-            unknown = UnknownEntry(
-                kind=kind,
-                ts=ts if isinstance(ts, int) and not isinstance(ts, bool) else None,
-                raw=obj,
-                line_bytes=content,
-            )
-            return unknown, one_line(f"unknown entry kind `{kind}` (kept as raw JSON)")
-        return None, str(exc)
+        return line_version(parse_json_marked(content)[0])
+    except DecodeError:
+        return FormatVersion.REFERENCE
 
 
 class FsStore:
@@ -196,15 +247,36 @@ class FsStore:
 
     ``version_hint`` is the format version the directory's layout implies (``reference``
     for a flat store, ``current`` for a session directory or a worker aggregate), set by
-    the store scanner (``layout.scan_store``); None when unknown.
+    the store scanner (``layout.scan_store``); None when unknown. ``layout_version`` is what
+    the readers make of it (FORMAT.md section 9.6): a session directory or a worker aggregate
+    decides the current rules; a flat store decides nothing, since each segment's first line
+    still tells (a ``segment_start`` with ``session_id`` follows the current rules).
     """
 
-    def __init__(self, root: str | os.PathLike[str], *, version_hint: str | None = None) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str], *, version_hint: str | FormatVersion | None = None
+    ) -> None:
         self.root = Path(root)
         self.version_hint = version_hint
+        self.layout_version = (
+            FormatVersion.CURRENT if version_hint == FormatVersion.CURRENT else FormatVersion.AUTO
+        )
 
     def __repr__(self) -> str:
         return f"FsStore({str(self.root)!r})"
+
+    def resolve_version(
+        self, segment_id: str, version: FormatVersion = FormatVersion.AUTO
+    ) -> FormatVersion:
+        """The version whose rules apply to a segment: ``version`` unless ``AUTO``, else the
+        store's ``layout_version`` unless ``AUTO``, else what the segment's first line implies
+        (a ``segment_start`` with ``session_id``: ``CURRENT``; anything else ``REFERENCE``)."""
+        if version is not FormatVersion.AUTO:
+            return version
+        if self.layout_version is not FormatVersion.AUTO:
+            return self.layout_version
+        entry, _problem = self.read_first_entry(segment_id)
+        return _version_of_entry(entry)
 
     # --- paths and listing ------------------------------------------------------------------
 
@@ -246,41 +318,94 @@ class FsStore:
         except OSError as exc:
             raise StoreIOError(self.path_for(segment_id), exc.strerror or str(exc)) from None
 
-    def read_all(self, segment_id: str) -> list[LogEntry]:
-        """Every entry, strictly: the first bad line raises ``Corrupt`` (as the Rust crate)."""
+    def read_all(
+        self,
+        segment_id: str,
+        *,
+        version: FormatVersion = FormatVersion.AUTO,
+        committed_only: bool = False,
+    ) -> list[LogEntry]:
+        """Every entry, strictly, by the rules of ``version`` (see the module docstring): the
+        first bad line raises ``Corrupt`` (as the Rust crate of that version does).
+
+        ``committed_only`` reads only the newline-terminated prefix at the reference version
+        too (the current version always does): an unterminated last line may be a write in
+        progress, which an operation such as ``fork_at`` must not take for damage.
+        """
+        return self.read_strict(segment_id, version=version, committed_only=committed_only)[0]
+
+    def read_strict(
+        self,
+        segment_id: str,
+        *,
+        version: FormatVersion = FormatVersion.AUTO,
+        committed_only: bool = False,
+    ) -> tuple[list[LogEntry], FormatVersion]:
+        """``read_all``, and the version whose rules it applied (``AUTO`` resolved)."""
         path = self.path_for(segment_id)
-        entries: list[LogEntry] = []
-        corrupt: Corrupt | None = None
         with self._open(segment_id) as f:
             try:
-                for lineno, _start, _end, content, _term in read_lines(f):
-                    if corrupt is not None:
-                        _check_utf8(path, content)
-                        continue
-                    if is_blank(content):
-                        _check_utf8(path, content)
-                        continue
-                    try:
-                        obj, marked = parse_json_marked(content)
-                        entries.append(validate_entry(obj, check_duplicates=marked))
-                    except DecodeError as exc:
-                        _check_utf8(path, content)
-                        corrupt = Corrupt(path, lineno, str(exc))
+                data = f.read()
             except OSError as exc:
                 raise StoreIOError(path, exc.strerror or str(exc)) from None
-        if corrupt is not None:
-            raise corrupt
-        return entries
+        if version is FormatVersion.AUTO:
+            version = self.layout_version
+        if version is FormatVersion.AUTO:
+            version = _version_of_line(_first_nonblank_line(data))
+        current = version is FormatVersion.CURRENT
+        if current or committed_only:
+            data = data[: data.rfind(b"\n") + 1]
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if not current:
+                raise StoreIOError(path, "stream did not contain valid UTF-8") from None
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise Corrupt(path, line, f"invalid UTF-8 at byte {exc.start}: {exc.reason}") from None
+        lines = data.split(b"\n")
+        if lines[-1] == b"":
+            lines.pop()
+        entries: list[LogEntry] = []
+        for lineno, content in enumerate(lines, start=1):
+            if content.endswith(b"\r"):
+                content = content[:-1]
+            if is_blank(content):
+                continue
+            try:
+                obj, marked = parse_json_marked(content)
+                entries.append(validate_entry(obj, version=version, check_duplicates=marked))
+            except DecodeError as exc:
+                raise Corrupt(path, lineno, str(exc)) from None
+        return entries, version
 
-    def read_entry_count(self, segment_id: str) -> int:
-        """The number of non-blank lines (no parsing), as the Rust crate counts entries."""
+    def read_entry_count(
+        self, segment_id: str, *, version: FormatVersion = FormatVersion.AUTO
+    ) -> int:
+        """The number of non-blank lines (no parsing), as the Rust crate of ``version`` counts
+        entries: at the current version only newline-terminated lines count, and invalid
+        UTF-8 is ``Corrupt`` at its line instead of an I/O error."""
         path = self.path_for(segment_id)
         count = 0
+        if version is FormatVersion.AUTO:
+            version = self.layout_version
         with self._open(segment_id) as f:
             try:
-                for _lineno, _start, _end, content, _term in read_lines(f):
+                for lineno, _start, _end, content, terminated in read_lines(f):
+                    if version is FormatVersion.AUTO and not is_blank(content):
+                        version = _version_of_line(content)
+                    if version is FormatVersion.CURRENT and not terminated:
+                        break
                     if not content.isascii():
-                        _check_utf8(path, content)
+                        try:
+                            content.decode("utf-8")
+                        except UnicodeDecodeError as exc:
+                            if version is not FormatVersion.CURRENT:
+                                raise StoreIOError(
+                                    path, "stream did not contain valid UTF-8"
+                                ) from None
+                            raise Corrupt(
+                                path, lineno, f"invalid UTF-8 at byte {exc.start + 1} of the line"
+                            ) from None
                     if not is_blank(content):
                         count += 1
             except OSError as exc:
@@ -317,14 +442,25 @@ class FsStore:
         offset: int = 0,
         first_line: int = 1,
         progress: Callable[[int, int], None] | None = None,
+        version: FormatVersion = FormatVersion.AUTO,
     ) -> TolerantRead:
         """Read for browsing from ``offset`` (a line start), never failing on bad content.
+
+        The rules of ``version`` (``AUTO``: see ``resolve_version``) decide only what an
+        unterminated last line is: at the reference version an entry when it parses, else a
+        truncated line (a problem); at the current version a write in progress, neither an
+        entry nor a problem (``pending_tail`` says it is there). Either way it is read again
+        when the file grows. ``result.format_version`` is the version applied.
 
         ``progress(bytes_read, total)`` is called about every MiB and once at the end.
         Raises only ``NotFound`` / ``StoreIOError`` when the file cannot be opened or read.
         """
         path = self.path_for(segment_id)
-        result = TolerantRead(end_offset=offset, next_line=first_line)
+        if version is FormatVersion.AUTO:
+            version = self.layout_version
+        if version is FormatVersion.AUTO and offset > 0:
+            version = self.resolve_version(segment_id)
+        result = TolerantRead(end_offset=offset, next_line=first_line, format_version=version)
         entries, lines, offsets = result.entries, result.lines, result.offsets
         with self._open(segment_id) as f:
             try:
@@ -351,7 +487,7 @@ class FsStore:
                             lines.append(lineno)
                             offsets.append(start)
                             if message is not None:
-                                result.problems.append(Problem(lineno, message))
+                                result.problems.append(_problem(lineno, entry, message))
                     else:
                         terminated = raw.endswith(b"\n")
                         content = raw[:-1] if terminated else raw
@@ -365,7 +501,7 @@ class FsStore:
                             )
                             content = content[len(BOM) :]
                         if not terminated:
-                            self._tail(result, lineno, start, end, content)
+                            self._tail(result, lineno, start, content)
                             break
                         if not is_blank(content):
                             self._decode_into(result, lineno, start, content)
@@ -374,6 +510,8 @@ class FsStore:
                 else:
                     result.end_offset = start
                     result.next_line = lineno
+                if result.format_version is FormatVersion.AUTO:
+                    result.format_version = _version_of_entry(entries[0] if entries else None)
                 if progress is not None:
                     done = f.tell()
                     progress(done, max(total, done))
@@ -396,29 +534,33 @@ class FsStore:
             result.lines.append(lineno)
             result.offsets.append(start)
         if message is not None:
-            result.problems.append(Problem(lineno, message))
+            result.problems.append(_problem(lineno, entry, message))
 
-    def _tail(
-        self, result: TolerantRead, lineno: int, start: int, end: int, content: bytes
-    ) -> None:
-        """A last line with no newline: an entry if it parses, else a truncated write.
+    @staticmethod
+    def _tail(result: TolerantRead, lineno: int, start: int, content: bytes) -> None:
+        """A last line with no newline (see ``read_tolerant``).
 
         Either way the resume point stays at its start, so it is read again when it grows.
         """
+        result.end_offset = start
+        result.next_line = lineno
+        result.pending_tail = True
         if is_blank(content):
-            result.end_offset = start
-            result.next_line = lineno
-            result.pending_tail = True
             return
         entry, message = _decode_tolerant(content)
-        if entry is not None and message is None:
+        version = result.format_version
+        if version is FormatVersion.AUTO:
+            first = result.entries[0] if result.entries else entry
+            version = result.format_version = _version_of_entry(first)
+        if version is FormatVersion.CURRENT:
+            return  # not committed yet: the runtime drops it before its next append
+        if entry is not None:
             result.entries.append(entry)
             result.lines.append(lineno)
             result.offsets.append(start)
-            result.end_offset = start
-            result.next_line = lineno
-            result.pending_tail = True
             result.tail_is_entry = True
+            if message is not None:
+                result.problems.append(_problem(lineno, entry, message))
             return
         result.problems.append(
             Problem(
@@ -427,9 +569,6 @@ class FsStore:
                 f"write in progress; ignored ({message})",
             )
         )
-        result.end_offset = start
-        result.next_line = lineno
-        result.pending_tail = True
 
     def read_raw_lines(self, segment_id: str, offsets: Iterable[int]) -> list[bytes]:
         """The raw bytes of the lines starting at ``offsets`` (for an entry inspector)."""
@@ -492,11 +631,17 @@ class FsStore:
         return out
 
 
-def _check_utf8(path: Path, content: bytes) -> None:
-    try:
-        content.decode("utf-8")
-    except UnicodeDecodeError:
-        raise StoreIOError(path, "stream did not contain valid UTF-8") from None
+def _first_nonblank_line(data: bytes) -> bytes:
+    """The first line of ``data`` that is not blank (b"" when there is none)."""
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        line = data[start:end].removesuffix(b"\r")
+        if not is_blank(line):
+            return line
+        start = end + 1
+    return b""
 
 
 def write_new_file(path: Path, data: bytes) -> Path:

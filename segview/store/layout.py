@@ -49,7 +49,7 @@ import orjson
 
 from .errors import StoreIOError
 from .fs_store import SEGMENT_ID_RE, FsStore
-from .model import normalize_uuid
+from .model import FormatVersion, normalize_uuid
 
 __all__ = [
     "FINGERPRINT_SPAN",
@@ -71,7 +71,6 @@ __all__ = [
 ]
 
 LayoutKind = Literal["flat", "session", "worker"]
-FormatVersion = Literal["reference", "current"]
 UnlistedKind = Literal["skipped", "temp_file", "unreadable", "session_file"]
 
 _SUFFIX = ".jsonl"
@@ -85,9 +84,9 @@ _OWN_TEMP_RE = re.compile(
 )
 _SESSION_JSON_LIMIT = 1 << 20
 _VERSION_OF: dict[LayoutKind, FormatVersion] = {
-    "flat": "reference",
-    "session": "current",
-    "worker": "current",
+    "flat": FormatVersion.REFERENCE,
+    "session": FormatVersion.CURRENT,
+    "worker": FormatVersion.CURRENT,
 }
 
 NOT_LOWER_CASE = "not a lower-case hyphenated UUID (the Rust store cannot read it)"

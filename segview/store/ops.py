@@ -1,8 +1,14 @@
-"""Write operations of ``session-store`` (FORMAT.md section 6).
+"""Write operations of ``session-store`` (FORMAT.md sections 6 and 9).
 
 Every function takes the store and writes through it. ``ts`` defaults to the current time in
 milliseconds and new ids are fresh UUID v7; both can be given explicitly (deterministic demo
 stores, tests). New segments are created exclusively: an existing file is never replaced.
+
+The operations that derive a segment from another one (``fork_at``,
+``create_compacted_segment``, ``ensure_head_or_fork``) write what the source's version
+expects: at the current version the ``segment_start`` carries the source's ``session_id``
+right after ``ts`` (the new file goes into the source's own directory: the store), and the
+automatic fork records ``forked_from``; at the reference version neither.
 """
 
 from __future__ import annotations
@@ -12,11 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .fs_store import FsStore
+from .fs_store import SEGMENT_ID_RE, FsStore
 from .model import (
     AssistantItem,
     ConfigChanged,
     Extension,
+    FormatVersion,
     LlmUsage,
     LogEntry,
     LoggedItem,
@@ -82,11 +89,13 @@ def _segment_start(
     state: RestoredState,
     ts: int | None,
     *,
+    session_id: str | None = None,
     forked_from: SegmentOrigin | None = None,
     compacted_from: SegmentOrigin | None = None,
 ) -> SegmentStart:
     return SegmentStart(
         ts=now_ms() if ts is None else ts,
+        session_id=session_id,
         system_prompt=state.system_prompt,
         config=state.config,
         history=list(state.history),
@@ -95,19 +104,72 @@ def _segment_start(
     )
 
 
+def _session_of(store: FsStore, state: RestoredState, source_id: str) -> str:
+    """The session a current-version segment derived from ``source_id`` belongs to: the one
+    ``state`` carries (replayed from the source), else the one the source's ``segment_start``
+    names, else the session directory's name."""
+    if state.session_id is not None:
+        return state.session_id
+    if store.exists(source_id):
+        entry, _problem = store.read_first_entry(source_id)
+        if isinstance(entry, SegmentStart) and entry.session_id is not None:
+            return entry.session_id
+    name = store.root.name.lower()
+    if SEGMENT_ID_RE.fullmatch(name):
+        return name
+    raise ValueError(
+        f"no session id for a current-version segment in {store.root}: neither the state nor "
+        f"{source_id} names one, and the directory is not a session directory"
+    )
+
+
+def _version_for(
+    store: FsStore, state: RestoredState, source_id: str, version: FormatVersion
+) -> FormatVersion:
+    """The version a segment derived from ``source_id`` is written in: ``version`` unless
+    ``AUTO``; else the version a replay decided for ``state``; else the source's."""
+    if version is not FormatVersion.AUTO:
+        return version
+    if state.format_version is not FormatVersion.AUTO:
+        return state.format_version
+    if state.session_id is not None:
+        return FormatVersion.CURRENT
+    if store.exists(source_id):
+        return store.resolve_version(source_id)
+    if store.layout_version is not FormatVersion.AUTO:
+        return store.layout_version
+    return FormatVersion.REFERENCE
+
+
 def create_segment_with_id(
-    store: FsStore, segment_id: str, state: RestoredState, *, ts: int | None = None
+    store: FsStore,
+    segment_id: str,
+    state: RestoredState,
+    *,
+    ts: int | None = None,
+    session_id: str | None = None,
 ) -> str:
-    """A new segment ``segment_id`` holding one ``segment_start`` from ``state``, no origin."""
-    store.create_segment(segment_id, [_segment_start(state, ts)])
+    """A new segment ``segment_id`` holding one ``segment_start`` from ``state``, no origin.
+
+    ``session_id`` is written when given (the current version requires one; a new
+    conversation there is a new session, whose directory the caller chooses).
+    """
+    store.create_segment(segment_id, [_segment_start(state, ts, session_id=session_id)])
     return segment_id
 
 
 def create_segment(
-    store: FsStore, state: RestoredState, *, ts: int | None = None, segment_id: str | None = None
+    store: FsStore,
+    state: RestoredState,
+    *,
+    ts: int | None = None,
+    segment_id: str | None = None,
+    session_id: str | None = None,
 ) -> str:
     """A new segment (fresh id) holding one ``segment_start`` from ``state``, no origin."""
-    return create_segment_with_id(store, segment_id or new_segment_id(), state, ts=ts)
+    return create_segment_with_id(
+        store, segment_id or new_segment_id(), state, ts=ts, session_id=session_id
+    )
 
 
 def create_compacted_segment(
@@ -118,19 +180,33 @@ def create_compacted_segment(
     *,
     ts: int | None = None,
     segment_id: str | None = None,
+    version: FormatVersion = FormatVersion.AUTO,
 ) -> str:
-    """A new segment seeded with the (summarised) ``state``, ``compacted_from`` the source."""
+    """A new segment seeded with the (summarised) ``state``, ``compacted_from`` the source.
+
+    At the current version (``AUTO``: the version of ``state``, else of the source) it
+    carries the source's session (``state.session_id``, else the one the source names, else
+    the directory's).
+    """
     new_id = segment_id or new_segment_id()
     origin = SegmentOrigin(segment_id=source_id, at_turn_index=source_turn_count)
-    store.create_segment(new_id, [_segment_start(state, ts, compacted_from=origin)])
+    current = _version_for(store, state, source_id, version) is FormatVersion.CURRENT
+    session_id = _session_of(store, state, source_id) if current else None
+    start = _segment_start(state, ts, session_id=session_id, compacted_from=origin)
+    store.create_segment(new_id, [start])
     return new_id
 
 
 def fork(
-    store: FsStore, state: RestoredState, *, ts: int | None = None, segment_id: str | None = None
+    store: FsStore,
+    state: RestoredState,
+    *,
+    ts: int | None = None,
+    segment_id: str | None = None,
+    session_id: str | None = None,
 ) -> str:
-    """A new segment holding ``state`` with **no** origin (as in the reference version)."""
-    return create_segment(store, state, ts=ts, segment_id=segment_id)
+    """A new segment holding ``state`` with **no** origin (see ``create_segment``)."""
+    return create_segment(store, state, ts=ts, segment_id=segment_id, session_id=session_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,17 +217,21 @@ class ForkCut:
     turn_end_found: bool
 
 
-def find_fork_cut(entries: list[Any], at_turn_index: int) -> ForkCut:
+def find_fork_cut(
+    entries: list[Any], at_turn_index: int, version: FormatVersion = FormatVersion.REFERENCE
+) -> ForkCut:
     """The cut of ``fork_at``: after the ``turn_end`` whose ``turn_count`` is the index.
 
-    Index 0 keeps only the leading ``segment_start`` entries. With no such ``turn_end``
-    the whole log is kept.
+    Index 0 keeps only the leading ``segment_start`` entries (the cut is before the first
+    other entry); ``turn_end_found`` is then always true at the reference version, and at the
+    current version true only when such an entry exists. With no such ``turn_end`` the whole
+    log is kept.
     """
     if at_turn_index == 0:
         for i, entry in enumerate(entries):
             if not isinstance(entry, SegmentStart):
                 return ForkCut(i, True)
-        return ForkCut(len(entries), True)
+        return ForkCut(len(entries), version is not FormatVersion.CURRENT)
     for i, entry in enumerate(entries):
         if isinstance(entry, TurnEnd) and entry.turn_count == at_turn_index:
             return ForkCut(i + 1, True)
@@ -166,25 +246,43 @@ def fork_at(
     ts: int | None = None,
     segment_id: str | None = None,
     entries: list[LogEntry] | None = None,
+    version: FormatVersion = FormatVersion.AUTO,
 ) -> str:
     """Branch ``source_id`` after its turn ``at_turn_index``; returns the new segment id.
 
-    The source is read strictly (as the Rust crate does) unless ``entries`` are given (the
-    app passes the tolerant reader's entries of a damaged source). The new file holds one
-    ``segment_start`` with the replayed prefix and ``forked_from {source_id, at_turn_index}``.
+    The source is read strictly by the rules of ``version`` (``AUTO``: the store's hint, else
+    the source's first line), as the Rust crate of that version does, except that an
+    unterminated last line is left out as a write in progress; with ``entries`` given (the
+    app passes the tolerant reader's entries of a damaged source) it is not read. The new
+    file holds one ``segment_start`` with the replayed prefix and ``forked_from {source_id,
+    at_turn_index}``; at the current version also the source's ``session_id``. The source is
+    never touched.
     """
-    source_entries = store.read_all(source_id) if entries is None else entries
-    cut = find_fork_cut(source_entries, at_turn_index)
-    state = collect_state(source_entries[: cut.entries_kept])
+    if entries is None:
+        source_entries, version = store.read_strict(source_id, version=version, committed_only=True)
+    else:
+        source_entries = entries
+        if version is FormatVersion.AUTO:
+            version = store.layout_version
+        if version is FormatVersion.AUTO:
+            version = collect_state(source_entries[:1]).version
+    cut = find_fork_cut(source_entries, at_turn_index, version)
+    state = collect_state(source_entries[: cut.entries_kept], version)
     origin = SegmentOrigin(segment_id=source_id, at_turn_index=at_turn_index)
+    current = version is FormatVersion.CURRENT
+    session_id = _session_of(store, state, source_id) if current else None
     new_id = segment_id or new_segment_id()
-    store.create_segment(new_id, [_segment_start(state, ts, forked_from=origin)])
+    start = _segment_start(state, ts, session_id=session_id, forked_from=origin)
+    store.create_segment(new_id, [start])
     return new_id
 
 
-def restore(store: FsStore, segment_id: str) -> RestoredState:
-    """``collect_state(read_all(segment_id))``."""
-    return collect_state(store.read_all(segment_id))
+def restore(
+    store: FsStore, segment_id: str, version: FormatVersion = FormatVersion.AUTO
+) -> RestoredState:
+    """``collect_state(read_all(segment_id))``, both by the rules of ``version``."""
+    entries, version = store.read_strict(segment_id, version=version)
+    return collect_state(entries, version)
 
 
 def ensure_head_or_fork(
@@ -195,16 +293,27 @@ def ensure_head_or_fork(
     *,
     ts: int | None = None,
     new_id: str | None = None,
+    version: FormatVersion = FormatVersion.AUTO,
 ) -> tuple[str, int]:
     """Keep writing to ``segment_id`` only if no other writer extended it.
 
     Returns ``(segment_id, entries_written)`` to continue with: unchanged when the store's
-    entry count equals the writer's tally; otherwise a new segment (no origin in this
-    version) holding the writer's in-memory ``state``, with a tally of 1.
+    entry count (by the rules of the segment's version) equals the writer's tally; otherwise
+    a new segment holding the writer's in-memory ``state``, with a tally of 1. At the
+    reference version it has no origin; at the current version it records ``forked_from
+    {segment_id, state.turn_count}`` (the writer's turn count) and the session.
     """
-    if store.read_entry_count(segment_id) == entries_written:
+    version = _version_for(store, state, segment_id, version)
+    if store.read_entry_count(segment_id, version=version) == entries_written:
         return segment_id, entries_written
-    return create_segment(store, state, ts=ts, segment_id=new_id), 1
+    if version is not FormatVersion.CURRENT:
+        return create_segment(store, state, ts=ts, segment_id=new_id), 1
+    origin = SegmentOrigin(segment_id=segment_id, at_turn_index=state.turn_count)
+    session_id = _session_of(store, state, segment_id)
+    start = _segment_start(state, ts, session_id=session_id, forked_from=origin)
+    fork_id = new_id or new_segment_id()
+    store.create_segment(fork_id, [start])
+    return fork_id, 1
 
 
 def append_entry(store: FsStore, segment_id: str, entry: LogEntry) -> None:

@@ -9,6 +9,7 @@ import pytest
 from segview.store import (
     DecodeError,
     Extension,
+    FormatVersion,
     ReasoningItem,
     RequestConfig,
     SegmentOrigin,
@@ -161,19 +162,29 @@ def test_omitted_fields() -> None:
     )
 
 
-def test_keys_in_any_order_unknown_keys_ignored_absent_optionals_null() -> None:
+def test_keys_in_any_order_unknown_keys_kept_absent_optionals_null() -> None:
     line = (
-        b'{"history":[],"extra":{"x":1},"config":{"stop_sequences":["a"],"future":true},'
-        b'"ts":7,"kind":"segment_start"}'
+        b'{"history":[],"extra":{"x":1,"a":[2.5,-0]},"config":{"stop_sequences":["a"],'
+        b'"future":true},"ts":7,"kind":"segment_start","z":null}'
     )
     entry = decode_entry(line)
     assert isinstance(entry, SegmentStart)
     assert entry.system_prompt is None and entry.config.reasoning is None
+    assert entry.extras == {"extra": {"x": 1, "a": [2.5, -0.0]}, "z": None}
+    assert entry.config.extras == {"future": True}
+    # by default nothing is lost: unknown keys follow the known fields, in the order read
     assert encode_entry(entry) == (
         b'{"kind":"segment_start","ts":7,"system_prompt":null,"config":{"max_tokens":null,'
-        b'"temperature":null,"top_p":null,"top_k":null,"stop_sequences":["a"],"reasoning":null},'
-        b'"history":[]}'
+        b'"temperature":null,"top_p":null,"top_k":null,"stop_sequences":["a"],"reasoning":null,'
+        b'"future":true},"history":[],"extra":{"x":1,"a":[2.5,-0.0]},"z":null}'
     )
+    # what the runtime writes back (serde ignores unknown keys), at either version
+    for version in (FormatVersion.REFERENCE, FormatVersion.CURRENT):
+        assert encode_entry(entry, runtime=version) == (
+            b'{"kind":"segment_start","ts":7,"system_prompt":null,"config":{"max_tokens":null,'
+            b'"temperature":null,"top_p":null,"top_k":null,"stop_sequences":["a"],'
+            b'"reasoning":null},"history":[]}'
+        )
 
 
 def test_uuids_in_any_accepted_form_are_written_lower_case_hyphenated() -> None:
@@ -293,14 +304,17 @@ def test_duplicate_keys_inside_payload_keep_the_last() -> None:
         decode_entry(b'{"kind":"extension","ts":1,"domain":"d","domain":"e","payload":{}}')
 
 
-def test_user_segments_unknown_kind_reads_as_unknown_and_writes_lossy() -> None:
+def test_user_segments_unknown_kind_is_kept_and_the_runtime_writes_it_lossy() -> None:
     line = b'{"kind":"user_input","ts":1,"segments":[{"kind":"image","url":"x"},{"kind":"text","content":"hi"}]}'
     entry = decode_entry(line)
     assert isinstance(entry, UserInput)
     assert isinstance(entry.segments[0], UnknownSegment)
-    assert encode_entry(entry) == (
-        b'{"kind":"user_input","ts":1,"segments":[{"kind":"unknown"},{"kind":"text","content":"hi"}]}'
-    )
+    assert entry.segments[0].raw == {"kind": "image", "url": "x"}
+    assert encode_entry(entry) == line
+    for version in (FormatVersion.REFERENCE, FormatVersion.CURRENT):
+        assert encode_entry(entry, runtime=version) == (
+            b'{"kind":"user_input","ts":1,"segments":[{"kind":"unknown"},{"kind":"text","content":"hi"}]}'
+        )
 
 
 def test_reasoning_effort_labels_and_budgets() -> None:
