@@ -50,9 +50,11 @@ def register(sub: Any) -> None:
         help="report every problem in a store (exit status 1 if any)",
         description=(
             "Read every segment of STORE in full and report each problem once, as\n"
-            "FILE:LINE: MESSAGE: corrupt or truncated lines, unknown entry kinds, a first\n"
-            "line that is not a segment_start, missing parents, ancestry cycles and files\n"
-            "that are not listed as segments. Exit status: 0 clean, 1 problems, 2 usage."
+            "FILE:LINE: MESSAGE: corrupt or truncated lines, a first line that is not a\n"
+            "segment_start, missing parents, ancestry cycles and files that are not listed\n"
+            "as segments; and, as notes, what a newer runtime version wrote (unknown entry\n"
+            "kinds, keys or nested kinds: kept as read, not damage).\n"
+            "Exit status: 0 clean or only notes, 1 damage, 2 usage."
         ),
         epilog="example:\n  segview check sample_logs\n  segview check sample_logs --json",
         formatter_class=fmt,
@@ -309,15 +311,20 @@ def cmd_check(ns: argparse.Namespace) -> int:
         for problem in problems:
             out.write(f"{problem}\n")
         out.flush()
-        files = len({p.path for p in problems})
-        n = len(checked_nodes(lineage))
-        summary = f"{n} segment{'s' * (n != 1)} checked"
-        if problems:
-            summary += (
-                f": {len(problems)} problem{'s' * (len(problems) != 1)} "
-                f"in {files} file{'s' * (files != 1)}"
-            )
-        else:
-            summary += ": no problems"
-        print(f"segview: {summary}", file=sys.stderr)
-    return EXIT_PROBLEMS if problems else EXIT_OK
+        print(f"segview: {check_summary(len(checked_nodes(lineage)), problems)}", file=sys.stderr)
+    return EXIT_PROBLEMS if any(not p.is_note for p in problems) else EXIT_OK
+
+
+def check_summary(segments: int, problems: list[StoreProblem]) -> str:
+    """The last line of ``check``: how many problems in how many files, notes told apart."""
+    summary = f"{segments} segment{'s' * (segments != 1)} checked"
+    if not problems:
+        return summary + ": no problems"
+    files = len({p.path for p in problems})
+    in_files = f"in {files} file{'s' * (files != 1)}"
+    notes = sum(p.is_note for p in problems)
+    note_text = f"{notes} note{'s' * (notes != 1)} about what a newer runtime version wrote"
+    if notes == len(problems):
+        return f"{summary}: no damage; {note_text} {in_files}"
+    summary += f": {len(problems)} problem{'s' * (len(problems) != 1)} {in_files}"
+    return summary + (f" ({note_text}, not damage)" if notes else "")

@@ -13,6 +13,7 @@ import orjson
 
 from segview.lineage import one_line, title_of
 from segview.store import (
+    FormatVersion,
     FsStore,
     LogEntry,
     MessageItem,
@@ -23,6 +24,7 @@ from segview.store import (
     ToolResultItem,
     TurnEnd,
     UnknownEntry,
+    UnknownVariant,
     collect_state,
     encode_entry,
     fork_at,
@@ -30,6 +32,7 @@ from segview.store import (
 from segview.store.codec import describe_config, to_wire
 from segview.store.fs_store import Problem, TolerantRead
 from segview.store.replay import RestoredState
+from segview.text import safe
 
 from .common import EXIT_USAGE, CliError, open_scan, print_json, resolve_segment
 
@@ -73,6 +76,7 @@ def register(sub: Any) -> None:
     p.add_argument("segment", metavar="SEGMENT", nargs="?", help=SEGMENT_HELP)
     p.add_argument("--turn", type=_non_negative, metavar="N", help="the state after turn N")
     p.add_argument("--json", action="store_true", help="print the state as JSON")
+    _add_format_version(p)
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser(
@@ -80,14 +84,24 @@ def register(sub: Any) -> None:
         help="print a segment's entries, decoded and re-encoded",
         description=(
             "Print SEGMENT's entries one per line, each decoded and re-encoded by the codec.\n"
-            "For a file written by the agent runtime this reproduces the file byte for byte.\n"
-            "Damaged lines are reported on stderr (exit status 1)."
+            "For a file written by the agent runtime this reproduces the file byte for byte;\n"
+            "what a newer runtime version wrote (unknown kinds and keys) is kept as read.\n"
+            "Damaged lines are reported on stderr (exit status 1); notes about what a newer\n"
+            "runtime version wrote too (exit status 0). A current-version segment's last\n"
+            "line without a newline is a write in progress and is not printed."
         ),
         epilog="example:\n  segview cat sample_logs 01926b80 | diff - sample_logs/01926b80-*.jsonl",
         formatter_class=fmt,
     )
     p.add_argument("store", metavar="STORE", help=STORE_HELP)
     p.add_argument("segment", metavar="SEGMENT", nargs="?", help=SEGMENT_HELP)
+    p.add_argument(
+        "--runtime",
+        action="store_true",
+        help="print each entry as the runtime of the segment's version writes it back "
+        "(what it does not know is dropped)",
+    )
+    _add_format_version(p)
     p.set_defaults(func=cmd_cat)
 
     p = sub.add_parser(
@@ -105,7 +119,22 @@ def register(sub: Any) -> None:
     p.add_argument("segment", metavar="SEGMENT", nargs="?", help=SEGMENT_HELP)
     p.add_argument("--at-turn", type=_non_negative, metavar="N", required=True, help="the turn")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    _add_format_version(p)
     p.set_defaults(func=cmd_fork)
+
+
+def _add_format_version(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--format-version",
+        choices=[v.value for v in FormatVersion],
+        default=FormatVersion.AUTO.value,
+        help="the format version whose rules apply (default: auto, inferred from the "
+        "segment: a segment_start with session_id means current, else reference)",
+    )
+
+
+def _format_version(ns: argparse.Namespace) -> FormatVersion:
+    return FormatVersion(ns.format_version)
 
 
 def _non_negative(text: str) -> int:
@@ -180,7 +209,7 @@ def summarize(store: FsStore, segment_id: str, session_id: str | None = None) ->
         turns=sum(1 for e in read.entries if isinstance(e, TurnEnd)),
         created_ts=start.ts if start else None,
         start=start,
-        title=title_of(read.entries),
+        title=title_of(read.entries, read.format_version),
         problems=problems,
         session_id=session_id,
         path=path,
@@ -231,27 +260,34 @@ def cmd_ls(ns: argparse.Namespace) -> int:
     return 0
 
 
-def _read_for_display(store: FsStore, segment_id: str) -> TolerantRead:
-    """Read tolerantly; report each problem on stderr as ``file:line: message``."""
-    read = store.read_tolerant(segment_id)
+def _read_for_display(
+    store: FsStore, segment_id: str, version: FormatVersion = FormatVersion.AUTO
+) -> TolerantRead:
+    """Read tolerantly; report each problem on stderr as ``file:line: message`` (notes about
+    what a newer runtime version wrote as ``note:``, the rest as ``warning:``)."""
+    read = store.read_tolerant(segment_id, version=version)
     path = store.path_for(segment_id)
     for p in read.problems:
         where = f"{path}:{p.line}" if p.line is not None else str(path)
-        print(f"segview: warning: {where}: {p.message}", file=sys.stderr)
+        label = "note" if p.is_note else "warning"
+        print(f"segview: {label}: {where}: {p.message}", file=sys.stderr)
     return read
 
 
 def state_at_turn(
-    entries: list[LogEntry | UnknownEntry], turn: int | None, segment_id: str
+    entries: list[LogEntry | UnknownEntry],
+    turn: int | None,
+    segment_id: str,
+    version: FormatVersion = FormatVersion.AUTO,
 ) -> RestoredState:
     if turn is None:
-        return collect_state(entries)
+        return collect_state(entries, version)
     ends = [i for i, e in enumerate(entries) if isinstance(e, TurnEnd) and e.turn_count == turn]
     if not ends:
         turns = [e.turn_count for e in entries if isinstance(e, TurnEnd)]
         have = f"its turns are {_ranges(turns)}" if turns else "it has no completed turn"
         raise CliError(f"segment {segment_id} has no turn {turn}: {have}", EXIT_USAGE)
-    return collect_state(entries[: ends[0] + 1])
+    return collect_state(entries[: ends[0] + 1], version)
 
 
 def _ranges(values: list[int]) -> str:
@@ -266,10 +302,17 @@ def _ranges(values: list[int]) -> str:
 def cmd_show(ns: argparse.Namespace) -> int:
     found = resolve_segment(open_scan(ns.store), ns.segment)
     segment_id = found.id
-    read = _read_for_display(found.store, segment_id)
-    state = state_at_turn(read.entries, ns.turn, segment_id)
+    read = _read_for_display(found.store, segment_id, _format_version(ns))
+    state = state_at_turn(read.entries, ns.turn, segment_id, read.format_version)
     if ns.json:
-        print_json({"segment_id": segment_id, "at_turn": ns.turn, **state.to_wire()})
+        print_json(
+            {
+                "segment_id": segment_id,
+                "at_turn": ns.turn,
+                "format_version": state.version.value,
+                **state.to_wire(),
+            }
+        )
         return 0
     sys.stdout.write(render_transcript(segment_id, ns.turn, state))
     return 0
@@ -282,6 +325,8 @@ def render_transcript(segment_id: str, turn: int | None, state: RestoredState) -
     out.append(
         f"segment {segment_id} ({at}: {state.turn_count} turns, {state.entries_count} entries)"
     )
+    if state.session_id is not None:
+        out.append(f"session: {state.session_id}")
     shown = " ".join(f"{k}={v}" for k, v in describe_config(state.config))
     out.append(f"config: {shown or '(defaults)'}")
     if state.system_prompt:
@@ -306,6 +351,12 @@ def _render_item(item: Any) -> list[str]:
         lines = [f"── tool result [{item.call_id}]{flag}: {item.summary}"]
         if item.content:
             lines.append(item.content)
+        for attachment in item.attachments:
+            if isinstance(attachment, UnknownVariant):
+                lines.append(f"[attachment of unknown kind `{one_line(attachment.kind)}`]")
+            else:
+                mime, size = one_line(attachment.mime_type), attachment.size
+                lines.append(f"[{attachment.kind} attachment: {mime}, {size} bytes]")
         return [*lines, ""]
     if isinstance(item, ReasoningItem):
         lines = ["── reasoning"]
@@ -314,6 +365,9 @@ def _render_item(item: Any) -> list[str]:
         if item.text:
             lines.append(item.text)
         return [*lines, ""]
+    if isinstance(item, UnknownVariant):
+        raw = safe(orjson.dumps(item.raw).decode())
+        return [f"── history item of unknown kind `{one_line(item.kind)}`", raw, ""]
     return [repr(item), ""]
 
 
@@ -326,27 +380,34 @@ def _pretty_args(arguments: str) -> str:
 
 def cmd_cat(ns: argparse.Namespace) -> int:
     found = resolve_segment(open_scan(ns.store), ns.segment)
-    read = _read_for_display(found.store, found.id)
+    read = _read_for_display(found.store, found.id, _format_version(ns))
+    runtime = read.format_version if ns.runtime else None
     out = sys.stdout.buffer
     for entry in read.entries:
-        out.write(
-            (entry.encode() if isinstance(entry, UnknownEntry) else encode_entry(entry)) + b"\n"
+        line = (
+            entry.encode()
+            if isinstance(entry, UnknownEntry)
+            else encode_entry(entry, runtime=runtime)
         )
+        out.write(line + b"\n")
     out.flush()
-    return 1 if read.problems else 0
+    return 1 if read.damage else 0
 
 
 def cmd_fork(ns: argparse.Namespace) -> int:
     found = resolve_segment(open_scan(ns.store), ns.segment)
     store, segment_id = found.store, found.id  # the fork goes beside its source
-    entries = store.read_all(segment_id)  # strict, as the Rust crate's fork_at
+    # strict, as the Rust crate's fork_at; a last line still being written is left out
+    entries, version = store.read_strict(
+        segment_id, version=_format_version(ns), committed_only=True
+    )
     if ns.at_turn != 0 and not any(
         isinstance(e, TurnEnd) and e.turn_count == ns.at_turn for e in entries
     ):
         turns = [e.turn_count for e in entries if isinstance(e, TurnEnd)]
         have = f"its turns are {_ranges(turns)}" if turns else "it has no completed turn"
         raise CliError(f"segment {segment_id} has no turn {ns.at_turn}: {have}", EXIT_USAGE)
-    new_id = fork_at(store, segment_id, ns.at_turn, entries=entries)
+    new_id = fork_at(store, segment_id, ns.at_turn, entries=entries, version=version)
     if ns.json:
         print_json(
             {

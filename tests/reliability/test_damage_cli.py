@@ -45,12 +45,16 @@ def good_lines(b: Built) -> list[bytes]:
     return keep
 
 
+NOTE_CASES = {"unknown_kind"}  # what a newer runtime version wrote: a note, not damage
+
+
 def assert_warnings(err: str, b: Built) -> None:
     lines = err.splitlines()
     assert "Traceback" not in err
     assert len(lines) == len(b.line_problems)
+    label = "note" if b.case in NOTE_CASES else "warning"
     for line, number in zip(lines, b.line_problems, strict=True):
-        assert line.startswith(f"segview: warning: {b.path}:{number}: ")
+        assert line.startswith(f"segview: {label}: {b.path}:{number}: ")
 
 
 def assert_one_error_line(err: str, *needles: str) -> None:
@@ -80,7 +84,7 @@ def test_cat(case: str, tmp_path: Path, capsysbinary: CaptureBytes) -> None:
         assert code == 1 and out == b""
         assert_one_error_line(err.decode(), str(b.path))
     else:
-        assert code == (1 if b.line_problems else 0)
+        assert code == (1 if b.line_problems and b.case not in NOTE_CASES else 0)
         assert out == b"".join(line + b"\n" for line in good_lines(b))
         assert_warnings(err.decode(), b)
 
@@ -116,7 +120,8 @@ def test_show(case: str, tmp_path: Path, capsys: Capture) -> None:
 @pytest.mark.parametrize("case", SEGMENT_CASES)
 def test_fork(case: str, tmp_path: Path, capsys: Capture) -> None:
     """``fork`` reads the source strictly, as the runtime does: a damaged source is refused
-    with one line naming the file (and line), and nothing is written."""
+    with one line naming the file (and line), and nothing is written. A last line without
+    its newline is a write in progress: left out, never a reason to refuse."""
     b = build(case, tmp_path / "store")
     before = snapshot(b.root)
     code = main(["fork", str(b.root), sid_of(b), "--at-turn", "1", "--json"])
@@ -126,7 +131,9 @@ def test_fork(case: str, tmp_path: Path, capsys: Capture) -> None:
         assert code == 1 and after == before
         assert_one_error_line(err, "no segment matches")
         return
-    if b.strict.outcome == "corrupt":
+    data = before.get(f"{b.segment_id}.jsonl") or b""
+    tail_line = data.count(b"\n") + 1 if data and not data.endswith(b"\n") else None
+    if b.strict.outcome == "corrupt" and b.strict.line != tail_line:
         assert code == 1 and out == "" and after == before
         assert_one_error_line(err, f"{b.path}:{b.strict.line}: corrupt entry: ")
         return
