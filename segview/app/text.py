@@ -6,7 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from segview.store import (
+    Attachment,
     FileRefSegment,
+    FlowSegment,
+    ImageAttachment,
     KnowledgeRefSegment,
     MessageItem,
     PasteSegment,
@@ -17,16 +20,25 @@ from segview.store import (
     ReasoningItem,
     RefusalPart,
     SystemFileAttachment,
+    SystemInterrupt,
     SystemItem,
     SystemKnowledge,
     SystemNotification,
     SystemPodEvent,
+    SystemSkillActivation,
+    SystemTaskReminder,
+    SystemWorkerEvent,
     SystemWorkflow,
     TextPart,
     TextSegment,
     ToolCallItem,
     ToolResultItem,
+    UnknownVariant,
     UserSegment,
+    WorkerErrored,
+    WorkerScopeSubDelegated,
+    WorkerShutDown,
+    WorkerTurnEnded,
     WorkflowInvokeSegment,
 )
 from segview.text import one_line, pretty_json
@@ -55,6 +67,14 @@ def item_text(item: Any) -> str:
     return str(item)
 
 
+def attachment_label(attachment: Attachment) -> str:
+    """One line for an attachment of a tool result (its bytes are not shown)."""
+    if isinstance(attachment, ImageAttachment):
+        mime, size = one_line(attachment.mime_type), attachment.size
+        return f"[{attachment.kind} attachment: {mime}, {size} bytes]"
+    return f"[attachment of unknown kind: {one_line(attachment.kind)}]"
+
+
 def segment_chip_text(seg: UserSegment) -> str | None:
     """The chip of a typed user-input segment (None for plain text)."""
     if isinstance(seg, TextSegment):
@@ -68,6 +88,10 @@ def segment_chip_text(seg: UserSegment) -> str | None:
         return "#" + seg.slug
     if isinstance(seg, WorkflowInvokeSegment):
         return "/" + seg.slug
+    if isinstance(seg, FlowSegment):
+        return "flow: " + seg.selector
+    if isinstance(seg, UnknownVariant) and seg.kind != "unknown":
+        return f"unknown input segment ({seg.kind})"
     return "unknown input segment"
 
 
@@ -82,6 +106,21 @@ def system_badge(item: SystemItem) -> str:
         if isinstance(ev, PodScopeSubDelegated):
             return f"pod_event scope_sub_delegated: {ev.parent_pod} → {ev.sub_pod}"
         return "pod_event"
+    if isinstance(item, SystemWorkerEvent):
+        wev = item.event
+        if isinstance(wev, (WorkerTurnEnded, WorkerShutDown, WorkerErrored)):
+            return f"worker_event {wev.kind}: {wev.worker_name}"
+        if isinstance(wev, WorkerScopeSubDelegated):
+            return f"worker_event scope_sub_delegated: {wev.parent_worker} → {wev.sub_worker}"
+        return f"worker_event {wev.kind}"
+    if isinstance(item, SystemSkillActivation):
+        return f"skill_activation: {item.name}"
+    if isinstance(item, SystemTaskReminder):
+        return f"task_reminder: {item.source}"
+    if isinstance(item, SystemInterrupt):
+        return "interrupt"
+    if isinstance(item, UnknownVariant):
+        return f"system item of unknown kind: {item.kind}"
     if isinstance(item, SystemFileAttachment):
         return f"file_attachment: {item.path}"
     if isinstance(item, SystemKnowledge):

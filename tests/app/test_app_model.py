@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from segview.app.export import ExportContext, state_to_markdown, write_export
-from segview.app.text import system_badge
+from segview.app.text import attachment_label, segment_chip_text, system_badge
 from segview.browse.pacing import MAX_DELAY, SPEEDS, faster, replay_delay, slower
 from segview.browse.positions import (
     compute_stops,
@@ -19,6 +19,7 @@ from segview.browse.positions import (
 )
 from segview.browse.sources import ItemSources
 from segview.store import (
+    CURRENT_SYSTEM_ITEMS,
     FsStore,
     Invoke,
     MessageItem,
@@ -118,6 +119,26 @@ def test_every_system_item_kind_has_its_own_badge() -> None:
     assert set(badges) == {"notification", "pod_event", "file_attachment", "knowledge", "workflow"}
     for kind, badge in badges.items():
         assert badge.startswith(kind)
+
+
+def test_the_current_versions_items_have_badges_chips_and_attachment_lines() -> None:
+    session = "0198c1a0-0000-7000-8000-0000000000b1"
+    store = FsStore(Path(__file__).parent.parent / "golden_head/stores/head_basic" / session)
+    tl = Timeline.load(store, "0198c1a0-0001-7001-8000-000000000001")
+    items = [e.item for e in tl.entries if isinstance(e, SystemItemEntry)]
+    assert {i.kind for i in items} == CURRENT_SYSTEM_ITEMS
+    for item in items:
+        assert system_badge(item).startswith(item.kind)
+    chips = [
+        segment_chip_text(s) for e in tl.entries if isinstance(e, UserInput) for s in e.segments
+    ]
+    assert "flow: coder/implement" in chips
+    results = [i for i in tl.state_at(None).history if isinstance(i, ToolResultItem)]
+    assert [attachment_label(a) for r in results for a in r.attachments] == [
+        "[image attachment: image/png, 15 bytes]",
+        "[image attachment: image/png, 15 bytes]",
+        "[image attachment: image/jpeg, 11 bytes]",
+    ]
 
 
 def test_replay_delays_follow_the_log_scaled_by_speed_and_capped() -> None:

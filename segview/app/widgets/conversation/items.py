@@ -20,7 +20,13 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from segview.app import logtext
-from segview.app.text import item_text, message_text, segment_chip_text, system_badge
+from segview.app.text import (
+    attachment_label,
+    item_text,
+    message_text,
+    segment_chip_text,
+    system_badge,
+)
 from segview.store import (
     MessageItem,
     PasteSegment,
@@ -347,6 +353,7 @@ def _result_parts(
         clipped = _clip(result.content, expanded)
         parts.append(_highlight(logtext.text(clipped.shown, style="#abb2bf"), query))
         parts.extend(_more(clipped, expanded))
+    parts.extend(logtext.text(attachment_label(a), style="italic dim") for a in result.attachments)
     return parts
 
 
