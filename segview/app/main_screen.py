@@ -169,7 +169,8 @@ class MainScreen(Screen[None]):
         self.query_one("#header", AppHeader).show(
             self.segview.store_label,
             self.segment_id,
-            len(tl.problems) if tl is not None else 0,
+            # notes about what a newer runtime version wrote are no damage
+            sum(not p.is_note for p in tl.problems) if tl is not None else 0,
             forest.problems if forest is not None else None,
         )
 

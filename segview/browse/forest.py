@@ -43,7 +43,7 @@ class ForestSnapshot:
 
     rows: tuple[TreeRow, ...]
     layout: str
-    problems: int  # store-wide problem count (as ``segview check`` reports)
+    problems: int  # store-wide damage count (what makes ``segview check`` fail)
     skipped: int
 
     @property
@@ -59,7 +59,8 @@ class ForestSnapshot:
 
 
 def _row(node: SegmentNode, short: dict[str, str]) -> TreeRow:
-    problems = len(node.problems) if node.details_loaded else 0
+    # notes about what a newer runtime version wrote are no damage (as for `segview check`)
+    problems = sum(not p.is_note for p in node.problems) if node.details_loaded else 0
     if node.first_line_problem is not None and not node.details_loaded:
         problems = 1
     return TreeRow(
@@ -91,5 +92,5 @@ def snapshot(lineage: Lineage, *, with_details: bool) -> ForestSnapshot:
             lineage.load_details(node)
     short = short_ids(n.id for n in nodes)
     rows = tuple(_row(n, short) for n in nodes)
-    problems = len(lineage.problems(with_details=with_details))
+    problems = sum(not p.is_note for p in lineage.problems(with_details=with_details))
     return ForestSnapshot(rows, lineage.layout, problems, len(lineage.skipped))

@@ -24,17 +24,25 @@ class ProblemsPanel(VerticalScroll):
     def show_problems(self, path: str, problems: list[Problem], notes: list[str]) -> None:
         self.display = bool(problems or notes)
         text = Text()
-        count = len(problems) + len(notes)
-        text.append(
-            f"⚠ {count} problem{'s' * (count != 1)} in {one_line(path)}\n", style="bold #e06c75"
-        )
+        newer = sum(p.is_note for p in problems)
+        count = len(problems) - newer + len(notes)
+        if count:
+            text.append(
+                f"⚠ {count} problem{'s' * (count != 1)} in {one_line(path)}\n",
+                style="bold #e06c75",
+            )
+        if newer:
+            lines = f"{newer} line holds" if newer == 1 else f"{newer} lines hold"
+            text.append(
+                f"ℹ {lines} what a newer runtime version wrote (kept as read)\n", style="bold"
+            )
         for note in notes:
             text.append("  ", style="")
             text.append(one_line(note) + "\n", style="#e5c07b")
         for p in problems[:MAX_SHOWN]:
             where = f"line {p.line}" if p.line is not None else "file"
             text.append(f"  {where:>9}  ", style="bold")
-            text.append(one_line(p.message) + "\n")
+            text.append(one_line(p.message) + "\n", style="dim" if p.is_note else "")
         if len(problems) > MAX_SHOWN:
             rest = len(problems) - MAX_SHOWN
             text.append(
