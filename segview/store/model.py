@@ -358,7 +358,8 @@ class ToolResultItem(StoreModel):
     call_id: str
     summary: str
     content: str | None = None
-    attachments: list[Attachment] = []  # current version
+    # mutable defaults through a factory: pydantic deep-copies a plain `[]` default per model
+    attachments: list[Attachment] = Field(default_factory=list)  # current version
     is_error: bool = False
 
 
@@ -367,7 +368,7 @@ class ReasoningItem(StoreModel):
 
     kind: Literal["reasoning"] = "reasoning"
     text: str
-    summary: list[str] = []
+    summary: list[str] = Field(default_factory=list)
     encrypted_content: str | None = None
     signature: str | None = None
 
@@ -791,7 +792,7 @@ class UserInput(StoreModel):
     kind: Literal["user_input"] = "user_input"
     ts: U64
     segments: list[UserSegment]
-    extensions: list[UserInputExtension] = []  # current version
+    extensions: list[UserInputExtension] = Field(default_factory=list)  # current version
 
 
 class AssistantItem(StoreModel):
