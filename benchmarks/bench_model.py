@@ -13,12 +13,15 @@ printed with a ratio against a baseline measured in the same run:
    long segment, against bare ``orjson.loads`` of every line;
 3. ``Timeline.state_at`` for random turns after that load, against a full
    ``collect_state`` over the same prefix;
-4. the peak memory of the first load (measured in a fresh subprocess), against the file size.
+4. the peak memory of the first load (measured in a fresh subprocess), against the file size;
+5. the first load of a segment of the current format version, in a session directory,
+   against a segment of the reference version of the same size.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import gc
 import json
 import os
@@ -40,19 +43,27 @@ from segview.lineage import Lineage
 from segview.store import (
     AssistantItem,
     Extension,
+    FlowSegment,
+    FormatVersion,
     FsStore,
+    ImageAttachment,
     Invoke,
     LlmUsage,
     LogEntry,
     LoggedItem,
     MessageItem,
+    PausedTurnAbandoned,
+    PromptProvenance,
     ReasoningItem,
     RequestConfig,
     RunCompleted,
     SegmentOrigin,
     SegmentStart,
+    SystemInterrupt,
     SystemItemEntry,
     SystemNotification,
+    SystemTaskReminder,
+    SystemWorkerEvent,
     TextPart,
     TextSegment,
     ToolCallItem,
@@ -60,6 +71,8 @@ from segview.store import (
     ToolResultItem,
     TurnEnd,
     UserInput,
+    UserInputExtension,
+    WorkerTurnEnded,
     collect_state,
     encode_entry,
 )
@@ -170,6 +183,99 @@ def turn_entries(text: Text, turn: int, ts: int, size: int) -> list[LogEntry]:
     out.append(TurnEnd(ts=ts + 9, turn_count=turn))
     out.append(RunCompleted(ts=ts + 10, interrupted=False, result="finished"))
     return out
+
+
+SESSION = "01930000-0000-7000-8000-00000000beef"
+PROVENANCE = PromptProvenance(
+    workspace_id="ws-1",
+    config_revision=7,
+    source_digest="sha256:0a1b2c3d",
+    projection_digest="sha256:4e5f6a7b",
+    logical_name="notify_wrapper",
+)
+IMAGE = base64.b64encode(bytes(range(256)) * 2).decode("ascii")  # 512 bytes, 684 in base64
+
+
+def current_turn_entries(text: Text, turn: int, ts: int, size: int) -> list[LogEntry]:
+    """``turn_entries`` in the current version's shapes, entry for entry: a worker_event
+    trigger, flow input with extensions, image attachments, and the system items only that
+    version has (worker_event, task_reminder, interrupt) with prompt provenance in place of
+    the notifications; a paused turn abandoned every 20 turns."""
+    out: list[LogEntry] = []
+    for entry in turn_entries(text, turn, ts, size):
+        if isinstance(entry, Invoke) and turn % 7 == 0:
+            entry = Invoke(ts=entry.ts, trigger="worker_event")
+        elif isinstance(entry, UserInput) and turn % 5 == 0:
+            entry = UserInput(
+                ts=entry.ts,
+                segments=[*entry.segments, FlowSegment(selector="coder/implement")],
+                extensions=[
+                    UserInputExtension(domain="flow.runtime.v1", payload={"revision": turn})
+                ],
+            )
+        elif isinstance(entry, ToolResultEntry) and turn % 4 == 0:
+            result = entry.item
+            assert isinstance(result, ToolResultItem)
+            attachment = ImageAttachment(mime_type="image/png", data=IMAGE)
+            item = result.model_copy(update={"attachments": [attachment]})
+            entry = ToolResultEntry(ts=entry.ts, item=item)
+        elif isinstance(entry, SystemItemEntry) and isinstance(entry.item, SystemNotification):
+            body = entry.item.body
+            entry = SystemItemEntry(
+                ts=entry.ts,
+                item=[
+                    entry.item.model_copy(update={"prompt_provenance": PROVENANCE}),
+                    SystemWorkerEvent(
+                        event=WorkerTurnEnded(worker_name="child"),
+                        body=body,
+                        prompt_provenance=PROVENANCE,
+                    ),
+                    SystemTaskReminder(body=body, prompt_provenance=PROVENANCE),
+                    SystemInterrupt(body=body),
+                ][turn // 10 % 4],
+            )
+        elif isinstance(entry, RunCompleted) and turn % 20 == 0:
+            out.append(RunCompleted(ts=entry.ts, interrupted=True, result="paused"))
+            entry = PausedTurnAbandoned(ts=entry.ts + 1)
+        out.append(entry)
+    return out
+
+
+def make_version_pair(root: Path, sizes: Sizes) -> tuple[FsStore, str, FsStore, str]:
+    """A current-version segment in a session directory, and a reference-version segment of
+    the same size (turns are added until it is at least as large)."""
+    current_root = root / "sessions" / SESSION
+    reference_root = root / "flat"
+    current_root.mkdir(parents=True, exist_ok=True)
+    reference_root.mkdir(parents=True, exist_ok=True)
+    current_id, reference_id = sid(3, 1), sid(3, 2)
+    with open(current_root / f"{current_id}.jsonl", "wb") as f:
+        start = SegmentStart(
+            ts=BASE_TS,
+            session_id=SESSION,
+            system_prompt="You are careful.",
+            config=CONFIG,
+            history=[],
+        )
+        f.write(encode_entry(start) + b"\n")
+        text = Text(5)
+        for t in range(1, sizes.turns + 1):
+            for e in current_turn_entries(text, t, BASE_TS + t * 100, sizes.bytes_per_turn):
+                f.write(encode_entry(e) + b"\n")
+        target = f.tell()
+    with open(reference_root / f"{reference_id}.jsonl", "wb") as f:
+        start = SegmentStart(
+            ts=BASE_TS, system_prompt="You are careful.", config=CONFIG, history=[]
+        )
+        f.write(encode_entry(start) + b"\n")
+        text = Text(5)
+        t = 0
+        while f.tell() < target:
+            t += 1
+            for e in turn_entries(text, t, BASE_TS + t * 100, sizes.bytes_per_turn):
+                f.write(encode_entry(e) + b"\n")
+    current = FsStore(current_root, version_hint=FormatVersion.CURRENT)
+    return current, current_id, FsStore(reference_root), reference_id
 
 
 def write_file(path: Path, entries: list[LogEntry]) -> None:
@@ -519,6 +625,49 @@ def main(argv: list[str] | None = None) -> int:
                 f"retained +{fmt_mb(rss_kept)} ({rss_kept / size:.2f}x)"
             )
         print(line, flush=True)
+
+        # 5. versions ---------------------------------------------------------------------
+        current, current_id, reference, reference_id = make_version_pair(work / "versions", sizes)
+        loaded: list[Timeline] = []
+
+        def load_segment(store: FsStore, segment_id: str) -> None:
+            loaded.append(Timeline.load(store, segment_id))
+
+        # alternate the two, so that drift on the machine falls on both alike
+        rounds = [
+            (
+                best_of(1, lambda: load_segment(reference, reference_id), setup=loaded.clear),
+                best_of(1, lambda: load_segment(current, current_id), setup=loaded.clear),
+            )
+            for _ in range(sizes.repeats * 3)
+        ]
+        ref_s = min(r for r, _c in rounds)
+        cur_s = min(c for _r, c in rounds)
+        cur_tl = Timeline.load(current, current_id)
+        ref_tl = Timeline.load(reference, reference_id)
+        assert cur_tl.problems == [] == ref_tl.problems
+        assert cur_tl._read.format_version is FormatVersion.CURRENT
+        assert ref_tl._read.format_version is FormatVersion.REFERENCE
+        cur_size = current.file_size(current_id)
+        ref_size = reference.file_size(reference_id)
+        results["versions"] = {
+            "current_bytes": cur_size,
+            "current_entries": len(cur_tl.entries),
+            "current_load_s": cur_s,
+            "reference_bytes": ref_size,
+            "reference_entries": len(ref_tl.entries),
+            "reference_load_s": ref_s,
+        }
+        print(
+            f"5. first load of a current-version segment ({fmt_mb(cur_size)}, "
+            f"{len(cur_tl.entries)} entries, in a session directory): {fmt_s(cur_s)}; "
+            f"a reference-version segment of the same size ({fmt_mb(ref_size)}, "
+            f"{len(ref_tl.entries)} entries): {fmt_s(ref_s)}; ratio {cur_s / ref_s:.2f}x "
+            f"(goal <= 1.10x)",
+            flush=True,
+        )
+        del cur_tl, ref_tl
+        loaded.clear()
         if ns.json:
             Path(ns.json).write_text(json.dumps(results, indent=2) + "\n")
     finally:
