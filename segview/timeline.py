@@ -458,6 +458,11 @@ class Timeline:
     # --- turns ------------------------------------------------------------------------------
 
     @property
+    def format_version(self) -> FormatVersion:
+        """The format version whose rules the segment was read and is replayed by."""
+        return self._live.version
+
+    @property
     def last_turn(self) -> Turn | None:
         return self.turns[-1] if self.turns else None
 

@@ -274,7 +274,7 @@ class _Builder:
 
     def chapter(self, index: int, chapter: Chapter, tl: Timeline, cut: int, *, last: bool) -> None:
         turns_by_end = {t.end_entry: t for t in tl.turns}
-        state = RestoredState()
+        state = RestoredState(format_version=tl.format_version)
         entries = tl.entries[:cut]
         started = False
         for n, entry in enumerate(entries):

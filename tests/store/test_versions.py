@@ -50,6 +50,7 @@ from segview.store import (
     save_user_input,
 )
 from segview.store.replay import flatten_segments
+from segview.timeline import Timeline
 
 REFERENCE = FormatVersion.REFERENCE
 CURRENT = FormatVersion.CURRENT
@@ -403,10 +404,16 @@ def test_an_explicit_version_overrides_what_the_segment_says(tmp_path: Path) -> 
 def test_a_session_directory_means_the_current_rules(tmp_path: Path) -> None:
     entries_line = [start_line(None), b'{"kind":"invoke","ts":2,"trigger":"notify"}']
     write(tmp_path, SEG, *entries_line)
-    read = FsStore(tmp_path, version_hint=CURRENT).read_tolerant(SEG)
+    store = FsStore(tmp_path, version_hint=CURRENT)
+    read = store.read_tolerant(SEG)
     assert read.format_version is CURRENT
     assert collect_state(read.entries, read.format_version).last_run_interrupted is True
     assert collect_state(read.entries).last_run_interrupted is False
+    # the timeline reads and replays by the same rules, at every entry
+    timeline = Timeline.load(store, SEG)
+    assert timeline.format_version is CURRENT
+    assert timeline.state_at_entry(2).last_run_interrupted is True
+    assert Timeline.load(FsStore(tmp_path), SEG).format_version is REFERENCE
 
 
 # --- writers by version (FORMAT.md 9.2, 9.3) ------------------------------------------------
