@@ -4,32 +4,41 @@ decoding keeps, replay by version, and what the writers write for each version
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from segview.store import (
     Corrupt,
     DecodeError,
+    FlowSegment,
     FormatVersion,
     FsStore,
     ImageAttachment,
     Invoke,
+    LogEntry,
     MessageItem,
+    PausedTurnAbandoned,
     PromptProvenance,
     RequestConfig,
     RestoredState,
     RunCompleted,
+    ScopeRule,
     SegmentStart,
     StoreIOError,
     SystemInterrupt,
     SystemItemEntry,
     SystemNotification,
+    SystemSkillActivation,
     SystemTaskReminder,
     SystemWorkerEvent,
+    SystemWorkflow,
     TextSegment,
     ToolResultEntry,
     ToolResultItem,
@@ -38,6 +47,10 @@ from segview.store import (
     UnknownLoggedItem,
     UnknownSystemItem,
     UserInput,
+    UserInputExtension,
+    WorkerErrored,
+    WorkerScopeSubDelegated,
+    WorkerShutDown,
     WorkerTurnEnded,
     collect_state,
     create_compacted_segment,
@@ -49,8 +62,10 @@ from segview.store import (
     save_turn_end,
     save_user_input,
 )
+from segview.store.codec import encode_json_value, parse_json_marked, validate_any
 from segview.store.replay import flatten_segments
 from segview.timeline import Timeline
+from tests.reliability.strategies import json_values, text, ts, u64, uuids
 
 REFERENCE = FormatVersion.REFERENCE
 CURRENT = FormatVersion.CURRENT
@@ -539,3 +554,108 @@ def test_current_shapes_round_trip_through_the_writers(tmp_path: Path) -> None:
         b'{"kind":"system_item","ts":9,"item":{"kind":"hologram","body":"h"}}'
     )
     assert entries[5].item.attachments[0].size == 2  # type: ignore[union-attr]
+
+
+# --- properties: every current shape, and unknown keys anywhere -------------------------------
+
+provenances = st.builds(
+    PromptProvenance,
+    workspace_id=st.none() | text,
+    config_revision=u64,
+    source_digest=text,
+    projection_digest=text,
+    logical_name=text,
+)
+scope = st.lists(
+    st.builds(ScopeRule, target=text, permission=st.sampled_from(["read", "write"])), max_size=2
+)
+worker_events = st.one_of(
+    st.builds(WorkerTurnEnded, worker_name=text),
+    st.builds(WorkerErrored, worker_name=text, message=text),
+    st.builds(WorkerShutDown, worker_name=text),
+    st.builds(
+        WorkerScopeSubDelegated, parent_worker=text, sub_worker=text, sub_socket=text, scope=scope
+    ),
+)
+current_system_items = st.one_of(
+    st.builds(
+        SystemNotification, message=text, body=text, prompt_provenance=st.none() | provenances
+    ),
+    st.builds(
+        SystemWorkerEvent, event=worker_events, body=text, prompt_provenance=st.none() | provenances
+    ),
+    st.builds(SystemSkillActivation, name=text, body=text),
+    st.builds(SystemTaskReminder, body=text, prompt_provenance=st.none() | provenances),
+    st.builds(SystemInterrupt, body=text, prompt_provenance=st.none() | provenances),
+    st.builds(SystemWorkflow, slug=text),
+)
+images = st.builds(
+    ImageAttachment,
+    mime_type=text,
+    data=st.binary(max_size=24).map(lambda b: base64.b64encode(b).decode("ascii")),
+)
+tool_results = st.builds(
+    ToolResultItem,
+    call_id=text,
+    summary=text,
+    content=st.none() | text,
+    attachments=st.lists(images, max_size=2),
+    is_error=st.booleans(),
+)
+current_entries = st.one_of(
+    st.builds(
+        SegmentStart,
+        ts=ts,
+        session_id=uuids,
+        system_prompt=st.none() | text,
+        config=st.just(CONFIG),
+        history=st.lists(tool_results, max_size=2),
+    ),
+    st.builds(Invoke, ts=ts, trigger=st.sampled_from(["user_send", "worker_event", "wakeup"])),
+    st.builds(
+        UserInput,
+        ts=ts,
+        segments=st.lists(
+            st.one_of(st.builds(TextSegment, content=text), st.builds(FlowSegment, selector=text)),
+            max_size=3,
+        ),
+        extensions=st.lists(
+            st.builds(UserInputExtension, domain=text, payload=json_values), max_size=2
+        ),
+    ),
+    st.builds(SystemItemEntry, ts=ts, item=current_system_items),
+    st.builds(ToolResultEntry, ts=ts, item=tool_results),
+    st.builds(PausedTurnAbandoned, ts=ts),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(current_entries)
+def test_every_current_shape_round_trips_byte_for_byte(entry: LogEntry) -> None:
+    line = encode_entry(entry)
+    decoded = decode_entry(line, version=CURRENT)
+    assert decoded == entry
+    assert encode_entry(decoded) == line == encode_entry(decoded, runtime=CURRENT)
+
+
+@settings(max_examples=300, deadline=None)
+@given(current_entries, st.dictionaries(text, json_values, min_size=1, max_size=3))
+def test_unknown_keys_are_kept_in_their_order_and_dropped_by_the_runtime(
+    entry: LogEntry, extras: dict[str, object]
+) -> None:
+    line = encode_entry(entry)
+    extras = {k: v for k, v in extras.items() if k not in type(entry).model_fields}
+    assume(extras)
+    wire = {
+        **orjson.loads(line),
+        **{k: encode_json_value(v, sort_keys=False) for k, v in extras.items()},
+    }
+    with_extras = orjson.dumps(wire)
+    obj, marked = parse_json_marked(with_extras)
+    kept, notes = validate_any(obj, check_duplicates=marked)
+    assert list(kept.extras) == list(extras)
+    assert encode_entry(kept) == with_extras
+    assert encode_entry(kept, runtime=CURRENT) == line
+    assert notes == tuple(f"unknown field `{key}`" for key in extras)
+    # serde ignores unknown keys: the strict reader accepts the line
+    assert decode_entry(with_extras, version=CURRENT) == kept
