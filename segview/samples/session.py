@@ -47,6 +47,7 @@ from segview.store import (
     save_turn_end,
     save_usage,
     save_user_input,
+    system_text,
 )
 
 from .ids import DEMO_SEGMENTS, segment_created_ms
@@ -76,7 +77,9 @@ def item_tokens(item: LoggedItem) -> int:
         return tokens(item.name + item.arguments) + 12
     if isinstance(item, ToolResultItem):
         return tokens(item.summary + (item.content or "")) + 10
-    return tokens(item.text + "".join(item.summary)) + 4
+    if isinstance(item, ReasoningItem):
+        return tokens(item.text + "".join(item.summary)) + 4
+    return 4
 
 
 def args(**kwargs: object) -> str:
@@ -229,7 +232,7 @@ class Session:
             self.now += self.rng.randint(4, 30)
             append_system_item(self.store, self.id, item, ts=self.now)
             self.history_len += 1
-            self.history_tokens += tokens(item.body) + 4
+            self.history_tokens += tokens(system_text(item) or "") + 4
             self.in_request = False
 
     def _begin_request(self) -> _Request:
