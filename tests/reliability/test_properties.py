@@ -189,7 +189,8 @@ def test_strategies_cover_every_entry_kind() -> None:
 
     seen: set[str] = set()
 
-    @settings(max_examples=300, deadline=None, database=None)
+    # derandomized: the same 400 draws every run, so coverage cannot fail by chance
+    @settings(max_examples=400, deadline=None, database=None, derandomize=True)
     @given(entries)
     def collect(entry: LogEntry) -> None:
         seen.add(entry.kind)
