@@ -21,7 +21,7 @@ from .positions import (
     Stop,
     compute_stops,
     inspector_range,
-    last_turn_stop,
+    latest_stop,
     max_turn_count,
     shows_more_after,
     stop_for_turn_count,
@@ -110,8 +110,9 @@ class SegmentCursor:
 
     @property
     def last_turn_index(self) -> int:
-        """The stop a segment opens at: its last turn (else its last stop)."""
-        return last_turn_stop(self.stops)
+        """The latest stop, where a segment opens and ``end`` goes: the turn in progress when
+        entries after the last ``turn_end`` add history, else the last turn."""
+        return latest_stop(self.stops)
 
     @property
     def at_last_turn(self) -> bool:
@@ -324,11 +325,13 @@ class SegmentCursor:
         self.sources.update(tl.entries)
         self.stops = compute_stops(tl)
         self._index_usage()
-        was_last_turn = bool(old_stops) and old_index == last_turn_stop(old_stops)
-        was_tail = bool(old_stops) and old_stops[old_index].kind == "tail"
-        if was_tail:
-            return rewritten, len(self.stops) - 1, "end"
-        if was_last_turn:
-            new_index = last_turn_stop(self.stops)
-            return rewritten, new_index, "turn" if new_index != old_index else "none"
-        return rewritten, min(old_index, len(self.stops) - 1), "none"
+        was_latest = bool(old_stops) and old_index == latest_stop(old_stops)
+        if not was_latest:
+            return rewritten, min(old_index, len(self.stops) - 1), "none"
+        new_index = latest_stop(self.stops)
+        new_stop = self.stops[new_index]
+        if new_stop.kind == "tail":  # the turn in progress grew: follow its end
+            return rewritten, new_index, "end"
+        old_stop = old_stops[old_index]
+        same = old_stop.kind == "turn" and new_stop.entry_end == old_stop.entry_end
+        return rewritten, new_index, "none" if same else "turn"

@@ -107,6 +107,12 @@ def last_turn_stop(stops: list[Stop]) -> int:
     return len(stops) - 1
 
 
+def latest_stop(stops: list[Stop]) -> int:
+    """The index of the latest stop: the turn in progress (a tail) if any, else the last
+    turn (else the start)."""
+    return len(stops) - 1
+
+
 def stop_for_turn_count(stops: list[Stop], turn_count: int) -> int | None:
     """The stop showing turn ``turn_count`` (0 is the start), or None."""
     if turn_count == 0:
@@ -169,11 +175,14 @@ class TurnOutcome:
 
 
 def turn_outcome(timeline: Timeline, turn: Turn) -> TurnOutcome:
+    """The outcome recorded by this turn's own run: from where the turn starts (after what
+    closed the previous turn) to what closes it. No outcome while its run has not ended."""
+    start = turn_start(timeline, turn)
     end = trailing_end(timeline, turn.end_entry + 1)
     result: str | None = None
     interrupted = False
     error: str | None = None
-    for entry in timeline.entries[turn.first_entry : end]:
+    for entry in timeline.entries[start:end]:
         if isinstance(entry, RunCompleted):
             result = str(entry.result)
             interrupted = entry.interrupted
@@ -183,13 +192,17 @@ def turn_outcome(timeline: Timeline, turn: Turn) -> TurnOutcome:
     return TurnOutcome(result, interrupted, error)
 
 
-def turn_start_ts(timeline: Timeline, turn: Turn) -> int | None:
-    """When a turn started: the ``ts`` of its first entry after what closed the previous turn
-    (the previous run's outcome and usage are written after its ``turn_end``)."""
+def turn_start(timeline: Timeline, turn: Turn) -> int:
+    """The index of a turn's first own entry: after what closed the previous turn (the
+    previous run's outcome and usage are written after its ``turn_end``)."""
     if turn.first_entry == 0:
-        start = start_entries(timeline)
-    else:
-        start = trailing_end(timeline, turn.first_entry)
+        return start_entries(timeline)
+    return trailing_end(timeline, turn.first_entry)
+
+
+def turn_start_ts(timeline: Timeline, turn: Turn) -> int | None:
+    """When a turn started: the ``ts`` of its first own entry."""
+    start = turn_start(timeline, turn)
     if start > turn.end_entry:
         return turn.first_ts
     ts = getattr(timeline.entries[start], "ts", None)

@@ -162,8 +162,10 @@ def test_at_the_last_turn_the_cursor_follows_new_turns(store: Path) -> None:
     save_delta(fs, MAIN, [reply], ts=TS + 1)
     assert cursor.refresh()
     rewritten, index, scroll = cursor.grown()
-    assert not rewritten and index is not None and cursor.stops[index].kind == "turn"
-    assert scroll == "none"  # the turn in progress is not a stop to jump to yet
+    # the turn in progress is shown as it grows, at its end
+    assert not rewritten and index is not None and cursor.stops[index].kind == "tail"
+    assert scroll == "end" and index == cursor.last_turn_index
+    cursor.move(index)
     save_turn_end(fs, MAIN, 11, ts=TS + 2)
     assert cursor.refresh()
     _rewritten, index, scroll = cursor.grown()
@@ -224,3 +226,37 @@ def test_a_replay_at_the_end_starts_over_and_pauses_where_it_is() -> None:
     assert player.speed == 5
     player.slower()
     assert player.speed == 2
+
+
+def test_a_turn_whose_run_has_not_ended_has_no_outcome_yet(tmp_path: Path) -> None:
+    """The previous run's ``run_completed`` (written after its ``turn_end``) is not this
+    turn's outcome."""
+    root = tmp_path / "store"
+    root.mkdir()
+    fs = FsStore(root)
+    from segview.store import RestoredState, create_segment, save_run_completed
+
+    seg = create_segment(fs, RestoredState(), ts=TS)
+    for n in (1, 2):
+        save_user_input(fs, seg, [TextSegment(content=f"q{n}")], ts=TS + 10 * n)
+        reply = MessageItem(role="assistant", content=[TextPart(text=f"a{n}")])
+        save_delta(fs, seg, [reply], ts=TS + 10 * n + 1)
+        save_turn_end(fs, seg, n, ts=TS + 10 * n + 2)
+        if n == 1:
+            save_run_completed(fs, seg, "finished", False, ts=TS + 10 * n + 3)
+    cursor = cursor_for(root, seg)
+    cursor.move(cursor.index_for_turn(1))  # type: ignore[arg-type]
+    assert cursor.turn_info().outcome == "finished"
+    cursor.move(cursor.index_for_turn(2))  # type: ignore[arg-type]
+    assert cursor.turn_info().outcome is None
+    save_run_completed(fs, seg, "limit_reached", True, ts=TS + 40)
+    assert cursor.refresh()
+    cursor.grown()
+    assert cursor.turn_info().outcome == "limit_reached (interrupted)"
+
+
+def test_a_segment_opens_at_its_turn_in_progress() -> None:
+    cursor = cursor_for(SAMPLE_LOGS, TRUNCATED)
+    assert cursor.stops[cursor.last_turn_index].kind == "tail"
+    position = cursor.move(cursor.last_turn_index)
+    assert position.state.history == collect_state(cursor.timeline.entries).history
