@@ -191,6 +191,14 @@ def resolve_target(path: str | None, demo: bool, env: Mapping[str, str] | None =
     return Target(store, label, selected)
 
 
+def has_terminal() -> bool:
+    """Whether the app can run here: both standard input and output are a terminal."""
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):  # closed or replaced streams
+        return False
+
+
 def main(argv: Sequence[str]) -> int:
     parser = build_parser()
     try:
@@ -202,6 +210,16 @@ def main(argv: Sequence[str]) -> int:
     except CliError as exc:
         print(f"segview: {exc}", file=sys.stderr)
         return exc.code
+    if not has_terminal():
+        print(
+            "segview: the app needs a terminal (standard input and output are not one); "
+            "in scripts use the subcommands: segview ls / tree / show / cat / check "
+            "(segview --help)",
+            file=sys.stderr,
+        )
+        if target.demo is not None:
+            target.demo.finish()
+        return EXIT_USAGE
     from segview.app import SegviewApp
 
     try:

@@ -138,3 +138,25 @@ async def test_the_demo_note_is_shown_in_the_app(clean_env: Path) -> None:
         assert note.display and "demo store" in str(note.content)
         assert "segview PATH" in str(note.content)
     shutil.rmtree(target.store.parent)
+
+
+def test_without_a_terminal_the_app_refuses_to_start(tmp_path: Path) -> None:
+    """Run as a script would (stdin from /dev/null, output to a pipe): a one-line message and
+    exit status 2, at once, instead of an app spinning with nobody to draw for."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "segview", str(SAMPLE_LOGS)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == b""
+    err = proc.stderr.decode()
+    assert err.count("\n") == 1 and "needs a terminal" in err and "segview ls" in err
+    assert "\x1b" not in err
+    assert list(tmp_path.iterdir()) == []

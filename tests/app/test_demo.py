@@ -12,6 +12,7 @@ import pytest
 import segview.samples.committed as committed
 from segview.app import SegviewApp
 from segview.app.screens.fork_dialog import ForkDialog
+from segview.cli import app_cmd
 from segview.cli import main as cli_main
 from segview.cli.app_cmd import DemoCopy, resolve_target
 from segview.samples import DEMO_SEGMENTS, committed_store, copy_demo_store
@@ -44,6 +45,7 @@ def app_runs(
             during(app.store_path)
 
     monkeypatch.setattr(SegviewApp, "run", run)
+    monkeypatch.setattr(app_cmd, "has_terminal", lambda: True)
     return opened_on
 
 
