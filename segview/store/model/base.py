@@ -1,0 +1,170 @@
+"""The shared base of every model: format versions, 32-bit floats, UUIDs, unknown variants."""
+
+from __future__ import annotations
+
+import re
+import struct
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, TypeAlias
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+)
+
+
+class FormatVersion(StrEnum):
+    """The version of the format whose rules apply (FORMAT.md section 9.6).
+
+    ``REFERENCE`` is the reference commit ``22f5d023``; ``CURRENT`` the current upstream
+    ``b12e0785``. ``AUTO`` means "infer it": a ``segment_start`` with ``session_id``, or a
+    segment in a session directory or worker aggregate, follows the current rules; anything
+    else the reference rules.
+    """
+
+    AUTO = "auto"
+    REFERENCE = "reference"
+    CURRENT = "current"
+
+
+REFERENCE = FormatVersion.REFERENCE
+CURRENT = FormatVersion.CURRENT
+BOTH = frozenset({REFERENCE, CURRENT})
+
+U64_MAX = 2**64 - 1
+U32_MAX = 2**32 - 1
+
+U64 = Annotated[int, Field(ge=0, le=U64_MAX)]
+U32 = Annotated[int, Field(ge=0, le=U32_MAX)]
+I32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+
+
+def f32(value: float) -> float:
+    """Round a float to the nearest 32-bit float, as Rust's ``v as f32`` does.
+
+    Values beyond the f32 range become infinities (the codec writes them as ``null``).
+    """
+    try:
+        return float(struct.unpack("<f", struct.pack("<f", value))[0])
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
+
+
+F32 = Annotated[float, AfterValidator(f32)]
+
+# The forms the Rust uuid parser accepts: hyphenated, simple (32 hex), braced, urn.
+_UUID_RE = re.compile(
+    r"(?:urn:uuid:)?([0-9a-fA-F]{8})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{12})"
+    r"|\{([0-9a-fA-F]{8})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{12})\}"
+    r"|([0-9a-fA-F]{32})"
+)
+
+
+def normalize_uuid(value: str) -> str:
+    """Parse a UUID in any form the Rust ``uuid`` crate accepts; return it lower-case hyphenated."""
+    m = _UUID_RE.fullmatch(value)
+    if m is None:
+        raise ValueError(f"invalid UUID {value!r}")
+    hexdigits = "".join(g for g in m.groups() if g).lower()
+    return (
+        f"{hexdigits[:8]}-{hexdigits[8:12]}-{hexdigits[12:16]}-{hexdigits[16:20]}-{hexdigits[20:]}"
+    )
+
+
+Uuid = Annotated[str, AfterValidator(normalize_uuid)]
+
+JsonValue: TypeAlias = Any
+"""Any JSON value (``serde_json::Value``): None, bool, int, float, str, list, dict."""
+
+
+class StoreModel(BaseModel):
+    """Base of every model: strict, frozen, unknown keys rejected (see the module docstring).
+
+    Class attributes the codec reads: ``_omit_when_empty`` names the fields that serde skips
+    when they are null, false or empty (``skip_serializing_if``); ``_f32_fields`` the fields
+    printed as 32-bit floats; ``_json_fields`` the fields holding free-form JSON (written with
+    sorted object keys); ``_versions`` the versions that have a field, for the fields one
+    version lacks (what that version's runtime drops when it writes the model back).
+    """
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    _omit_when_empty: ClassVar[frozenset[str]] = frozenset()
+    _f32_fields: ClassVar[frozenset[str]] = frozenset()
+    _json_fields: ClassVar[frozenset[str]] = frozenset()
+    _versions: ClassVar[dict[str, frozenset[FormatVersion]]] = {}
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        """Keys this version of segview does not know, as read (in their original order)."""
+        return self.__pydantic_extra__ or {}
+
+
+class UnknownVariant(StoreModel):
+    """A tagged object whose ``kind`` no version known here has: kept whole, never dropped.
+
+    Every key but ``kind`` is kept in ``extras`` in its original order; ``raw`` gives the
+    object back with ``kind`` first (the order serde writes a tagged object in).
+    """
+
+    model_config = ConfigDict(strict=True, extra="allow", frozen=True)
+
+    _what: ClassVar[str] = "object"
+
+    kind: str
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        return {"kind": self.kind, **self.extras}
+
+
+_UNKNOWN = "unknown"
+Tagger = Callable[[Any], str | None]
+_TAGGERS: dict[Tagger, tuple[frozenset[str], Tagger]] = {}
+"""Each union discriminator with an ``Unknown*`` fallback: its known tags, its lenient twin."""
+
+
+def _taggers(known: frozenset[str], unknown: type[UnknownVariant]) -> Tagger:
+    """The discriminator of a union with an unknown fallback (its lenient twin registered).
+
+    The strict one maps raw JSON of an unknown kind to no tag (a validation error); the
+    lenient one maps it to ``unknown``. Model instances are tagged by their class either way.
+    A missing or non-string ``kind`` is an error for both, as for serde.
+    """
+
+    def strict(value: Any) -> str | None:
+        if isinstance(value, dict):
+            kind = value.get("kind")
+            return kind if kind.__class__ is str and kind in known else None
+        if isinstance(value, unknown):
+            return _UNKNOWN
+        kind = getattr(value, "kind", None)
+        return kind if kind.__class__ is str and kind in known else None
+
+    def lenient(value: Any) -> str | None:
+        if isinstance(value, dict):
+            kind = value.get("kind")
+            if kind.__class__ is not str:
+                return None
+            return kind if kind in known else _UNKNOWN
+        return strict(value)
+
+    _TAGGERS[strict] = (known, lenient)
+    return strict
+
+
+def _discriminator(
+    what: str, members: tuple[type[StoreModel], ...], unknown: type[UnknownVariant]
+) -> Discriminator:
+    """The ``Discriminator`` of a union of ``members`` tagged by ``kind``, with ``unknown``
+    (tagged ``unknown``) for the kinds no member has (see ``_taggers``)."""
+    known = frozenset(m.model_fields["kind"].default for m in members)
+    return Discriminator(
+        _taggers(known, unknown),
+        custom_error_type="invalid_tag",
+        custom_error_message=f"missing or invalid field `kind` in {what}",
+    )
