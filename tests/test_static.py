@@ -24,8 +24,8 @@ def test_ruff_is_clean() -> None:
 
 
 def test_model_layers_pass_mypy_strict() -> None:
-    """The store core, lineage, timeline, the browsing model, the text helpers and the demo
-    generator: ``mypy --strict``."""
+    """The store core, lineage, timeline, the browsing model, the text helpers, the demo
+    generator and the compare, cost and notes models: ``mypy --strict``."""
     from mypy import api
 
     targets = [*(ROOT / "segview" / f for f in STRICT_MODULES)]
@@ -52,4 +52,14 @@ def test_developer_tools_type_check() -> None:
     assert status == 0, out + err
 
 
-STRICT_MODULES = ("store", "browse", "lineage.py", "timeline.py", "text.py", "samples")
+STRICT_MODULES = (
+    "store",
+    "browse",
+    "lineage.py",
+    "timeline.py",
+    "text.py",
+    "samples",
+    "compare.py",
+    "cost.py",
+    "notes.py",
+)
