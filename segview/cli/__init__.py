@@ -1,7 +1,8 @@
 """The ``segview`` command: open the app on a store, or run a scriptable subcommand.
 
 ``segview [STORE | FILE.jsonl]`` opens the app; ``segview SUBCOMMAND ...`` runs one of
-``ls``, ``tree``, ``show``, ``cat``, ``fork``, ``check``, ``serve``, ``export``. Errors are one line on stderr with
+``ls``, ``tree``, ``show``, ``cat``, ``fork``, ``check``, ``serve``, ``export``, ``diff``,
+``notes``, ``label``, ``note``. Errors are one line on stderr with
 a non-zero exit code, never a traceback.
 """
 
@@ -11,10 +12,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import app_cmd, lineage_cmds, share_cmds, store_cmds
+from . import app_cmd, compare_cmds, lineage_cmds, notes_cmds, share_cmds, store_cmds
 from .common import EXIT_USAGE, CliError, run_guarded
 
-SUBCOMMAND_MODULES = (store_cmds, lineage_cmds, share_cmds)
+SUBCOMMAND_MODULES = (store_cmds, lineage_cmds, share_cmds, compare_cmds, notes_cmds)
 
 DESCRIPTION = """\
 Browse, step through, fork and replay the segment logs of the agent runtime.
@@ -35,6 +36,7 @@ examples:
   segview fork sample_logs 01926b80 --at-turn 2
   segview serve sample_logs --read-only
   segview export sample_logs 01926cb6 --html replay.html
+  segview diff sample_logs 01926c6 01926b8
 """
 
 

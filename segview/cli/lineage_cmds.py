@@ -14,6 +14,7 @@ from segview.lineage import Lineage, SegmentNode, StoreProblem, one_line
 from segview.store import StoreError
 from segview.store.layout import NotAStore
 
+from .annotations import Annotations, annotate
 from .common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, CliError, print_json
 
 COMMANDS = ("tree", "check")
@@ -110,19 +111,23 @@ def node_flags(node: SegmentNode) -> list[str]:
     return flags
 
 
-def node_line(node: SegmentNode, prefix_len: int) -> str:
+def node_line(node: SegmentNode, prefix_len: int, label: str | None = None) -> str:
     parts = [node.id[:prefix_len]]
     if node.origin is not None:
         parts.append(f"{node.origin} @{node.at_turn_index}")
     if node.turns is not None:
         parts.append(f"{node.turns} turn{'s' * (node.turns != 1)}")
     parts.extend(node_flags(node))
-    parts.append(one_line(node.title) if node.title else "(no user input)")
+    if label:
+        parts.append(f"✎ {one_line(label)}")
+    else:
+        parts.append(one_line(node.title) if node.title else "(no user input)")
     return "  ".join(parts)
 
 
-def tree_lines(lineage: Lineage) -> Iterator[str]:
-    """The forest drawn with box characters; sessions (later layout) as headings."""
+def tree_lines(lineage: Lineage, labels: Annotations | None = None) -> Iterator[str]:
+    """The forest drawn with box characters; sessions (later layout) as headings; a label
+    (``segview label``) shows instead of the title."""
     lengths = id_prefix_lengths(list(lineage.nodes))
     groups: list[tuple[str | None, list[SegmentNode]]]
     if lineage.layout == "sessions":
@@ -141,7 +146,8 @@ def tree_lines(lineage: Lineage) -> Iterator[str]:
         stack: list[tuple[SegmentNode, str, str]] = [(r, base, base) for r in reversed(roots)]
         while stack:
             node, lead, child_lead = stack.pop()
-            yield lead + node_line(node, lengths[node.id])
+            label = labels.label(node.id) if labels is not None else None
+            yield lead + node_line(node, lengths[node.id], label)
             children = node.children
             for i in range(len(children) - 1, -1, -1):
                 last = i == len(children) - 1
@@ -154,9 +160,10 @@ def tree_lines(lineage: Lineage) -> Iterator[str]:
                 )
 
 
-def node_json(node: SegmentNode) -> dict[str, Any]:
+def node_json(node: SegmentNode, extra: Annotations | None = None) -> dict[str, Any]:
     """One node's fields for ``tree --json`` (``children`` last, filled by the caller)."""
     first = node.first_line_problem
+    more = extra.json(node.id) if extra is not None else {}
     return {
         "id": node.id,
         "origin": node.origin,
@@ -173,6 +180,7 @@ def node_json(node: SegmentNode) -> dict[str, Any]:
         "size": node.size,
         "first_line_problem": None if first is None else first.to_json(),
         "problems": [p.to_json() for p in node.problems],
+        **more,
         "children": None,
     }
 
@@ -180,7 +188,7 @@ def node_json(node: SegmentNode) -> dict[str, Any]:
 _CHILDREN_KEY = '"children": null'
 
 
-def forest_json(roots: list[SegmentNode]) -> str:
+def forest_json(roots: list[SegmentNode], extra: Annotations | None = None) -> str:
     """The forest as indented JSON, written without recursion (chains can be very deep)."""
     if not roots:
         return "[]"
@@ -193,7 +201,7 @@ def forest_json(roots: list[SegmentNode]) -> str:
             out.append(item)
             continue
         node, indent = item
-        text = orjson.dumps(node_json(node), option=orjson.OPT_INDENT_2).decode()
+        text = orjson.dumps(node_json(node, extra), option=orjson.OPT_INDENT_2).decode()
         head, _key, tail = text.rpartition(_CHILDREN_KEY)
         pad = " " * indent
         out.append("\n".join(pad + line for line in head.split("\n")))
@@ -220,13 +228,14 @@ def cmd_tree(ns: argparse.Namespace) -> int:
     lineage = open_lineage(ns.store)
     for _depth, node in lineage.walk():
         lineage.load_details(node)
+    extra = annotate(lineage, usage=ns.json)
     if ns.json:
-        sys.stdout.write(forest_json(lineage.roots) + "\n")
+        sys.stdout.write(forest_json(lineage.roots, extra) + "\n")
         sys.stdout.flush()
         return EXIT_OK
     if not lineage.nodes:
         print(f"no segments in {lineage.root}")
-    for line in tree_lines(lineage):
+    for line in tree_lines(lineage, extra):
         print(line)
     if lineage.skipped:
         n = len(lineage.skipped)

@@ -34,7 +34,9 @@ from segview.store.fs_store import Problem, TolerantRead
 from segview.store.replay import RestoredState
 from segview.text import safe
 
+from .annotations import annotate
 from .common import EXIT_USAGE, CliError, open_scan, print_json, resolve_segment
+from .lineage_cmds import open_lineage
 
 COMMANDS = ("ls", "show", "cat", "fork")
 
@@ -240,8 +242,9 @@ def cmd_ls(ns: argparse.Namespace) -> int:
     scan = open_scan(ns.store)
     files = scan.segments if scan.selected is None else [resolve_segment(scan, None)]
     summaries = [summarize(f.store, f.id, f.session_id) for f in files]
+    extra = annotate(open_lineage(ns.store), usage=ns.json)
     if ns.json:
-        print_json([s.to_wire() for s in summaries])
+        print_json([{**s.to_wire(), **extra.json(s.id)} for s in summaries])
         return 0
     if not summaries:
         print(f"no segments in {scan.given}")
@@ -253,7 +256,9 @@ def cmd_ls(ns: argparse.Namespace) -> int:
             flags.append(f"[{origin}]")
         if s.problems:
             flags.append(f"[{len(s.problems)} problem{'s' * (len(s.problems) != 1)}]")
+        label = extra.label(s.id)
         title = one_line(s.title) if s.title else "(no user input)"
+        title = f"✎ {one_line(label)}" if label else title
         entries = "?" if s.entries is None else str(s.entries)
         line = f"{s.id:36}  {format_ts(s.created_ts):19}  {s.turns:>5}  {entries:>7}  "
         print(line + " ".join([*flags, title]))

@@ -1,0 +1,174 @@
+"""``segview notes / label / note``: labels and notes kept beside the logs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from segview.lineage import Lineage, SegmentNode
+from segview.notes import NotesError, SegmentNotes, add_note, read_store_notes, set_label
+from segview.store import StoreError
+from segview.text import format_ts, one_line, short_ids
+from segview.timeline import Timeline
+
+from .annotations import store_directories
+from .common import EXIT_OK, EXIT_USAGE, CliError, print_json
+from .compare_cmds import resolve
+from .lineage_cmds import open_lineage
+
+COMMANDS = ("notes", "label", "note")
+
+SIDECAR_HELP = (
+    "Labels and notes are kept in STORE/.segview/SEGMENT.notes.jsonl (beside the\n"
+    "segment's log, which is never modified); the agent runtime ignores that directory."
+)
+
+
+def register(sub: Any) -> None:
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser(
+        "notes",
+        help="list the labels and notes of a store's segments",
+        description="List every segment of STORE that has a label or notes.\n\n" + SIDECAR_HELP,
+        epilog="example:\n  segview notes sample_logs\n  segview notes sample_logs --json",
+        formatter_class=fmt,
+    )
+    p.add_argument("store", metavar="STORE", help="the store directory")
+    p.add_argument("--json", action="store_true", help="print the notes as JSON")
+    p.set_defaults(func=cmd_notes)
+
+    p = sub.add_parser(
+        "label",
+        help="label a segment (shown instead of its title in the tree)",
+        description=(
+            "Give SEGMENT a label, shown instead of its title in `segview tree` and in the\n"
+            'app\'s tree. An empty TEXT ("") removes the label.\n\n' + SIDECAR_HELP
+        ),
+        epilog='example:\n  segview label sample_logs 01926c6 "timedelta: rejected"',
+        formatter_class=fmt,
+    )
+    p.add_argument("store", metavar="STORE", help="the store directory")
+    p.add_argument("segment", metavar="SEGMENT", help="a segment id or a unique prefix of one")
+    p.add_argument("text", metavar="TEXT", nargs="+", help="the label")
+    p.set_defaults(func=cmd_label)
+
+    p = sub.add_parser(
+        "note",
+        help="add a note to a segment, one of its turns or one of its items",
+        description=(
+            "Add a note to SEGMENT: on its turn N (its own turn count, as `segview show\n"
+            "--turn` counts; 0 is the start) with --turn, on its history item K (1-based,\n"
+            "as the Markdown export numbers them) with --item, else on the segment.\n\n"
+            + SIDECAR_HELP
+        ),
+        epilog=(
+            'example:\n  segview note sample_logs 01926b8 --turn 5 "the ISO question starts here"'
+        ),
+        formatter_class=fmt,
+    )
+    p.add_argument("store", metavar="STORE", help="the store directory")
+    p.add_argument("segment", metavar="SEGMENT", help="a segment id or a unique prefix of one")
+    p.add_argument("--turn", type=_count, metavar="N", help="the turn the note is on")
+    p.add_argument("--item", type=_count, metavar="K", help="the history item the note is on")
+    p.add_argument("text", metavar="TEXT", nargs="+", help="the note")
+    p.set_defaults(func=cmd_note)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return value
+
+
+def lineage_notes(lineage: Lineage) -> dict[str, SegmentNotes]:
+    """The notes of every segment of the store that has any."""
+    return read_store_notes(store_directories(lineage))
+
+
+def cmd_notes(ns: argparse.Namespace) -> int:
+    lineage = open_lineage(ns.store)
+    found = lineage_notes(lineage)
+    order = [node.id for _depth, node in lineage.walk() if node.id in found]
+    order += sorted(set(found) - set(order))
+    for seg in order:
+        for problem in found[seg].problems:
+            print(f"segview: warning: {problem} (line skipped)", file=sys.stderr)
+    if ns.json:
+        print_json([{**found[s].to_json(), "in_store": s in lineage.nodes} for s in order])
+        return EXIT_OK
+    if not any(found[s] for s in order):
+        print(f"no labels or notes in {lineage.root}")
+        return EXIT_OK
+    names = short_ids(list(lineage.nodes) + order)
+    for seg in order:
+        notes = found[seg]
+        if not notes:
+            continue
+        head = names[seg]
+        if notes.label:
+            head += f"  ✎ {one_line(notes.label)}"
+        if seg not in lineage.nodes:
+            head += "  (not in the store)"
+        print(head)
+        for note in notes.notes:
+            print(f"  {note.target}: {one_line(note.text)}  ({format_ts(note.ts)})")
+    return EXIT_OK
+
+
+def _node(lineage: Lineage, prefix: str) -> SegmentNode:
+    return lineage.nodes[resolve(lineage, prefix)]
+
+
+def cmd_label(ns: argparse.Namespace) -> int:
+    lineage = open_lineage(ns.store)
+    node = _node(lineage, ns.segment)
+    text = " ".join(ns.text)
+    try:
+        set_label(node.store.root, node.id, text)
+    except NotesError as exc:
+        raise CliError(str(exc)) from None
+    label = " ".join(text.split())
+    print(f"{node.id}: label {one_line(label)!r}" if label else f"{node.id}: label removed")
+    return EXIT_OK
+
+
+def cmd_note(ns: argparse.Namespace) -> int:
+    lineage = open_lineage(ns.store)
+    node = _node(lineage, ns.segment)
+    text = " ".join(ns.text)
+    if ns.turn is not None or ns.item is not None:
+        _check_target(node, ns.turn, ns.item)
+    try:
+        note = add_note(node.store.root, node.id, text, turn=ns.turn, item=ns.item)
+    except NotesError as exc:
+        raise CliError(str(exc)) from None
+    print(f"{node.id}: note {note.id} on {note.target}")
+    return EXIT_OK
+
+
+def _check_target(node: SegmentNode, turn: int | None, item: int | None) -> None:
+    """A turn the segment has, an item its history has (at that turn): else a usage error."""
+    try:
+        timeline = Timeline.load(node.store, node.id)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    counts = [t.turn_count for t in timeline.turns]
+    if turn is not None and turn != 0 and turn not in counts:
+        have = f"its turns are 0..{max(counts)}" if counts else "it has no completed turn"
+        raise CliError(f"segment {node.id} has no turn {turn}: {have}", EXIT_USAGE)
+    if item is not None:
+        state = timeline.state_at(turn) if turn else timeline.state_at(None)
+        if turn == 0:
+            state = timeline.state_at_entry(1 if timeline.entries else 0)
+        n = len(state.history)
+        where = f"after turn {turn}" if turn is not None else "in all"
+        if item < 1 or item > n:
+            raise CliError(
+                f"segment {node.id} has no item {item}: it has {n} item{'s' * (n != 1)} {where}",
+                EXIT_USAGE,
+            )
