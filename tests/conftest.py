@@ -27,3 +27,9 @@ def golden_copy(tmp_path: Path):
         return dest
 
     return copy
+
+
+@pytest.fixture(autouse=True)
+def _no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user's own config file (prices) never reaches a test; a test sets its own."""
+    monkeypatch.setenv("SEGVIEW_CONFIG", str(tmp_path / "no-segview-config.toml"))

@@ -12,7 +12,8 @@ from textual.content import Content
 from segview.app.logtext import highlighted
 from segview.text import one_line
 
-from .keymap import KEYS
+from .keymap import KEYS, MAIN_SCOPES
+from .screens.compare import CompareScreen
 
 if TYPE_CHECKING:
     from .app import SegviewApp
@@ -28,7 +29,15 @@ class SegviewCommands(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         main = self.segview.main
         out: list[tuple[str, str, Callable[[], object]]] = []
+        if isinstance(self.screen, CompareScreen):  # the comparison's own keys
+            for spec in KEYS:
+                if spec.scope == "compare":
+                    name = f"{spec.description} ({spec.display})"
+                    out.append((name, spec.help, partial(self.screen.run_action, spec.action)))
+            return out
         for spec in KEYS:
+            if spec.scope not in MAIN_SCOPES:
+                continue
             name = f"{spec.description} ({spec.display})"
             out.append((name, spec.help, partial(main.run_action, spec.action)))
         forest = main.forest

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from segview.browse.sources import ItemSource, ItemSources
@@ -35,6 +36,9 @@ class ExportContext:
     origin: SegmentOrigin | None = None
     origin_kind: str | None = None
     inherited_len: int = 0
+    label: str | None = None  # the user's label of the segment
+    item_notes: Mapping[int, tuple[str, ...]] = field(default_factory=dict)  # by item index
+    notes: tuple[str, ...] = ()  # the user's notes on the segment (and on no item)
 
 
 def _fence(text: str, lang: str = "") -> str:
@@ -52,6 +56,9 @@ def state_to_markdown(
 ) -> str:
     """The state as a readable Markdown document."""
     out: list[str] = [f"# Segment {ctx.segment_id} at {ctx.position}", ""]
+    if ctx.label:
+        out.append(f"- label: {ctx.label}")
+    out += [f"- note: {note}" for note in ctx.notes]
     out.append(f"- store: `{ctx.store}`")
     out.append(f"- turn count: {state.turn_count}; entries replayed: {state.entries_count}")
     if ctx.origin is not None:
@@ -72,9 +79,18 @@ def state_to_markdown(
         i.call_id: i for i in state.history if isinstance(i, ToolResultItem)
     }
     call_ids = {i.call_id for i in state.history if isinstance(i, ToolCallItem)}
+    result_at: dict[str, int] = {}
+    for n, item in enumerate(state.history):
+        if isinstance(item, ToolResultItem):
+            result_at.setdefault(item.call_id, n)
     for n, item in enumerate(state.history):
         src = sources[n] if sources is not None and n < len(sources) else None
         inherited = " (inherited)" if n < ctx.inherited_len else ""
+        notes = list(ctx.item_notes.get(n, ()))
+        if isinstance(item, ToolCallItem) and item.call_id in result_at:
+            notes += ctx.item_notes.get(result_at[item.call_id], ())
+        if notes and not (isinstance(item, ToolResultItem) and item.call_id in call_ids):
+            out += [f"> ✎ note on item {n + 1}: {note}" for note in notes] + [""]
         if isinstance(item, MessageItem):
             if item.role == "system":
                 sys_item: SystemItem | None = (

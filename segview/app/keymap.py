@@ -8,7 +8,7 @@ from typing import Literal
 
 from textual.binding import Binding, BindingType
 
-Scope = Literal["screen", "conversation"]
+Scope = Literal["screen", "conversation", "compare"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,8 @@ class KeySpec:
     description: str  # short, for the footer and the command palette
     help: str  # one sentence for the help screen
     show: bool = True  # shown in the footer
-    scope: Scope = "screen"  # "conversation": only while the turn bar or history is focused
+    scope: Scope = "screen"  # "conversation": only while the turn bar or history is focused;
+    # "compare": on the compare screen
 
 
 KEYS: tuple[KeySpec, ...] = (
@@ -103,6 +104,50 @@ KEYS: tuple[KeySpec, ...] = (
         "from its root (in the current directory, else a temporary one; never in the store).",
     ),
     KeySpec(
+        "m",
+        "m",
+        "mark_segment",
+        "Mark",
+        "Mark the segment under the tree's cursor (else the open one) to compare it; "
+        "press again to unmark.",
+        False,
+    ),
+    KeySpec(
+        "c",
+        "c",
+        "compare",
+        "Compare",
+        "Compare the marked segment with the one under the tree's cursor (else the open one); "
+        "with nothing marked, compare a fork or compaction with its parent.",
+        False,
+    ),
+    KeySpec(
+        "L",
+        "L",
+        "label_segment",
+        "Label",
+        "Label the segment under the tree's cursor (else the open one): the label shows "
+        "instead of its title.",
+        False,
+    ),
+    KeySpec(
+        "a",
+        "a",
+        "annotate",
+        "Note",
+        "Add a note to the turn shown (or to one of its history items).",
+        False,
+    ),
+    KeySpec(
+        "dollar_sign",
+        "$",
+        "toggle_tokens",
+        "Tokens",
+        "Show tokens (and cost, when prices are configured) in the tree: per segment, "
+        "per branch from the root, per subtree, then none.",
+        False,
+    ),
+    KeySpec(
         "t",
         "t",
         "focus_tree",
@@ -112,6 +157,33 @@ KEYS: tuple[KeySpec, ...] = (
     ),
     KeySpec("question_mark", "?", "help", "Help", "Show every key binding."),
     KeySpec("q", "q", "quit", "Quit", "Quit segview."),
+    KeySpec(
+        "n",
+        "n",
+        "next_difference",
+        "Next diff",
+        "In a comparison: go to the next difference.",
+        True,
+        "compare",
+    ),
+    KeySpec(
+        "N",
+        "N",
+        "previous_difference",
+        "Prev diff",
+        "In a comparison: go to the previous difference.",
+        True,
+        "compare",
+    ),
+    KeySpec(
+        "escape",
+        "escape",
+        "close",
+        "Close",
+        "In a comparison: close it and go back.",
+        True,
+        "compare",
+    ),
 )
 """Every action with a key. Order is the order of the footer and the help screen."""
 
@@ -127,12 +199,16 @@ EXTRA_HELP: tuple[tuple[str, str], ...] = (
 """Keys of Textual's own widgets that are worth knowing, shown on the help screen."""
 
 
+MAIN_SCOPES: tuple[Scope, ...] = ("screen", "conversation")
+"""The scopes of the main screen (the others belong to other screens)."""
+
+
 def bindings(scope: Scope) -> list[BindingType]:
     """The Textual bindings of one scope."""
     return [
         Binding(
             k.keys,
-            k.action if scope == "screen" else f"screen.{k.action}",
+            f"screen.{k.action}" if scope == "conversation" else k.action,
             k.description,
             show=k.show,
             key_display=k.display,

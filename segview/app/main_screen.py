@@ -9,6 +9,8 @@ replay player in the conversation pane.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -20,10 +22,20 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from segview.browse.annotations import (
+    TOKEN_MODE_NAMES,
+    TOKEN_MODES,
+    TokenMode,
+    forest_figures,
+    inherited_share,
+    tree_token_texts,
+)
 from segview.browse.cursor import SegmentCursor
-from segview.browse.forest import ForestSnapshot
+from segview.browse.forest import ForestSnapshot, TreeRow
 from segview.browse.player import ReplayPlayer
 from segview.browse.session import StoreSession
+from segview.cost import Priced, PriceTable, UsageReader, load_prices
+from segview.notes import NotesError, add_note, set_label
 from segview.store import StoreError
 from segview.timeline import Timeline
 
@@ -36,9 +48,11 @@ from .messages import (
     TimelineGrew,
     TimelineLoaded,
 )
+from .screens.compare import CompareScreen
 from .screens.export_dialog import ExportDialog, ExportFormat
 from .screens.fork_dialog import ForkDialog
 from .screens.help import HelpScreen
+from .screens.note_dialog import LabelDialog, NoteDialog, NoteRequest
 from .widgets.chrome.app_header import AppHeader, DemoNote
 from .widgets.conversation.history_view import HistoryView
 from .widgets.conversation.pane import ConversationPane
@@ -52,7 +66,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROGRESS_MIN_BYTES = 256 * 1024  # segments smaller than this load without a progress bar
-KEYED_ACTIONS = frozenset(spec.action for spec in keymap.KEYS)
+KEYED_ACTIONS = frozenset(spec.action for spec in keymap.KEYS if spec.scope in keymap.MAIN_SCOPES)
 
 
 class MainScreen(Screen[None]):
@@ -69,6 +83,15 @@ class MainScreen(Screen[None]):
         self.loaded_segment: str | None = None
         self._open_generation = 0
         self.pane = ConversationPane(self.session, id="main")
+        # labels and notes (sidecars), the compare mark, tokens and their cost
+        self.notes = self.pane.notes
+        self.marked: str | None = None
+        self.token_mode: TokenMode = "off"
+        self.prices = PriceTable()
+        self._notes_lock = threading.Lock()
+        self._usage_lock = threading.Lock()
+        self._usage_reader = UsageReader()
+        self._note_dirs: tuple[ForestSnapshot | None, list[Path]] | None = None
 
     @property
     def segview(self) -> SegviewApp:
@@ -189,6 +212,11 @@ class MainScreen(Screen[None]):
                 timeout=30,
             )
             return
+        self.prices, warning = load_prices()
+        self.pane.priced = Priced.of(self.prices, self.session.path)
+        if warning:
+            self.app.call_from_thread(self.app.notify, warning, severity="warning", timeout=10)
+        self._refresh_notes(force=True)
         self.post_message(ForestChanged(forest))
         self.app.call_from_thread(self._open_initial)
         for snapshot in self.session.load_details():
@@ -216,6 +244,8 @@ class MainScreen(Screen[None]):
             and tree.node_for(shown) is not None
         )
         tree.set_forest(message.forest, self.segview.now())
+        if self.token_mode != "off":  # new segments, or new requests in old ones
+            self._compute_figures()
         if shown is not None and not elsewhere:
             tree.show_segment(shown)
         for new_id in message.added:
@@ -233,6 +263,7 @@ class MainScreen(Screen[None]):
             cursor = self.pane.cursor
             if cursor is not None and cursor.refresh():
                 self.post_message(TimelineGrew(cursor.segment_id))
+            self._refresh_notes()
         except Exception:  # the watcher must keep running; the next tick tries again
             log.exception("refreshing the store")
 
@@ -256,6 +287,7 @@ class MainScreen(Screen[None]):
         self._update_header()
         self.pane.begin_loading(segment_id)
         self._load_timeline(segment_id, turn_count, self._open_generation)
+        self._load_inherited(segment_id)
 
     @on(SegmentChosen)
     def _segment_chosen(self, message: SegmentChosen) -> None:
@@ -428,3 +460,160 @@ class MainScreen(Screen[None]):
         if update is not None:
             self.post_message(ForestChanged(update.forest, added=update.added))
         self.app.call_from_thread(self.open_segment, new_id)
+
+    # --- labels, notes, comparing, tokens -----------------------------------------------------
+
+    def _target_segment(self) -> str | None:
+        """The segment under the tree's cursor, else the open one."""
+        return self.ancestry.cursor_segment or self.segment_id
+
+    def _rows(self) -> tuple[TreeRow, ...]:
+        forest = self.forest
+        return forest.rows if forest is not None else ()
+
+    def _note_directories(self) -> list[Path]:
+        """The directories whose ``.segview/`` may hold notes (kept per forest snapshot)."""
+        forest = self.forest
+        cached = self._note_dirs
+        if cached is not None and cached[0] is forest:
+            return cached[1]
+        dirs = {self.session.path: None}
+        for row in self._rows():
+            store = self.session.store_for(row.id)
+            if store is not None:
+                dirs.setdefault(store.root, None)
+        self._note_dirs = (forest, list(dirs))
+        return self._note_dirs[1]
+
+    def _refresh_notes(self, *, force: bool = False) -> None:
+        """Read the sidecars again (in a worker or on the watcher's thread); redraw when they
+        changed."""
+        with self._notes_lock:
+            changed = self.notes.refresh(self._note_directories())
+        if changed or force:
+            self.app.call_from_thread(self._notes_changed)
+
+    def _notes_changed(self) -> None:
+        self.ancestry.set_annotations(labels=self.notes.labels())
+        self.pane.show_notes()
+
+    def action_label_segment(self) -> None:
+        segment_id = self._target_segment()
+        if segment_id is None or self._refuse_write("labelling (it writes beside the logs)"):
+            return
+        row = self.session.row(segment_id)
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                self._write_notes(segment_id, lambda root: set_label(root, segment_id, text))
+
+        dialog = LabelDialog(
+            short=self.session.short(segment_id),
+            title=row.title if row is not None else None,
+            label=self.notes.get(segment_id).label,
+        )
+        self.app.push_screen(dialog, done)
+
+    def action_annotate(self) -> None:
+        cursor = self.pane.cursor
+        if cursor is None or cursor.state is None:
+            return
+        if self._refuse_write("notes (they are written beside the logs)"):
+            return
+        segment_id, turn, items = cursor.segment_id, cursor.turn_count, len(cursor.state.history)
+
+        def done(request: NoteRequest | None) -> None:
+            if request is not None:
+                text, item = request.text, request.item
+                self._write_notes(
+                    segment_id, lambda root: add_note(root, segment_id, text, turn=turn, item=item)
+                )
+
+        short = self.session.short(segment_id)
+        self.app.push_screen(NoteDialog(short=short, turn=turn, items=items), done)
+
+    @work(thread=True, group="notes")
+    def _write_notes(self, segment_id: str, write: Callable[[Path], object]) -> None:
+        """Write a label or a note beside the segment's log; a failure is shown, and leaves
+        nothing written."""
+        store = self.session.store_for(segment_id)
+        if store is None:
+            return
+        try:
+            write(store.root)
+        except NotesError as exc:
+            self.app.call_from_thread(
+                self.app.notify, str(exc), title="nothing written", severity="error", timeout=15
+            )
+            return
+        self._refresh_notes(force=True)
+
+    def action_mark_segment(self) -> None:
+        segment_id = self._target_segment()
+        if segment_id is None:
+            return
+        self.marked = None if segment_id == self.marked else segment_id
+        self.ancestry.set_marked(self.marked)
+        if self.marked is not None:
+            short = self.session.short(segment_id)
+            self.notify(f"marked {short}: press c on another segment to compare", timeout=4)
+
+    def action_compare(self) -> None:
+        target = self._target_segment()
+        if target is None:
+            return
+        marked = self.marked if self.session.contains(self.marked or "") else None
+        row = self.session.row(target)
+        if marked is not None and marked != target:
+            a, b = marked, target
+        elif row is not None and row.parent_id is not None:
+            a, b = target, row.parent_id  # a fork or compaction against its parent
+        else:
+            self.notify(
+                "nothing to compare: mark a segment with m, then press c on another "
+                "(or press c on a fork to compare it with its parent)"
+            )
+            return
+        self.app.push_screen(
+            CompareScreen(
+                a=a,
+                b=b,
+                build=lambda: self.session.compare(a, b),
+                names={r.id: r.short for r in self._rows()},
+                labels=self.notes.labels(),
+                price=self.pane.priced,
+            )
+        )
+
+    def action_toggle_tokens(self) -> None:
+        self.token_mode = TOKEN_MODES[(TOKEN_MODES.index(self.token_mode) + 1) % len(TOKEN_MODES)]
+        if self.token_mode == "off":
+            self.ancestry.set_annotations(tokens={})
+            self.notify("tokens in the tree: off", timeout=3)
+            return
+        what = "input/output tokens" + (" and cost" if self.pane.priced is not None else "")
+        self.notify(f"{what} in the tree: {TOKEN_MODE_NAMES[self.token_mode]}", timeout=4)
+        self._compute_figures()
+
+    @work(thread=True, exclusive=True, group="tokens")
+    def _compute_figures(self) -> None:
+        forest, mode = self.forest, self.token_mode
+        if forest is None or mode == "off":
+            return
+        with self._usage_lock:
+            figures = forest_figures(forest, self._usage_reader, self.session.store_for)
+        texts = tree_token_texts(figures, mode, self.pane.priced)
+        self.app.call_from_thread(self._show_figures, mode, texts)
+
+    def _show_figures(self, mode: TokenMode, texts: dict[str, str]) -> None:
+        if mode == self.token_mode:
+            self.ancestry.set_annotations(tokens=texts)
+
+    @work(thread=True, group="inherited")
+    def _load_inherited(self, segment_id: str) -> None:
+        forest = self.forest
+        if forest is None:
+            return
+        with self._usage_lock:
+            share = inherited_share(forest, segment_id, self._usage_reader, self.session.store_for)
+        self.app.call_from_thread(self.pane.set_inherited, segment_id, share)

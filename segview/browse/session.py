@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from segview.compare import Comparison, compare
 from segview.lineage import Lineage
 from segview.store import FsStore, LogEntry, UnknownEntry, fork_at
 from segview.store.layout import resolve_id
@@ -150,6 +151,14 @@ class StoreSession:
         if store is None:
             raise LookupError(f"{source} is not in this store")
         return fork_at(store, source, at_turn, entries=entries)  # type: ignore[arg-type]
+
+    def compare(self, a: str, b: str) -> Comparison:
+        """Compare the conversations of two segments (``segview.compare``); raises
+        ``KeyError`` when one is not in the store."""
+        with self._lock:
+            if self.lineage is None:
+                raise KeyError(a)
+            return compare(self.lineage, a, b)
 
     def after_fork(self, new_id: str) -> ForestUpdate | None:
         """The forest once a fork made by this session is on disk (details of it loaded)."""

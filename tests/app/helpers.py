@@ -135,6 +135,17 @@ async def _steady_cursor(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+async def _comparison_built(pilot: Pilot[None]) -> None:
+    from segview.app.screens.compare import CompareScreen
+
+    app = pilot.app
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, CompareScreen) and app.screen.loaded,
+        "the comparison built",
+    )
+
+
 SCENES: tuple[Scene, ...] = (
     Scene("main-view", MAIN, ("g", "3", "enter")),
     Scene("fork-dialog", MAIN, ("g", "2", "enter", "f")),
@@ -142,6 +153,7 @@ SCENES: tuple[Scene, ...] = (
     Scene("search", MAIN, ("slash", *"ValueError"), _steady_cursor),
     Scene("raw-inspector", MAIN, ("g", "3", "enter", "r"), _raw_lines_loaded),
     Scene("help", MAIN, ("question_mark",)),
+    Scene("compare", FORK_MID, ("c",), _comparison_built),
 )
 
 

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from segview.app.keymap import EXTRA_HELP, KEYS
+from segview.app.keymap import EXTRA_HELP, KEYS, MAIN_SCOPES
 
 
 def help_table() -> Table:
@@ -20,7 +20,12 @@ def help_table() -> Table:
     table.add_column("key", style="bold #61afef", no_wrap=True, width=16)
     table.add_column("action")
     for spec in KEYS:
-        table.add_row(spec.display, Text(spec.help))
+        if spec.scope in MAIN_SCOPES:
+            table.add_row(spec.display, Text(spec.help))
+    table.add_row("", "")
+    for spec in KEYS:
+        if spec.scope not in MAIN_SCOPES:
+            table.add_row(spec.display, Text(spec.help))
     table.add_row("", "")
     for keys, text in EXTRA_HELP:
         table.add_row(keys, text)

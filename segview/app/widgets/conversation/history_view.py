@@ -63,6 +63,7 @@ class HistoryView(VerticalScroll):
         self._match_pos = -1
         self._pending: list[Awaitable[Any]] = []
         self._unsettled = 0
+        self._notes: dict[int, tuple[str, ...]] = {}  # item index -> the user's notes
 
     def compose(self) -> ComposeResult:
         yield Button("", id="history-earlier", compact=True)
@@ -231,15 +232,34 @@ class HistoryView(VerticalScroll):
 
     def _info(self, i: int) -> ItemInfo:
         inherited = i < self._inherited_len
+        notes = self._notes_for(i)
         if self._index is None or i >= len(self._sources):
-            return ItemInfo(inherited=inherited)
+            return ItemInfo(inherited=inherited, notes=notes)
         src = self._sources[i]
         return ItemInfo(
             ts=None if self._index.is_seed(src) else self._index.ts(src),
             system_item=self._index.system_item(src),
             segments=self._index.user_segments(src),
             inherited=inherited,
+            notes=notes,
         )
+
+    def set_notes(self, notes: dict[int, tuple[str, ...]]) -> None:
+        """The user's notes by item index; shown items whose notes changed are redrawn."""
+        self._notes = notes
+        for i, widget in self._item_widgets.items():
+            assert isinstance(widget, HistoryItemMixin)
+            widget.set_notes(self._notes_for(i))
+
+    def _notes_for(self, i: int) -> tuple[str, ...]:
+        """Notes on item ``i``, and on the result shown inside it when it is a tool call."""
+        notes = self._notes.get(i, ())
+        item = self._items[i] if 0 <= i < len(self._items) else None
+        if isinstance(item, ToolCallItem):
+            r = self._result_at.get(item.call_id)
+            if r is not None and r > i:
+                notes = notes + self._notes.get(r, ())
+        return notes
 
     def _make(self, i: int) -> Widget | None:
         if self._merged(i):

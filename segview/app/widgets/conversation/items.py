@@ -8,7 +8,7 @@ history; the history view sets their classes (``current``, ``inherited``, ``sear
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from rich.console import Group, RenderableType
@@ -56,6 +56,7 @@ class ItemInfo:
     system_item: SystemItem | None = None
     segments: list[UserSegment] | None = None
     inherited: bool = False
+    notes: tuple[str, ...] = ()  # the user's notes on this item (or on the turn it starts)
 
 
 def _highlight(text: Text, query: str) -> Text:
@@ -160,6 +161,18 @@ class HistoryItemMixin:
     def current_changed(self) -> None:
         pass
 
+    def set_notes(self, notes: tuple[str, ...]) -> None:
+        """Show these notes with the item."""
+        if notes != self.info.notes:
+            self.info = replace(self.info, notes=notes)
+            self.notes_changed()
+
+    def notes_changed(self) -> None:
+        pass
+
+
+NOTE_STYLE = "italic #e5c07b"
+
 
 class TextItem(HistoryItemMixin, Static):
     """A Static item rendered from the item, the search query and an expanded flag."""
@@ -199,6 +212,9 @@ class TextItem(HistoryItemMixin, Static):
     def current_changed(self) -> None:
         self.rerender()
 
+    def notes_changed(self) -> None:
+        self.rerender()
+
     def _tags(self) -> list[Tag]:
         tags: list[Tag] = []
         if self.info.ts is not None:
@@ -207,6 +223,7 @@ class TextItem(HistoryItemMixin, Static):
             tags.append(("inherited", "italic #9a8cc2"))
         if self.has_class("current"):
             tags.append(("● new this turn", "bold #7fd88f"))
+        tags.extend(("✎ " + one_line(note, 120), NOTE_STYLE) for note in self.info.notes)
         return tags
 
 
@@ -375,17 +392,26 @@ class ReasoningView(HistoryItemMixin, Collapsible):
         self.index = index
         self.item = item
         self.info = info
+        self._body = Static(self._body_text(""), classes="reasoning-body")
+        # The title is log text: handed over as Content, which the title label takes as it is
+        # (a str would be parsed as markup); Collapsible's signature says str but passes it on.
+        literal = cast(str, Content(self._title_text()))
+        super().__init__(
+            self._body, title=literal, collapsed=True, classes=f"item {classes}".strip()
+        )
+
+    def _title_text(self) -> str:
+        item = self.item
         summary = one_line(" · ".join(item.summary[:20]), 90) if item.summary else ""
         title = f"reasoning · {summary}" if summary else f"reasoning ({len(item.text):,} chars)"
         if item.encrypted_content and not item.text:
             title += " · encrypted"
-        self._body = Static(self._body_text(""), classes="reasoning-body")
-        # The title is log text: handed over as Content, which the title label takes as it is
-        # (a str would be parsed as markup); Collapsible's signature says str but passes it on.
-        literal = cast(str, Content(title))
-        super().__init__(
-            self._body, title=literal, collapsed=True, classes=f"item {classes}".strip()
-        )
+        for note in self.info.notes:
+            title += " · ✎ " + one_line(note, 120)
+        return title
+
+    def notes_changed(self) -> None:
+        self.title = cast(str, Content(self._title_text()))
 
     def _body_text(self, query: str) -> Text:
         text = Text()

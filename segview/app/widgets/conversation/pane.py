@@ -3,7 +3,9 @@ problems, and the stepping, replay, search and export that act on it.
 
 The pane renders what its cursor and replay player (``segview.browse``) return; the main screen
 hands it a loaded timeline and routes keys to it. What the stylesheet shows or hides follows the
-pane's reactive flags (``-inspector``, ``-problems``, ``-loading``, ``-inherited``, ``-searching``).
+pane's reactive flags (``-inspector``, ``-problems``, ``-loading``, ``-inherited``, ``-searching``,
+``-noted``). The user's notes show on the history items they name and in a notes bar; the turn
+bar shows the tokens of the turn and of the branch so far.
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ from segview.app.export import ExportContext, export_directory, state_to_markdow
 from segview.app.messages import RawLinesLoaded
 from segview.app.screens.goto_turn import GoToTurnScreen
 from segview.app.screens.search import SearchScreen
+from segview.browse.annotations import NotePlacement, TurnTokens, place_notes, turn_tokens
 from segview.browse.cursor import Position, ScrollTarget, SegmentCursor, TurnInfo
 from segview.browse.player import ReplayPlayer
 from segview.browse.session import StoreSession
+from segview.cost import Priced, SegmentUsage, Tokens, segment_usage
+from segview.notes import NotesBook
 from segview.share.html import replay_page
 from segview.store import StoreError
 from segview.text import one_line
@@ -47,6 +52,7 @@ class ConversationPane(Vertical):
     loading: var[bool] = var(False)
     inherited: var[bool] = var(False)
     searching: var[bool] = var(False)
+    noted: var[bool] = var(False)
 
     def __init__(self, session: StoreSession, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -58,11 +64,18 @@ class ConversationPane(Vertical):
         self.last_export: Path | None = None
         self.load_progress: tuple[int, int] | None = None  # (bytes read, total) of a big load
         self._replay_timer: Timer | None = None
+        # the user's notes (set by the screen), and tokens with their cost
+        self.notes = NotesBook()
+        self.placement = NotePlacement({}, (), None)
+        self.priced: Priced | None = None
+        self._inherited: dict[str, tuple[Tokens, bool]] = {}
+        self._usage: tuple[tuple[int, int, int], SegmentUsage] | None = None
 
     def compose(self) -> ComposeResult:
         yield TurnBar(id="turn-bar")
         yield ProgressBar(id="load-progress", show_eta=False)
         yield Static("", id="inherited-note")
+        yield Static("", id="notes-bar")
         yield HistoryView(id="history")
         yield Static("", id="search-status")
         yield EntryInspector(id="inspector")
@@ -82,6 +95,9 @@ class ConversationPane(Vertical):
 
     def watch_searching(self, value: bool) -> None:
         self.set_class(value, "-searching")
+
+    def watch_noted(self, value: bool) -> None:
+        self.set_class(value, "-noted")
 
     # --- the widgets ------------------------------------------------------------------------
 
@@ -124,6 +140,7 @@ class ConversationPane(Vertical):
         self.loading = False
         cursor = self.cursor = SegmentCursor(timeline)
         self.history.reset()
+        self.show_notes()
         origin = timeline.origin
         parent = origin.segment_id if origin is not None else None
         note = cursor.inherited_note(
@@ -203,7 +220,39 @@ class ConversationPane(Vertical):
         cursor, player = self.cursor, self.player
         if cursor is not None:
             replay = (player.revealed, player.playing) if player.active else None
+            self.turn_bar.set_tokens(self._turn_tokens(cursor))
             self.turn_bar.show(cursor.turn_info(speed=player.speed, replay=replay))
+
+    # --- notes and tokens -------------------------------------------------------------------
+
+    def show_notes(self) -> None:
+        """Place the open segment's notes on its history items and in the notes bar."""
+        cursor = self.cursor
+        if cursor is None:
+            return
+        tl = cursor.timeline
+        self.placement = place_notes(tl, self.notes.get(tl.segment_id))
+        self.history.set_notes(self.placement.by_item)
+        bar = self.placement.bar
+        self.query_one("#notes-bar", Static).update(Text(one_line(bar or "", 400)))
+        self.noted = bar is not None
+
+    def set_inherited(self, segment_id: str, share: tuple[Tokens, bool]) -> None:
+        """What the segment's ancestors spent up to where it starts (and whether one is
+        missing from the store)."""
+        self._inherited[segment_id] = share
+        if self.cursor is not None and self.cursor.segment_id == segment_id:
+            self._show_turn_bar()
+
+    def _turn_tokens(self, cursor: SegmentCursor) -> TurnTokens:
+        tl = cursor.timeline
+        key = (id(tl), tl.generation, len(tl.entries))
+        if self._usage is None or self._usage[0] != key:
+            self._usage = (key, segment_usage(tl.entries))
+        inherited, partial = self._inherited.get(tl.segment_id, (Tokens(), False))
+        return turn_tokens(
+            cursor.stop, self._usage[1], inherited, partial=partial, priced=self.priced
+        )
 
     # --- stepping ---------------------------------------------------------------------------
 
@@ -406,6 +455,9 @@ class ConversationPane(Vertical):
             origin=tl.origin,
             origin_kind=tl.origin_kind,
             inherited_len=tl.inherited_len,
+            label=self.placement.label,
+            item_notes=self.placement.by_item,
+            notes=self.placement.loose,
         )
         sources = list(cursor.sources_at(cursor.stop.entry_end))
         text = state_to_markdown(cursor.state, ctx, sources, cursor.sources)

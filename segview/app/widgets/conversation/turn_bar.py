@@ -1,4 +1,5 @@
-"""The turn bar: ``turn N / M``, the turn's time and duration, and input tokens per request."""
+"""The turn bar: ``turn N / M``, the turn's time and duration, its tokens and the branch's so
+far (with their cost, when prices are configured), and input tokens per request."""
 
 from __future__ import annotations
 
@@ -11,8 +12,18 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Sparkline, Static
 
 from segview.app import keymap
+from segview.browse.annotations import TurnTokens
 from segview.browse.cursor import TurnInfo
+from segview.cost import Tokens
 from segview.text import format_duration, format_tokens, format_ts, one_line
+
+
+def _tokens(label: Text, tokens: Tokens, cost: str | None) -> None:
+    label.append(
+        f"{format_tokens(tokens.input)} in · {format_tokens(tokens.output)} out", style="bold"
+    )
+    if cost:
+        label.append(f" · {cost}", style="bold #98c379")
 
 
 class TurnBar(Vertical):
@@ -24,7 +35,9 @@ class TurnBar(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.info = TurnInfo(0, 0)
+        self.tokens: TurnTokens | None = None
         self.plain = ""
+        self.usage_plain = ""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="turn-line"):
@@ -39,8 +52,13 @@ class TurnBar(Vertical):
     def position(self) -> str:
         return self.info.position
 
+    def set_tokens(self, tokens: TurnTokens | None) -> None:
+        """The token figures the next ``show`` draws (None: per-request figures only)."""
+        self.tokens = tokens
+
     def show(self, info: TurnInfo) -> None:
         self.info = info
+        tokens = self.tokens
         pos = Text()
         pos.append(info.position, style="bold")
         if info.kind == "start":
@@ -79,7 +97,18 @@ class TurnBar(Vertical):
         self.query_one("#turn-detail", Static).update(detail)
         self.plain = f"{pos.plain}  {replay.plain}\n{detail.plain}"
         label = Text()
-        if info.usage:
+        if tokens is not None and (tokens.so_far or tokens.turn):
+            if tokens.turn is not None:
+                label.append("this turn ", style="dim")
+                _tokens(label, tokens.turn, tokens.turn_cost)
+                label.append("  ·  ", style="dim")
+            label.append("so far ", style="dim")
+            _tokens(label, tokens.so_far, tokens.so_far_cost)
+            if tokens.partial:
+                label.append(" + a missing parent's", style="dim italic")
+            if info.usage:
+                label.append("  ·  input/request", style="dim")
+        elif info.usage:
             label.append("input tokens/request ", style="dim")
             if info.usage_here is not None:
                 label.append(format_tokens(info.usage_here), style="bold")
@@ -87,6 +116,7 @@ class TurnBar(Vertical):
             label.append(f"peak {format_tokens(max(info.usage))}", style="dim")
         else:
             label.append("no llm_usage entries", style="dim")
+        self.usage_plain = label.plain
         self.query_one("#usage-label", Static).update(label)
         spark = self.query_one("#usage-sparkline", Sparkline)
         data = list(info.usage)

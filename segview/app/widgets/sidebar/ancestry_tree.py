@@ -14,14 +14,28 @@ TREE_WIDTH = 52  # the tree's width in the stylesheet; labels are cut to fit it
 GUIDE = 3  # columns per depth level
 FORK_MARK = "⑂"
 COMPACTION_MARK = "⇣"
+LABEL_MARK = "✎"
+COMPARE_MARK = "◆"
 
 
-def row_label(row: TreeRow, now_ms: int, width: int = 48) -> Text:
+def row_label(
+    row: TreeRow,
+    now_ms: int,
+    width: int = 48,
+    *,
+    label: str | None = None,
+    marked: bool = False,
+    tokens: str | None = None,
+) -> Text:
     """``⑂ fork @4 01926c6 Try another appr… 2t·3h`` plus flags, cut to ``width`` cells.
 
-    The title gives way first, so the marks, the id, the counts and the flags stay visible.
+    A ``label`` shows instead of the title (``✎ label``); ``marked`` (for comparing) puts
+    ``◆`` in front; ``tokens`` (the tree's token figures) follow the counts. The title gives
+    way first, so the marks, the id, the counts and the flags stay visible.
     """
     head = Text()
+    if marked:
+        head.append(f"{COMPARE_MARK} ", style="bold reverse")
     if row.origin == "fork":
         head.append(f"{FORK_MARK} fork @{row.at_turn} ", style="bold #61afef")
     elif row.origin == "compaction":
@@ -32,6 +46,8 @@ def row_label(row: TreeRow, now_ms: int, width: int = 48) -> Text:
     ts = row.last_ts if row.last_ts is not None else row.created_ts
     age = format_age(now_ms - ts) if ts is not None else "?"
     tail.append(f" {turns}t·{age}", style="dim")
+    if tokens:
+        tail.append(f" {tokens}", style="#98c379")
     if row.parent_missing:
         tail.append(" ⚠ parent missing", style="bold #e5c07b")
     if row.in_cycle:
@@ -39,18 +55,19 @@ def row_label(row: TreeRow, now_ms: int, width: int = 48) -> Text:
     if row.problems:
         tail.append(f" ✖ {row.problems}", style="bold #e06c75")
     room = width - head.cell_len - tail.cell_len - 1
-    label = head
     if room >= 4:
-        label.append(" ")
-        if row.title:
-            label.append(one_line(row.title, room))
+        head.append(" ")
+        if label is not None:
+            head.append(f"{LABEL_MARK} {one_line(label, room - 2)}", style="italic")
+        elif row.title:
+            head.append(one_line(row.title, room))
         elif row.turns is None:
-            label.append("…", style="dim")
+            head.append("…", style="dim")
         else:
-            label.append(one_line("(no user input)", room), style="dim italic")
-    label.append_text(tail)
-    label.truncate(max(width, 8), overflow="ellipsis")
-    return label
+            head.append(one_line("(no user input)", room), style="dim italic")
+    head.append_text(tail)
+    head.truncate(max(width, 8), overflow="ellipsis")
+    return head
 
 
 class AncestryTree(Tree[str]):
@@ -66,6 +83,47 @@ class AncestryTree(Tree[str]):
         self.current_segment: str | None = None
         self._depth: dict[NodeID, int] = {}
         self._node_by_id: dict[str, TreeNode[str]] = {}
+        self.labels: dict[str, str] = {}
+        self.marked: str | None = None
+        self.tokens: dict[str, str] = {}
+
+    def _label(self, row: TreeRow, width: int) -> Text:
+        return row_label(
+            row,
+            self.now_ms,
+            width,
+            label=self.labels.get(row.id),
+            marked=row.id == self.marked,
+            tokens=self.tokens.get(row.id),
+        )
+
+    def set_annotations(
+        self, *, labels: dict[str, str] | None = None, tokens: dict[str, str] | None = None
+    ) -> None:
+        """Show labels (instead of titles) and token figures (None: unchanged)."""
+        if labels is not None:
+            self.labels = labels
+        if tokens is not None:
+            self.tokens = tokens
+        self._relabel()
+
+    def set_marked(self, segment_id: str | None) -> None:
+        """Mark one segment for comparing (None: no mark)."""
+        self.marked = segment_id
+        self._relabel()
+
+    def _relabel(self) -> None:
+        if self.forest is not None:
+            for row in self.forest.rows:
+                node = self._node_by_id.get(row.id)
+                if node is not None:
+                    node.set_label(self._label(row, self._width_at(node)))
+
+    @property
+    def cursor_segment(self) -> str | None:
+        """The segment under the cursor (None on a session heading or an empty tree)."""
+        node = self.cursor_node
+        return node.data if node is not None else None
 
     def set_forest(self, forest: ForestSnapshot, now_ms: int | None = None) -> None:
         """Show ``forest``: rebuild when its shape changed, else only relabel."""
@@ -76,7 +134,7 @@ class AncestryTree(Tree[str]):
             for row in forest.rows:
                 node = self._node_by_id.get(row.id)
                 if node is not None:
-                    node.set_label(row_label(row, self.now_ms, self._width_at(node)))
+                    node.set_label(self._label(row, self._width_at(node)))
             return
         cursor_id = self.current_segment
         if self.cursor_node is not None and self.cursor_node.data is not None:
@@ -95,7 +153,7 @@ class AncestryTree(Tree[str]):
             else:
                 parent = self.root
             depth = self._depth.get(parent.id, -1) + 1
-            label = row_label(row, self.now_ms, TREE_WIDTH - 3 - GUIDE * depth)
+            label = self._label(row, TREE_WIDTH - 3 - GUIDE * depth)
             node = parent.add(label, data=row.id, expand=True)
             self._depth[node.id] = depth
             self._node_by_id[row.id] = node
