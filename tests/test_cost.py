@@ -26,6 +26,7 @@ from segview.cost import (
     format_money,
     lineage_figures,
     load_prices,
+    scan_usage,
     segment_usage,
     turn_spans,
     usage_figures,
@@ -178,6 +179,45 @@ def test_through_turn_follows_the_fork_cut(family: Path) -> None:
     usage = segment_usage(FsStore(family).read_tolerant(IDS["root"]).entries)
     for k in range(5):
         assert tokens_dict(usage.through_turn(k)) == through(family / f"{IDS['root']}.jsonl", k)
+
+
+def all_segment_files(*stores: Path) -> list[Path]:
+    return sorted(p for store in stores for p in store.rglob("*.jsonl") if ".trace." not in p.name)
+
+
+def test_the_fast_usage_scan_agrees_with_the_tolerant_reader(family: Path, demo: Path) -> None:
+    golden = ROOT / "tests" / "golden" / "stores"
+    head = ROOT / "tests" / "golden_head" / "stores"
+    files = all_segment_files(family, demo, golden, head)
+    assert len(files) > 20
+    for path in files:
+        read = FsStore(path.parent).read_tolerant(path.stem)
+        slow = segment_usage(read.entries)
+        fast = scan_usage(path.read_bytes())
+        assert (fast.total, fast.tail) == (slow.total, slow.tail), path
+        assert [(t.turn_count, t.tokens) for t in fast.turns] == [
+            (t.turn_count, t.tokens) for t in slow.turns
+        ], path
+
+
+def test_the_fast_usage_scan_leaves_out_damaged_lines(family: Path) -> None:
+    path = family / f"{IDS['root']}.jsonl"
+    lines = path.read_bytes().split(b"\n")
+    usage = [i for i, line in enumerate(lines) if b'"llm_usage"' in line]
+    lines[usage[0]] = lines[usage[0]].replace(b'"output_tokens":5', b'"output_tokens":-5')
+    lines[usage[1]] = lines[usage[1]][:40]  # cut in the middle
+    lines[usage[2]] = lines[usage[2]].replace(b'"output_tokens":9', b'"output_tokens":true')
+    lines.insert(3, b"   ")
+    lines.insert(4, b"not json at all")
+    lines.insert(5, b'{"kind":"turn_end","ts":1,"turn_count":"three"}')
+    path.write_bytes(b"\n".join(lines)[:-1])  # and no newline after the last line
+    read = FsStore(family).read_tolerant(IDS["root"])
+    assert len(read.problems) >= 5
+    slow, fast = segment_usage(read.entries), scan_usage(path.read_bytes())
+    assert fast.total == slow.total and fast.total.requests == 6 - 3
+    assert [(t.turn_count, t.tokens) for t in fast.turns] == [
+        (t.turn_count, t.tokens) for t in slow.turns
+    ]
 
 
 # --- per segment, branch, subtree -------------------------------------------------------------

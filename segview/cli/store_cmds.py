@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from segview.lineage import one_line, title_of
+from segview.notes import read_store_notes
 from segview.store import (
     FormatVersion,
     FsStore,
@@ -34,7 +35,7 @@ from segview.store.fs_store import Problem, TolerantRead
 from segview.store.replay import RestoredState
 from segview.text import safe
 
-from .annotations import annotate
+from .annotations import Annotations, annotate
 from .common import EXIT_USAGE, CliError, open_scan, print_json, resolve_segment
 from .lineage_cmds import open_lineage
 
@@ -242,7 +243,11 @@ def cmd_ls(ns: argparse.Namespace) -> int:
     scan = open_scan(ns.store)
     files = scan.segments if scan.selected is None else [resolve_segment(scan, None)]
     summaries = [summarize(f.store, f.id, f.session_id) for f in files]
-    extra = annotate(open_lineage(ns.store), usage=ns.json)
+    if ns.json:  # tokens need the forest (what each fork inherits)
+        extra = annotate(open_lineage(ns.store), usage=True)
+    else:  # labels only: the sidecars of the directories listed
+        dirs = dict.fromkeys([scan.root, *(f.store.root for f in files)])
+        extra = Annotations(read_store_notes(dirs))
     if ns.json:
         print_json([{**s.to_wire(), **extra.json(s.id)} for s in summaries])
         return 0
