@@ -162,9 +162,12 @@ def _check_target(node: SegmentNode, turn: int | None, item: int | None) -> None
         have = f"its turns are 0..{max(counts)}" if counts else "it has no completed turn"
         raise CliError(f"segment {node.id} has no turn {turn}: {have}", EXIT_USAGE)
     if item is not None:
-        state = timeline.state_at(turn) if turn else timeline.state_at(None)
-        if turn == 0:
-            state = timeline.state_at_entry(1 if timeline.entries else 0)
+        if turn is None:
+            state = timeline.state_at(None)
+        elif turn == 0:  # the start: the seed history
+            state = timeline.state_at_entry(min(1, len(timeline.entries)))
+        else:
+            state = timeline.state_at(turn)
         n = len(state.history)
         where = f"after turn {turn}" if turn is not None else "in all"
         if item < 1 or item > n:
