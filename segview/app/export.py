@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from segview.browse.sources import ItemSource, ItemSources
+from segview.describe import message_text, segment_chip_text, system_badge
 from segview.store import (
     MessageItem,
     ReasoningItem,
@@ -22,8 +23,6 @@ from segview.store import (
 )
 from segview.store.codec import describe_config
 from segview.text import pretty_json
-
-from .text import message_text, segment_chip_text, system_badge
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,30 +16,23 @@ Items are plain JSON-ready dicts. Log text goes through ``segview.text.safe`` /
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from segview.browse.positions import turn_outcome, turn_start_ts
+from segview.describe import message_text, segment_chip_text, system_badge
 from segview.lineage import Lineage, SegmentNode, title_of
 from segview.store import (
-    FileRefSegment,
-    KnowledgeRefSegment,
     MessageItem,
-    PasteSegment,
     ReasoningItem,
-    RefusalPart,
     RestoredState,
     SegmentStart,
     SystemItemEntry,
     SystemItems,
-    TextPart,
-    TextSegment,
     ToolCallItem,
     ToolResultItem,
     TurnEnd,
     UserInput,
-    WorkflowInvokeSegment,
     apply_entry,
     find_fork_cut,
 )
@@ -372,16 +365,6 @@ def clip(text: str, limit: int = TEXT_LIMIT) -> str:
     return text[:limit] + f"\n… ({len(text) - limit:,} more characters not included)"
 
 
-def _message_text(item: MessageItem) -> str:
-    parts = []
-    for part in item.content:
-        if isinstance(part, TextPart):
-            parts.append(part.text)
-        elif isinstance(part, RefusalPart):
-            parts.append(f"[refusal] {part.refusal}")
-    return "".join(parts)
-
-
 def _item(
     item: Any, source: Any, ts: int | None, chapter: int, *, inherited: bool, seed: bool
 ) -> dict[str, Any]:
@@ -394,13 +377,13 @@ def _item(
         out["clock"] = format_clock(ts)
     if isinstance(item, MessageItem):
         out["k"] = item.role
-        out["text"] = clip(safe(_message_text(item)))
+        out["text"] = clip(safe(message_text(item)))
         if isinstance(source, UserInput):
-            chips = [c for c in (segment_chip(s) for s in source.segments) if c]
+            chips = [one_line(c, 120) for s in source.segments if (c := segment_chip_text(s))]
             if chips:
                 out["chips"] = chips
         elif item.role == "system" and source is not None:
-            out["badge"] = system_badge(source)
+            out["badge"] = one_line(system_badge(source), 120)
     elif isinstance(item, ToolCallItem):
         out.update(
             k="call",
@@ -425,52 +408,3 @@ def _item(
         dump = getattr(item, "model_dump_json", None)
         out["text"] = clip(safe(dump(indent=2) if callable(dump) else repr(item)))
     return out
-
-
-def segment_chip(seg: Any) -> str | None:
-    """The chip of a typed user-input segment (None for plain text)."""
-    if isinstance(seg, TextSegment):
-        return None
-    if isinstance(seg, PasteSegment):
-        lines = f"{seg.lines} line{'s' * (seg.lines != 1)}"
-        return f"paste #{seg.id} · {lines} · {seg.chars} chars"
-    if isinstance(seg, FileRefSegment):
-        return one_line("@" + seg.path, 120)
-    if isinstance(seg, KnowledgeRefSegment):
-        return one_line("#" + seg.slug, 120)
-    if isinstance(seg, WorkflowInvokeSegment):
-        return one_line("/" + seg.slug, 120)
-    kind = getattr(seg, "kind", "unknown")
-    detail = _first_text(seg, ("selector", "slug", "path", "name"))
-    if kind == "unknown" or not isinstance(kind, str):
-        return "unknown input segment"
-    return one_line(f"{kind}: {detail}" if detail else kind, 120)
-
-
-def system_badge(item: Any) -> str:
-    """The badge of a system item: its kind and what it is about."""
-    kind = getattr(item, "kind", "system")
-    kind = kind if isinstance(kind, str) else "system"
-    if kind == "knowledge":
-        return one_line(f"knowledge: #{getattr(item, 'slug', '')}", 120)
-    if kind == "workflow":
-        return one_line(f"workflow: /{getattr(item, 'slug', '')}", 120)
-    event = getattr(item, "event", None)
-    if event is not None:
-        ev_kind = getattr(event, "kind", "")
-        parent = _first_text(event, ("parent_pod", "parent_worker"))
-        sub = _first_text(event, ("sub_pod", "sub_worker"))
-        if parent and sub:
-            return one_line(f"{kind} {ev_kind}: {parent} → {sub}", 120)
-        who = _first_text(event, ("pod_name", "worker_name", "name"))
-        return one_line(f"{kind} {ev_kind}: {who}" if who else f"{kind} {ev_kind}", 120)
-    detail = _first_text(item, ("message", "path", "slug", "name", "source"))
-    return one_line(f"{kind}: {detail}" if detail else kind, 120)
-
-
-def _first_text(obj: Any, names: Sequence[str]) -> str | None:
-    for name in names:
-        value = getattr(obj, name, None)
-        if isinstance(value, str) and value:
-            return value
-    return None

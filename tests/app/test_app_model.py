@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from segview.app.export import ExportContext, state_to_markdown, write_export
-from segview.app.text import attachment_label, segment_chip_text, system_badge
+from segview.describe import attachment_label, segment_chip_text, system_badge
 from segview.browse.pacing import MAX_DELAY, SPEEDS, faster, replay_delay, slower
 from segview.browse.positions import (
     compute_stops,

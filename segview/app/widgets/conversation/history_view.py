@@ -20,8 +20,8 @@ from textual.widget import Widget
 from textual.widgets import Button
 
 from segview.app import keymap
-from segview.app.text import item_text
 from segview.browse.sources import ItemSource, ItemSources
+from segview.describe import item_text
 from segview.store import ToolCallItem, ToolResultItem
 
 from .items import HistoryItemMixin, ItemInfo, ToolCallView, make_item_widget

@@ -20,7 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from segview.app import logtext
-from segview.app.text import (
+from segview.describe import (
     attachment_label,
     item_text,
     message_text,
