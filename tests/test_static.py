@@ -58,6 +58,7 @@ STRICT_MODULES = (
     "lineage.py",
     "timeline.py",
     "text.py",
+    "describe.py",
     "samples",
     "compare.py",
     "cost.py",

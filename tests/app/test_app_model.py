@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from segview.app.export import ExportContext, state_to_markdown, write_export
-from segview.describe import attachment_label, segment_chip_text, system_badge
 from segview.browse.pacing import MAX_DELAY, SPEEDS, faster, replay_delay, slower
 from segview.browse.positions import (
     compute_stops,
@@ -18,6 +17,7 @@ from segview.browse.positions import (
     turn_start_ts,
 )
 from segview.browse.sources import ItemSources
+from segview.describe import attachment_label, segment_chip_text, system_badge
 from segview.store import (
     CURRENT_SYSTEM_ITEMS,
     FsStore,
