@@ -63,4 +63,5 @@ STRICT_MODULES = (
     "compare.py",
     "cost.py",
     "notes.py",
+    "search.py",
 )

@@ -1,7 +1,7 @@
 """The ``segview`` command: open the app on a store, or run a scriptable subcommand.
 
 ``segview [STORE | FILE.jsonl]`` opens the app; ``segview SUBCOMMAND ...`` runs one of
-``ls``, ``tree``, ``show``, ``cat``, ``fork``, ``check``, ``serve``, ``export``, ``diff``,
+``ls``, ``tree``, ``show``, ``cat``, ``fork``, ``check``, ``search``, ``serve``, ``export``, ``diff``,
 ``notes``, ``label``, ``note``. Errors are one line on stderr with
 a non-zero exit code, never a traceback.
 """
@@ -12,10 +12,18 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import app_cmd, compare_cmds, lineage_cmds, notes_cmds, share_cmds, store_cmds
+from . import (
+    app_cmd,
+    compare_cmds,
+    lineage_cmds,
+    notes_cmds,
+    search_cmds,
+    share_cmds,
+    store_cmds,
+)
 from .common import EXIT_USAGE, CliError, run_guarded
 
-SUBCOMMAND_MODULES = (store_cmds, lineage_cmds, share_cmds, compare_cmds, notes_cmds)
+SUBCOMMAND_MODULES = (store_cmds, lineage_cmds, search_cmds, share_cmds, compare_cmds, notes_cmds)
 
 DESCRIPTION = """\
 Browse, step through, fork and replay the segment logs of the agent runtime.
@@ -37,6 +45,7 @@ examples:
   segview serve sample_logs --read-only
   segview export sample_logs 01926cb6 --html replay.html
   segview diff sample_logs 01926c6 01926b8
+  segview search sample_logs ValueError
 """
 
 
