@@ -79,6 +79,15 @@ KEYS: tuple[KeySpec, ...] = (
     ),
     KeySpec("minus", "-", "replay_slower", "Slower", "Replay slower.", False),
     KeySpec("slash", "/", "search", "Search", "Search the history shown at this turn."),
+    KeySpec(
+        "S",
+        "S",
+        "search_store",
+        "Search store",
+        "Search every conversation of the store (ctrl+r regex, ctrl+t case); enter opens the "
+        "result at its turn with the text highlighted.",
+        False,
+    ),
     KeySpec("n", "n", "next_match", "Next match", "Go to the next search match.", False),
     KeySpec("N", "N", "previous_match", "Prev match", "Go to the previous search match.", False),
     KeySpec(

@@ -53,6 +53,7 @@ from .screens.export_dialog import ExportDialog, ExportFormat
 from .screens.fork_dialog import ForkDialog
 from .screens.help import HelpScreen
 from .screens.note_dialog import LabelDialog, NoteDialog, NoteRequest
+from .screens.store_search import StoreSearchResult, StoreSearchScreen
 from .widgets.chrome.app_header import AppHeader, DemoNote
 from .widgets.conversation.history_view import HistoryView
 from .widgets.conversation.pane import ConversationPane
@@ -401,6 +402,21 @@ class MainScreen(Screen[None]):
     def action_export_markdown(self) -> None:
         if not self._refuse_write("export (it writes a file)"):
             self.pane.export_markdown()
+
+    def action_search_store(self) -> None:
+        scan, forest = self.session.scan(), self.forest
+        if scan is None or forest is None:
+            return
+        short = {row.id: row.short for row in forest.rows}
+
+        def chosen(result: StoreSearchResult | None) -> None:
+            if result is None:
+                return
+            if not result.query.regex:
+                self.pane.search_after_load = result.query.text
+            self.open_segment(result.segment_id, result.turn)
+
+        self.app.push_screen(StoreSearchScreen(scan, short, self.pane.search_query), chosen)
 
     def action_focus_tree(self) -> None:
         self.ancestry.focus()

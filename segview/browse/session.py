@@ -16,7 +16,7 @@ from pathlib import Path
 from segview.compare import Comparison, compare
 from segview.lineage import Lineage
 from segview.store import FsStore, LogEntry, UnknownEntry, fork_at
-from segview.store.layout import resolve_id
+from segview.store.layout import StoreScan, resolve_id
 
 from .forest import ForestSnapshot, TreeRow, snapshot
 
@@ -98,6 +98,11 @@ class StoreSession:
             return ForestUpdate(self._snapshot(with_details=True), tuple(change.added))
 
     # --- segments ---------------------------------------------------------------------------
+
+    def scan(self) -> StoreScan | None:
+        """The latest listing of the store (None before it is open)."""
+        with self._lock:
+            return self.lineage.scan if self.lineage is not None else None
 
     def row(self, segment_id: str) -> TreeRow | None:
         return self.forest.row(segment_id) if self.forest is not None else None

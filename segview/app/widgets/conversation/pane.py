@@ -60,6 +60,7 @@ class ConversationPane(Vertical):
         self.cursor: SegmentCursor | None = None
         self.player = ReplayPlayer()
         self.search_query = ""
+        self.search_after_load: str | None = None  # a query to apply once a segment is shown
         self.store_label = str(session.path)
         self.last_export: Path | None = None
         self.load_progress: tuple[int, int] | None = None  # (bytes read, total) of a big load
@@ -151,6 +152,9 @@ class ConversationPane(Vertical):
         self.inherited = note is not None
         index = cursor.index_for_turn(turn_count) if turn_count is not None else None
         self.show_stop(cursor.last_turn_index if index is None else index, scroll="turn")
+        if self.search_after_load is not None:
+            self._apply_search(self.search_after_load)
+            self.search_after_load = None
         self.update_problems()
         return turn_count is None or index is not None
 
