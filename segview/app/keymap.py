@@ -88,8 +88,23 @@ KEYS: tuple[KeySpec, ...] = (
         "result at its turn with the text highlighted.",
         False,
     ),
-    KeySpec("n", "n", "next_match", "Next match", "Go to the next search match.", False),
-    KeySpec("N", "N", "previous_match", "Prev match", "Go to the previous search match.", False),
+    KeySpec(
+        "n",
+        "n",
+        "next_match",
+        "Next match",
+        "Go to the next search match (on to the next turn that has one).",
+        False,
+    ),
+    KeySpec(
+        "N",
+        "N",
+        "previous_match",
+        "Prev match",
+        "Go to the previous search match (back to the previous turn that has one).",
+        False,
+    ),
+    KeySpec("escape", "esc", "clear_search", "Clear search", "Clear the search.", False),
     KeySpec(
         "r",
         "r",
@@ -203,7 +218,7 @@ EXTRA_HELP: tuple[tuple[str, str], ...] = (
         "Move the focus between the tree, the turn bar, the history and its parts.",
     ),
     ("enter / click", "In the ancestry tree: open the segment (at its last turn)."),
-    ("escape", "Close a dialog or the search; clear the search highlight."),
+    ("escape", "Close a dialog or the search line."),
 )
 """Keys of Textual's own widgets that are worth knowing, shown on the help screen."""
 

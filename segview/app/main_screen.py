@@ -376,6 +376,9 @@ class MainScreen(Screen[None]):
     def action_previous_match(self) -> None:
         self.pane.next_match(-1)
 
+    def action_clear_search(self) -> None:
+        self.pane.clear_search()
+
     def action_toggle_inspector(self) -> None:
         self.pane.toggle_inspector()
 

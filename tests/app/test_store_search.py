@@ -69,3 +69,51 @@ async def test_a_bad_regex_says_so_and_escape_closes(make_app) -> None:  # type:
         await press(pilot, "escape")
         assert not isinstance(app.screen, StoreSearchScreen)
         assert app.main.loaded_segment == MAIN
+
+
+async def test_n_goes_on_to_the_next_turn_that_has_a_match(make_app) -> None:  # type: ignore[no-untyped-def]
+    """A word first used at turn 53 is "no match here" at turn 5; n goes to turn 53, then the
+    next turn that has it; N goes back through what is shown; escape clears the search, and it
+    does not follow to another segment."""
+    from segview.search import search_segment
+
+    from .helpers import LONG
+
+    scan = scan_store(SAMPLE_LOGS)
+    turns = sorted(
+        {h.turn for h in search_segment(scan.resolve(LONG), Query("sitemap")).hits if h.turn}
+    )
+    assert turns[0] > 5
+    app = make_app(select=LONG)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, LONG)
+        await press(pilot, "g", "5", "enter")
+        await wait_for(pilot, lambda: app.main.turn_count == 5, "turn 5")
+        await press(pilot, "slash", *"sitemap", "enter")
+        pane = app.main.pane
+        await wait_for(pilot, lambda: pane.segment_hits is not None, "every turn searched")
+        assert "no match" in pane.search_status and f"in {len(turns)} turns" in pane.search_status
+        await press(pilot, "n")
+        await wait_for(pilot, lambda: app.main.history.settled, "laid out")
+        assert app.main.turn_count == turns[0]
+        assert app.main.history.highlight.matches
+        hl = app.main.history.highlight
+        for _ in range(len(hl.matches) - hl.current - 1):  # the other matches shown here
+            await press(pilot, "n")
+            assert app.main.turn_count == turns[0]
+        await press(pilot, "n")  # past the last one here: on to the next turn that has one
+        await wait_for(pilot, lambda: app.main.history.settled, "laid out")
+        assert app.main.turn_count == turns[1]
+        # back through the matches shown here: the earlier turn's item is in this history too
+        for _ in range(app.main.history.highlight.current):
+            await press(pilot, "N")
+        assert app.main.turn_count == turns[1]
+        assert app.main.history.highlight.current == 0
+        await press(pilot, "escape")
+        assert pane.search_query == "" and not pane.searching
+        await press(pilot, "slash", *"sitemap", "enter")
+        assert pane.search_query == "sitemap"
+        app.main.open_segment(MAIN)
+        await wait_for(pilot, lambda: app.main.loaded_segment == MAIN, "another segment")
+        await pilot.pause()
+        assert pane.search_query == "" and not pane.searching

@@ -31,6 +31,7 @@ from segview.browse.player import ReplayPlayer
 from segview.browse.session import StoreSession
 from segview.cost import Priced, SegmentUsage, Tokens, segment_usage
 from segview.notes import NotesBook
+from segview.search import Hit, Query, search_entries
 from segview.share.html import replay_page
 from segview.store import StoreError
 from segview.text import one_line
@@ -61,6 +62,7 @@ class ConversationPane(Vertical):
         self.player = ReplayPlayer()
         self.search_query = ""
         self.search_after_load: str | None = None  # a query to apply once a segment is shown
+        self.segment_hits: list[Hit] | None = None  # every turn's matches (None: searching)
         self.store_label = str(session.path)
         self.last_export: Path | None = None
         self.load_progress: tuple[int, int] | None = None  # (bytes read, total) of a big load
@@ -152,9 +154,9 @@ class ConversationPane(Vertical):
         self.inherited = note is not None
         index = cursor.index_for_turn(turn_count) if turn_count is not None else None
         self.show_stop(cursor.last_turn_index if index is None else index, scroll="turn")
-        if self.search_after_load is not None:
-            self._apply_search(self.search_after_load)
-            self.search_after_load = None
+        # a search belongs to the segment it was made in (unless one was asked for with it)
+        self._apply_search(self.search_after_load or "")
+        self.search_after_load = None
         self.update_problems()
         return turn_count is None or index is not None
 
@@ -375,19 +377,60 @@ class ConversationPane(Vertical):
 
         self.app.push_screen(SearchScreen(self.search_query, changed), done)
 
+    def clear_search(self) -> None:
+        if self.search_query:
+            self._apply_search("")
+
     def _apply_search(self, query: str) -> None:
         self.search_query = query
         self.history.search(query)
+        self.segment_hits = None
+        if query and self.cursor is not None:
+            self._search_segment(self.cursor, query)
         self._update_search_status()
+
+    @work(thread=True, exclusive=True, group="segment-search")
+    def _search_segment(self, cursor: SegmentCursor, query: str) -> None:
+        """Where else in the segment the query is: the turns that show a matching item."""
+        tl = cursor.timeline
+        with cursor.lock:
+            entries = list(tl.entries)
+        hits = search_entries(tl.segment_id, entries, Query(query), version=tl.format_version)
+        self.app.call_from_thread(self._segment_searched, cursor, query, hits)
+
+    def _segment_searched(self, cursor: SegmentCursor, query: str, hits: list[Hit]) -> None:
+        if cursor is self.cursor and query == self.search_query:
+            self.segment_hits = hits
+            self._update_search_status()
+
+    def _hit_stops(self) -> list[int]:
+        """The stops (indices) whose turn adds an item that matches, in order."""
+        cursor, hits = self.cursor, self.segment_hits
+        if cursor is None or not hits:
+            return []
+        stops: set[int] = set()
+        for hit in hits:
+            if hit.turn is None:
+                stops.add(len(cursor.stops) - 1)
+            elif (index := cursor.index_for_turn(hit.turn)) is not None:
+                stops.add(index)
+        return sorted(stops)
 
     @property
     def search_status(self) -> str:
         hl = self.history.highlight
         if not hl.query:
             return ""
-        if not hl.matches:
-            return f"no match for “{one_line(hl.query, 60)}”"
-        return f"match {hl.current + 1} / {len(hl.matches)}"
+        here = (
+            f"match {hl.current + 1} / {len(hl.matches)} here"
+            if hl.matches
+            else f"no match for “{one_line(hl.query, 60)}” here"
+        )
+        hits = self.segment_hits
+        if hits is None:
+            return here + " · searching every turn…"
+        turns = len(self._hit_stops())
+        return f"{here} · {len(hits):,} in the segment, in {turns:,} turn{'s' * (turns != 1)}"
 
     def _update_search_status(self) -> None:
         hl = self.history.highlight
@@ -398,10 +441,20 @@ class ConversationPane(Vertical):
             )
 
     def next_match(self, delta: int) -> None:
+        """The next (``delta`` > 0) or previous match in the history shown; past the last one,
+        on to the next turn that has one. (The history shown holds every earlier turn's items,
+        so going back never needs another turn; both directions wrap around.)"""
+        cursor = self.cursor
         if not self.search_query:
             self.notify("no search: press / first")
             return
-        if delta > 0:
+        hl = self.history.highlight
+        at_end = not hl.matches or hl.current >= len(hl.matches) - 1
+        later = [i for i in self._hit_stops() if cursor is not None and i > cursor.index]
+        if delta > 0 and at_end and later:
+            self.show_stop(later[0], scroll="turn")
+            self.history.search(self.search_query)
+        elif delta > 0:
             self.history.next_match()
         else:
             self.history.previous_match()
