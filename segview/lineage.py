@@ -41,7 +41,15 @@ from segview.store import (
     flatten_segments,
 )
 from segview.store.codec import one_line as escape_message
-from segview.store.fs_store import NEWER_VERSION_KIND, TolerantRead, is_blank, read_lines
+from segview.store.fs_store import (
+    MAX_PROBLEMS,
+    NEWER_VERSION_KIND,
+    LongLine,
+    TolerantRead,
+    is_blank,
+    open_regular,
+    read_lines,
+)
 from segview.store.layout import (
     FileStat,
     LayoutKind,
@@ -115,6 +123,8 @@ class SegmentNode:
     entries: int | None = None
     last_ts: int | None = None
     problems: list[Problem] = field(default_factory=list)
+    problems_omitted: int = 0  # found beyond the MAX_PROBLEMS kept, counted exactly
+    damage_omitted: int = 0  # how many of those are damage (the rest are notes)
     details_loaded: bool = False
     layout: LayoutKind = "flat"
     start_session_id: str | None = field(default=None, repr=False)
@@ -163,6 +173,8 @@ class StoreProblem:
     interrupted fork), ``unreadable`` (a directory) and ``session_file`` (a worker's
     ``session.json``). ``newer_version`` is a note, not damage: what a newer runtime version
     wrote (an unknown entry kind, unknown keys or nested kinds), kept as read (``is_note``).
+    A file with more than ``MAX_PROBLEMS`` problems ends with ``omitted`` (the damage found
+    but not kept) and ``omitted_notes`` (the notes), whose ``count`` says how many.
     """
 
     path: Path
@@ -170,6 +182,7 @@ class StoreProblem:
     message: str
     segment_id: str | None
     kind: str
+    count: int = 1
 
     @classmethod
     def of_unlisted(cls, entry: Unlisted) -> StoreProblem:
@@ -180,7 +193,7 @@ class StoreProblem:
 
     @property
     def is_note(self) -> bool:
-        return self.kind == NEWER_VERSION_KIND
+        return self.kind in (NEWER_VERSION_KIND, "omitted_notes")
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
@@ -193,6 +206,7 @@ class StoreProblem:
             "message": self.message,
             "kind": self.kind,
             "segment_id": self.segment_id,
+            **({"count": self.count} if self.kind in _OMITTED else {}),
         }
 
 
@@ -231,6 +245,8 @@ class _DetailsCursor:
     title: str | None = None
     last_ts: int | None = None
     problems: list[Problem] = field(default_factory=list)
+    problems_omitted: int = 0
+    damage_omitted: int = 0
 
 
 def _title(
@@ -555,10 +571,14 @@ class Lineage:
                 cursor.turns += 1
             if entry.ts is not None:
                 cursor.last_ts = entry.ts
-        cursor.entries += _count_lines(read, tail_line)
-        cursor.problems.extend(
+        cursor.entries += _count_lines(read, tail_line) + read.bad_lines_omitted
+        found = [
             p for p in read.problems if p.line is None or tail_line is None or p.line < tail_line
-        )
+        ]
+        room = max(0, MAX_PROBLEMS - len(cursor.problems))
+        cursor.problems.extend(found[:room])
+        cursor.problems_omitted += read.problems_omitted + max(0, len(found) - room)
+        cursor.damage_omitted += read.damage_omitted + sum(not p.is_note for p in found[room:])
         cursor.end_offset, cursor.next_line = read.end_offset, read.next_line
         node._cursor = cursor
         if self.track_rewrites:
@@ -576,6 +596,8 @@ class Lineage:
             entries += _count_lines(read, None) - _count_lines(read, tail_line)
             problems.extend(p for p in read.problems if p.line is not None and p.line >= tail_line)
         self._set_details(node, title, turns, entries, last_ts, problems)
+        node.problems_omitted = cursor.problems_omitted
+        node.damage_omitted = cursor.damage_omitted
         node._details_key = key
         return node
 
@@ -597,6 +619,7 @@ class Lineage:
             ]
         node.title, node.turns, node.entries, node.last_ts = title, turns, entries, last_ts
         node.problems = problems
+        node.problems_omitted = node.damage_omitted = 0
         node.details_loaded = True
 
     # --- problems ---------------------------------------------------------------------------
@@ -610,7 +633,7 @@ class Lineage:
         out = [StoreProblem.of_unlisted(entry) for entry in self.unlisted]
         for node in self.nodes.values():
             out.extend(self.node_problems(node, with_details=with_details))
-        out.sort(key=lambda p: (str(p.path), -1 if p.line is None else p.line))
+        out.sort(key=problem_order)
         return out
 
     def node_problems(self, node: SegmentNode, *, with_details: bool = True) -> list[StoreProblem]:
@@ -667,7 +690,20 @@ class Lineage:
                 if p is first:
                     continue
                 out.append(StoreProblem(path, p.line, p.message, node.id, classify_problem(p)))
-        out.sort(key=lambda p: -1 if p.line is None else p.line)
+            damage = node.damage_omitted
+            if damage:
+                message = (
+                    f"… and {damage:,} more problem{'s' * (damage != 1)} (the first "
+                    f"{MAX_PROBLEMS:,} of a file are listed)"
+                )
+                out.append(StoreProblem(path, None, message, node.id, "omitted", count=damage))
+            if notes := node.problems_omitted - damage:
+                message = (
+                    f"… and {notes:,} more note{'s' * (notes != 1)} about what a newer runtime "
+                    "version wrote"
+                )
+                out.append(StoreProblem(path, None, message, node.id, "omitted_notes", count=notes))
+        out.sort(key=problem_order)
         return out
 
     def _cycle_of(self, node: SegmentNode) -> list[SegmentNode]:
@@ -680,11 +716,24 @@ class Lineage:
         return members
 
 
+_OMITTED = ("omitted", "omitted_notes")
+
+
+def problem_order(problem: StoreProblem) -> tuple[str, bool, int]:
+    """Problems by file, then line (a file's own first, the counts of omitted ones last)."""
+    line = -1 if problem.line is None else problem.line
+    return str(problem.path), problem.kind in _OMITTED, line
+
+
 def _first_entry_line(path: Path) -> int | None:
     """The 1-based number of the first non-blank line (where ``segment_start`` belongs)."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             for lineno, _start, _end, content, _term in read_lines(f):
+                if isinstance(content, LongLine):
+                    if content.blank:
+                        continue
+                    return lineno
                 if lineno == 1 and content.startswith(b"\xef\xbb\xbf"):
                     content = content[3:]
                 if not is_blank(content):

@@ -356,6 +356,16 @@ class Timeline:
             return True
         return prefix_fingerprint(self.path, self._read.end_offset) != self._fingerprint
 
+    @property
+    def problems_omitted(self) -> int:
+        """Problems found beyond the ``MAX_PROBLEMS`` kept in ``problems`` (counted exactly)."""
+        return self._read.problems_omitted
+
+    @property
+    def damage_omitted(self) -> int:
+        """How many of ``problems_omitted`` are damage (the others are notes)."""
+        return self._read.damage_omitted
+
     def _note(self, problem: Problem) -> None:
         if problem not in self.problems:
             self.problems.append(problem)

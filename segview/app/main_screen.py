@@ -194,7 +194,7 @@ class MainScreen(Screen[None]):
             self.segview.store_label,
             self.segment_id,
             # notes about what a newer runtime version wrote are no damage
-            sum(not p.is_note for p in tl.problems) if tl is not None else 0,
+            sum(not p.is_note for p in tl.problems) + tl.damage_omitted if tl is not None else 0,
             forest.problems if forest is not None else None,
         )
 

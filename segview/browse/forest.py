@@ -60,7 +60,8 @@ class ForestSnapshot:
 
 def _row(node: SegmentNode, short: dict[str, str]) -> TreeRow:
     # notes about what a newer runtime version wrote are no damage (as for `segview check`)
-    problems = sum(not p.is_note for p in node.problems) if node.details_loaded else 0
+    damage = sum(not p.is_note for p in node.problems) + node.damage_omitted
+    problems = damage if node.details_loaded else 0
     if node.first_line_problem is not None and not node.details_loaded:
         problems = 1
     return TreeRow(
@@ -92,5 +93,5 @@ def snapshot(lineage: Lineage, *, with_details: bool) -> ForestSnapshot:
             lineage.load_details(node)
     short = short_ids(n.id for n in nodes)
     rows = tuple(_row(n, short) for n in nodes)
-    problems = sum(not p.is_note for p in lineage.problems(with_details=with_details))
+    problems = sum(p.count for p in lineage.problems(with_details=with_details) if not p.is_note)
     return ForestSnapshot(rows, lineage.layout, problems, len(lineage.skipped))

@@ -14,16 +14,26 @@ default ``AUTO`` takes the store's ``layout_version`` hint, else the segment's f
   wrote is a note (``Problem.kind == "newer_version"``), not damage. It can resume from a
   byte offset, so a growing file (a live agent) is read only for its new bytes.
 
+Only regular files are read (symlinks are followed): a FIFO, a device or a socket named like
+a segment is reported as "not a regular file" without being read, so nothing blocks and
+nothing reads without end. The format sets no limit on a line; segview reads lines of up to
+``MAX_LINE_BYTES`` (64 MiB) and reports a longer one as a problem, reading it in chunks that
+are not kept. The tolerant reader keeps the first ``MAX_PROBLEMS`` problems of a file and
+counts the rest exactly (``TolerantRead.problems_omitted``).
+
 New segment files are always created exclusively and completely: written to a temporary
 file beside the target, then linked into place (which fails if the target exists).
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
+import fcntl
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -44,19 +54,24 @@ from .codec import (
     validate_any,
     validate_entry,
 )
-from .errors import AlreadyExists, Corrupt, NotFound, StoreIOError
+from .errors import AlreadyExists, Corrupt, NotFound, StoreError, StoreIOError
 from .model import FormatVersion, LogEntry, SegmentStart, TraceEntry
 
 __all__ = [
+    "MAX_LINE_BYTES",
+    "MAX_PROBLEMS",
     "NEWER_VERSION_KIND",
     "SEGMENT_ID_RE",
     "FsStore",
+    "LongLine",
     "Problem",
     "SkippedFile",
     "TolerantRead",
     "UnknownEntry",
     "is_blank",
+    "open_regular",
     "read_lines",
+    "write_new_file",
 ]
 
 SEGMENT_ID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -68,32 +83,140 @@ RUST_WHITESPACE = (
     "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 _ASCII_WS = b" \t\n\r\x0b\x0c"
+_JSON_WS = b" \t\n\r"
 BOM = b"\xef\xbb\xbf"
 _PROGRESS_STEP = 1 << 20
+
+MAX_LINE_BYTES = 64 << 20
+"""The longest line segview reads, newline excluded (the format itself sets no limit). A
+longer line is reported as a problem and skipped, read in chunks that are not kept."""
+MAX_PROBLEMS = 1000
+"""Problems the tolerant reader keeps per file; the rest are only counted, exactly."""
+_CHUNK = 1 << 20
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n >= 1 << 20 and not n % (1 << 20) else f"{n:,} bytes"
 
 
 def is_blank(line: bytes) -> bool:
     """True when the line is empty after trimming Unicode White_Space (Rust's ``str::trim``)."""
     if not line or line[:1] == b"{":
         return not line
-    if not line.strip(_ASCII_WS):
+    stripped = line.strip(_ASCII_WS)
+    if not stripped:
         return True
+    if stripped.isascii():
+        return False  # an ASCII character that is not whitespace is left by any trim
     try:
         return not line.decode("utf-8").strip(RUST_WHITESPACE)
     except UnicodeDecodeError:
         return False
 
 
-def read_lines(f: BinaryIO, first_line: int = 1) -> Iterator[tuple[int, int, int, bytes, bool]]:
+@dataclass(frozen=True, slots=True)
+class LongLine:
+    """A line longer than ``MAX_LINE_BYTES``: what was learnt while skipping it."""
+
+    length: int  # bytes, newline excluded
+    blank: bool  # only Unicode White_Space (Rust's ``str::trim`` leaves nothing)
+    utf8: bool  # valid UTF-8
+
+    def describe(self) -> str:
+        limit = _size(MAX_LINE_BYTES)
+        return f"line of {self.length:,} bytes, longer than the {limit} segview reads"
+
+
+def _chunk_size() -> int:
+    return min(_CHUNK, MAX_LINE_BYTES + 1)
+
+
+def read_long_line(f: BinaryIO, head: bytes) -> bytes | tuple[LongLine, int, bool]:
+    """The rest of a line whose first chunk ``head`` (a full ``readline`` chunk) holds no
+    newline: the whole raw line when it is at most ``MAX_LINE_BYTES`` long, else the line
+    skipped (``_skip_long_line``), so that no more than that limit is ever held at once."""
+    parts = [head]
+    total = len(head)
+    size = _chunk_size()
+    while True:
+        more = f.readline(size)
+        if not more:
+            break
+        parts.append(more)
+        total += len(more)
+        if more.endswith(b"\n"):
+            if total - 1 > MAX_LINE_BYTES:
+                return _skip_long_line(f, parts)
+            break
+        if total > MAX_LINE_BYTES:
+            return _skip_long_line(f, parts)
+    return b"".join(parts)
+
+
+def _skip_long_line(f: BinaryIO, parts: list[bytes]) -> tuple[LongLine, int, bool]:
+    """Go through the line that starts with the chunks ``parts`` (emptied on the way) and reads
+    on to its end, keeping nothing. Returns what the line was, its raw length (newline
+    included) and whether it ended with a newline (else the file ended first)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    length = raw_length = 0
+    blank = utf8 = True
+    terminated = False
+    parts.reverse()
+    size = _chunk_size()
+    while True:
+        chunk = parts.pop() if parts else f.readline(size)
+        if not chunk:
+            break
+        raw_length += len(chunk)
+        if chunk.endswith(b"\n"):
+            terminated = True
+            chunk = chunk[:-1]
+        length += len(chunk)
+        if utf8:
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError:
+                utf8 = blank = False
+            else:
+                blank = blank and not text.strip(RUST_WHITESPACE)
+        del chunk
+        if terminated:
+            break
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = blank = False
+    return LongLine(length, blank, utf8), raw_length, terminated
+
+
+def read_lines(
+    f: BinaryIO, first_line: int = 1
+) -> Iterator[tuple[int, int, int, bytes | LongLine, bool]]:
     """Yield ``(line_number, start, end, content, terminated)`` for each line of ``f``.
 
     ``start`` / ``end`` are byte offsets of the raw line (``end`` is past its newline).
     Lines end at ``\\n`` only; one trailing ``\\r`` is dropped. ``terminated`` is False
-    only for a last line with no ``\\n``.
+    only for a last line with no ``\\n``. A line longer than ``MAX_LINE_BYTES`` is read in
+    chunks and given as a ``LongLine`` instead of its bytes.
     """
     lineno = first_line
     offset = f.tell()
-    for raw in f:
+    readline = f.readline
+    size = _chunk_size()
+    while raw := readline(size):
+        content: bytes | LongLine
+        if len(raw) == size and raw[-1:] != b"\n":
+            got = read_long_line(f, raw)
+            del raw
+            if isinstance(got, tuple):
+                content, length, terminated = got
+                end = offset + length
+                yield lineno, offset, end, content, terminated
+                offset = end
+                lineno += 1
+                continue
+            raw = got
         terminated = raw.endswith(b"\n")
         content = raw[:-1] if terminated else raw
         if content.endswith(b"\r"):
@@ -158,6 +281,12 @@ class TolerantRead:
 
     ``end_offset`` / ``next_line`` say where to resume when the file grows: just after the
     last terminated line (an unterminated tail that does not parse is read again later).
+
+    ``problems`` holds the first ``MAX_PROBLEMS`` problems of the terminated lines, then the
+    problems of an unterminated last line (always kept: a resumed read replaces them).
+    ``problems_omitted`` counts the problems found beyond those, exactly, and
+    ``bad_lines_omitted`` how many of them were lines that gave no entry (so that the lines of
+    a file can still be counted: the lines of ``lines`` and of ``problems``, plus these).
     """
 
     entries: list[LogEntry | UnknownEntry] = field(default_factory=list)
@@ -169,23 +298,50 @@ class TolerantRead:
     pending_tail: bool = False
     tail_is_entry: bool = False
     format_version: FormatVersion = FormatVersion.AUTO
+    problems_omitted: int = 0
+    bad_lines_omitted: int = 0
 
     @property
     def damage(self) -> list[Problem]:
-        """The problems that are not notes about a newer runtime version."""
+        """The problems kept that are not notes about a newer runtime version."""
         return [p for p in self.problems if not p.is_note]
+
+    @property
+    def damage_omitted(self) -> int:
+        """The damage among the problems omitted: a note is about an entry that was kept, so
+        every omitted problem that is not a note is a line that gave no entry."""
+        return self.bad_lines_omitted
+
+    def note(self, problem: Problem, *, bad_line: bool) -> None:
+        """Keep ``problem`` if fewer than ``MAX_PROBLEMS`` are kept, else count it."""
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+        else:
+            self.problems_omitted += 1
+            self.bad_lines_omitted += bad_line
 
     def extend(self, more: TolerantRead) -> None:
         """Add what a read resumed at ``end_offset`` found (re-read tails replace old ones)."""
         if self.tail_is_entry:
             del self.entries[-1], self.lines[-1], self.offsets[-1]
-        self.entries.extend(more.entries)
-        self.lines.extend(more.lines)
-        self.offsets.extend(more.offsets)
         # problems at or after the resume line were found in the re-read tail (including
         # the first line's byte-order mark when the first line was still unterminated)
         kept = [p for p in self.problems if p.line is None or p.line < self.next_line]
-        self.problems = kept + more.problems
+        tail = more.next_line if more.pending_tail else None
+        added = [p for p in more.problems if p.line is None or tail is None or p.line < tail]
+        overflow = len(kept) + len(added) - MAX_PROBLEMS
+        if overflow > 0:  # the resumed read's last problems go past what one file keeps
+            entry_lines = set(more.lines)
+            dropped = added[len(added) - overflow :]
+            del added[len(added) - overflow :]
+            self.problems_omitted += overflow
+            self.bad_lines_omitted += sum(p.line not in entry_lines for p in dropped)
+        self.problems = kept + added + more.problems[len(added) + max(0, overflow) :]
+        self.problems_omitted += more.problems_omitted
+        self.bad_lines_omitted += more.bad_lines_omitted
+        self.entries.extend(more.entries)
+        self.lines.extend(more.lines)
+        self.offsets.extend(more.offsets)
         self.end_offset = more.end_offset
         self.next_line = more.next_line
         self.pending_tail = more.pending_tail
@@ -306,15 +462,12 @@ class FsStore:
     # --- reading ----------------------------------------------------------------------------
 
     def _open(self, segment_id: str) -> BinaryIO:
+        # a plain string path: building a Path costs more than opening a small file
+        name = f"{os.fspath(self.root)}{os.sep}{segment_id}.jsonl"
         try:
-            # a plain string path: building a Path costs more than opening a small file
-            return open(f"{os.fspath(self.root)}{os.sep}{segment_id}.jsonl", "rb")
+            return open_regular(name)
         except FileNotFoundError:
             raise NotFound(segment_id, self.path_for(segment_id)) from None
-        except IsADirectoryError:
-            raise StoreIOError(
-                self.path_for(segment_id), "is a directory, not a segment file"
-            ) from None
         except OSError as exc:
             raise StoreIOError(self.path_for(segment_id), exc.strerror or str(exc)) from None
 
@@ -330,7 +483,8 @@ class FsStore:
 
         ``committed_only`` reads only the newline-terminated prefix at the reference version
         too (the current version always does): an unterminated last line may be a write in
-        progress, which an operation such as ``fork_at`` must not take for damage.
+        progress, which an operation such as ``fork_at`` must not take for damage. A line
+        longer than ``MAX_LINE_BYTES`` is not read: it is ``Corrupt`` at its line.
         """
         return self.read_strict(segment_id, version=version, committed_only=committed_only)[0]
 
@@ -341,41 +495,53 @@ class FsStore:
         version: FormatVersion = FormatVersion.AUTO,
         committed_only: bool = False,
     ) -> tuple[list[LogEntry], FormatVersion]:
-        """``read_all``, and the version whose rules it applied (``AUTO`` resolved)."""
+        """``read_all``, and the version whose rules it applied (``AUTO`` resolved).
+
+        The file is read line by line, so no line longer than ``MAX_LINE_BYTES`` is held. As
+        with a check of the whole file, invalid UTF-8 anywhere in what is read wins over a bad
+        line before it.
+        """
         path = self.path_for(segment_id)
-        with self._open(segment_id) as f:
-            try:
-                data = f.read()
-            except OSError as exc:
-                raise StoreIOError(path, exc.strerror or str(exc)) from None
         if version is FormatVersion.AUTO:
             version = self.layout_version
-        if version is FormatVersion.AUTO:
-            version = _version_of_line(_first_nonblank_line(data))
-        current = version is FormatVersion.CURRENT
-        if current or committed_only:
-            data = data[: data.rfind(b"\n") + 1]
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if not current:
-                raise StoreIOError(path, "stream did not contain valid UTF-8") from None
-            line = data.count(b"\n", 0, exc.start) + 1
-            raise Corrupt(path, line, f"invalid UTF-8 at byte {exc.start}: {exc.reason}") from None
-        lines = data.split(b"\n")
-        if lines[-1] == b"":
-            lines.pop()
         entries: list[LogEntry] = []
-        for lineno, content in enumerate(lines, start=1):
-            if content.endswith(b"\r"):
-                content = content[:-1]
-            if is_blank(content):
-                continue
+        corrupt: Corrupt | None = None
+        with self._open(segment_id) as f:
             try:
-                obj, marked = parse_json_marked(content)
-                entries.append(validate_entry(obj, version=version, check_duplicates=marked))
-            except DecodeError as exc:
-                raise Corrupt(path, lineno, str(exc)) from None
+                if version is FormatVersion.AUTO:
+                    version = _version_of_line(_first_nonblank_line(f))
+                    f.seek(0)
+                current = version is FormatVersion.CURRENT
+                for lineno, start, end, content, terminated in read_lines(f):
+                    if not terminated and (current or committed_only):
+                        break  # not committed: a write in progress
+                    if isinstance(content, LongLine):
+                        if not content.utf8:
+                            raise _invalid_utf8(path, version, lineno, None)
+                        if corrupt is None and not content.blank:
+                            corrupt = Corrupt(path, lineno, f"{content.describe()} (not read)")
+                        continue
+                    if not content.isascii():
+                        try:
+                            content.decode("utf-8")
+                        except UnicodeDecodeError:
+                            # the raw line, newline included, gives the whole-file error
+                            cr = end - start - len(content) - terminated
+                            raw = content + b"\r" * cr + b"\n" * terminated
+                            raise _invalid_utf8(path, version, lineno, (start, raw)) from None
+                    if corrupt is not None or is_blank(content):
+                        continue
+                    try:
+                        obj, marked = parse_json_marked(content)
+                        entries.append(
+                            validate_entry(obj, version=version, check_duplicates=marked)
+                        )
+                    except DecodeError as exc:
+                        corrupt = Corrupt(path, lineno, str(exc))
+            except OSError as exc:
+                raise StoreIOError(path, exc.strerror or str(exc)) from None
+        if corrupt is not None:
+            raise corrupt
         return entries, version
 
     def read_entry_count(
@@ -391,6 +557,17 @@ class FsStore:
         with self._open(segment_id) as f:
             try:
                 for lineno, _start, _end, content, terminated in read_lines(f):
+                    if isinstance(content, LongLine):
+                        if version is FormatVersion.AUTO and not content.blank:
+                            version = FormatVersion.REFERENCE
+                        if version is FormatVersion.CURRENT and not terminated:
+                            break
+                        if not content.utf8:
+                            if version is not FormatVersion.CURRENT:
+                                raise StoreIOError(path, "stream did not contain valid UTF-8")
+                            raise Corrupt(path, lineno, "invalid UTF-8 in the line")
+                        count += not content.blank
+                        continue
                     if version is FormatVersion.AUTO and not is_blank(content):
                         version = _version_of_line(content)
                     if version is FormatVersion.CURRENT and not terminated:
@@ -415,24 +592,34 @@ class FsStore:
     def read_first_entry(self, segment_id: str) -> tuple[LogEntry | None, Problem | None]:
         """The first non-blank line, decoded tolerantly: (entry, None) or (None, problem)."""
         with self._open(segment_id) as f:
-            raw = f.readline()
-            if raw[:1] == b"{" and raw[-2:] == b"}\n":  # the usual first line (see read_tolerant)
-                entry, message = _decode_tolerant(raw[:-1])
-                if isinstance(entry, UnknownEntry) or entry is None:
-                    return None, Problem(1, message or "not an entry")
-                return entry, None
-            f.seek(0)
-            for lineno, _start, _end, content, terminated in read_lines(f):
-                if lineno == 1 and content.startswith(BOM):
-                    content = content[len(BOM) :]
-                if is_blank(content):
-                    continue
-                entry, message = _decode_tolerant(content)
-                if isinstance(entry, UnknownEntry) or entry is None:
-                    if not terminated:
-                        message = f"{_TAIL_MARK}: {message}"
-                    return None, Problem(lineno, message or "not an entry")
-                return entry, None
+            try:
+                raw = f.readline(_chunk_size())
+                if raw[:1] == b"{" and raw[-2:] == b"}\n":  # the usual first line
+                    entry, message = _decode_tolerant(raw[:-1])
+                    if isinstance(entry, UnknownEntry) or entry is None:
+                        return None, Problem(1, message or "not an entry")
+                    return entry, None
+                f.seek(0)
+                for lineno, _start, _end, content, terminated in read_lines(f):
+                    if isinstance(content, LongLine):
+                        if content.blank:
+                            continue
+                        message = f"{content.describe()} (not read)"
+                        if not terminated:
+                            message = f"{_TAIL_MARK}: {message}"
+                        return None, Problem(lineno, message)
+                    if lineno == 1 and content.startswith(BOM):
+                        content = content[len(BOM) :]
+                    if is_blank(content):
+                        continue
+                    entry, message = _decode_tolerant(content)
+                    if isinstance(entry, UnknownEntry) or entry is None:
+                        if not terminated:
+                            message = f"{_TAIL_MARK}: {message}"
+                        return None, Problem(lineno, message or "not an entry")
+                    return entry, None
+            except OSError as exc:
+                raise StoreIOError(self.path_for(segment_id), exc.strerror or str(exc)) from None
         return None, Problem(None, "empty file: no segment_start")
 
     def read_tolerant(
@@ -454,6 +641,8 @@ class FsStore:
 
         ``progress(bytes_read, total)`` is called about every MiB and once at the end.
         Raises only ``NotFound`` / ``StoreIOError`` when the file cannot be opened or read.
+        Lines longer than ``MAX_LINE_BYTES`` are reported and skipped without being kept;
+        past ``MAX_PROBLEMS`` problems are counted, not kept.
         """
         path = self.path_for(segment_id)
         if version is FormatVersion.AUTO:
@@ -469,12 +658,27 @@ class FsStore:
                 f.seek(offset)
                 lineno = first_line
                 start = offset
+                readline = f.readline
+                size = _chunk_size()
                 # read_lines inlined: this loop runs once per entry of every log shown
-                for raw in f:
+                while raw := readline(size):
+                    if len(raw) == size and raw[-1:] != b"\n":  # a line of a MiB or more
+                        got = read_long_line(f, raw)
+                        del raw
+                        if isinstance(got, tuple):
+                            long, length, terminated = got
+                            end = start + length
+                            if not terminated:
+                                self._long_tail(result, lineno, start, long)
+                                break
+                            if not long.blank:
+                                skipped = Problem(lineno, f"{long.describe()} (line skipped)")
+                                result.note(skipped, bad_line=True)
+                            lineno += 1
+                            start = end
+                            continue
+                        raw = got
                     end = start + len(raw)
-                    if progress is not None and end - reported >= _PROGRESS_STEP:
-                        reported = end
-                        progress(end, max(total, end))
                     if raw[:1] == b"{" and raw[-2:] == b"}\n":
                         # the usual line: terminated, no CR, not blank, no BOM; orjson
                         # rejects invalid UTF-8, so only a failed line needs the UTF-8 check
@@ -487,7 +691,7 @@ class FsStore:
                             lines.append(lineno)
                             offsets.append(start)
                             if message is not None:
-                                result.problems.append(_problem(lineno, entry, message))
+                                result.note(_problem(lineno, entry, message), bad_line=False)
                     else:
                         terminated = raw.endswith(b"\n")
                         content = raw[:-1] if terminated else raw
@@ -505,6 +709,9 @@ class FsStore:
                             break
                         if not is_blank(content):
                             self._decode_into(result, lineno, start, content)
+                    if progress is not None and end - reported >= _PROGRESS_STEP:
+                        reported = end
+                        progress(end, max(total, end))
                     lineno += 1
                     start = end
                 else:
@@ -521,11 +728,19 @@ class FsStore:
 
     @staticmethod
     def _decode_into(result: TolerantRead, lineno: int, start: int, content: bytes) -> None:
+        if len(result.problems) >= MAX_PROBLEMS and content.lstrip(_JSON_WS)[:1] != b"{":
+            # not an object, so not an entry; past the problems kept only the count is needed
+            result.problems_omitted += 1
+            result.bad_lines_omitted += 1
+            return
         try:
             content.decode("utf-8")
         except UnicodeDecodeError as exc:
-            result.problems.append(
-                Problem(lineno, f"invalid UTF-8 at byte {exc.start + 1} of the line (line skipped)")
+            result.note(
+                Problem(
+                    lineno, f"invalid UTF-8 at byte {exc.start + 1} of the line (line skipped)"
+                ),
+                bad_line=True,
             )
             return
         entry, message = _decode_tolerant(content)
@@ -534,7 +749,7 @@ class FsStore:
             result.lines.append(lineno)
             result.offsets.append(start)
         if message is not None:
-            result.problems.append(_problem(lineno, entry, message))
+            result.note(_problem(lineno, entry, message), bad_line=entry is None)
 
     @staticmethod
     def _tail(result: TolerantRead, lineno: int, start: int, content: bytes) -> None:
@@ -570,13 +785,38 @@ class FsStore:
             )
         )
 
+    @staticmethod
+    def _long_tail(result: TolerantRead, lineno: int, start: int, long: LongLine) -> None:
+        """A last line with no newline, longer than segview reads: as ``_tail`` (a truncated
+        line at the reference version, a write in progress at the current one), never read."""
+        version = result.format_version
+        if version is FormatVersion.AUTO:
+            version = result.format_version = _version_of_entry(
+                result.entries[0] if result.entries else None
+            )
+        if not long.blank and version is not FormatVersion.CURRENT:
+            result.problems.append(
+                Problem(
+                    lineno,
+                    f"{_TAIL_MARK} ({long.length:,} bytes, no newline): a crash mid-append or "
+                    f"a write in progress; ignored (longer than the {_size(MAX_LINE_BYTES)} "
+                    "segview reads)",
+                )
+            )
+        result.end_offset = start
+        result.next_line = lineno
+        result.pending_tail = True
+
     def read_raw_lines(self, segment_id: str, offsets: Iterable[int]) -> list[bytes]:
         """The raw bytes of the lines starting at ``offsets`` (for an entry inspector)."""
         out: list[bytes] = []
         with self._open(segment_id) as f:
             for off in offsets:
                 f.seek(off)
-                line = f.readline()
+                line = f.readline(_chunk_size())
+                if len(line) == _chunk_size() and line[-1:] != b"\n":
+                    got = read_long_line(f, line)
+                    line = b"" if isinstance(got, tuple) else got
                 out.append(line.rstrip(b"\n").rstrip(b"\r"))
         return out
 
@@ -618,30 +858,109 @@ class FsStore:
             raise StoreIOError(path, exc.strerror or str(exc)) from None
 
     def read_trace(self, segment_id: str) -> list[Any]:
-        """The trace's events as raw JSON (missing trace: empty list)."""
+        """The trace's events as raw JSON (missing trace: empty list).
+
+        Lines that are not JSON, and lines longer than ``MAX_LINE_BYTES``, are left out; a
+        trace that is not a regular file raises ``StoreIOError``.
+        """
         path = self.trace_path_for(segment_id)
-        if not path.exists():
+        try:
+            f = open_regular(path)
+        except FileNotFoundError:
             return []
+        except OSError as exc:
+            raise StoreIOError(path, exc.strerror or str(exc)) from None
         out = []
-        with open(path, "rb") as f:
-            for line in f:
-                if line.strip():
-                    with contextlib.suppress(orjson.JSONDecodeError):
-                        out.append(orjson.loads(line))
+        with f:
+            try:
+                for _lineno, _start, _end, content, _term in read_lines(f):
+                    if isinstance(content, bytes) and content.strip():
+                        with contextlib.suppress(orjson.JSONDecodeError):
+                            out.append(orjson.loads(content))
+            except OSError as exc:
+                raise StoreIOError(path, exc.strerror or str(exc)) from None
         return out
 
 
-def _first_nonblank_line(data: bytes) -> bytes:
-    """The first line of ``data`` that is not blank (b"" when there is none)."""
-    start = 0
-    while start < len(data):
-        end = data.find(b"\n", start)
-        end = len(data) if end < 0 else end
-        line = data[start:end].removesuffix(b"\r")
-        if not is_blank(line):
-            return line
-        start = end + 1
+def _first_nonblank_line(f: BinaryIO) -> bytes:
+    """The first line of ``f`` that is not blank (b"" when there is none, or when it is
+    longer than ``MAX_LINE_BYTES``)."""
+    for _lineno, _start, _end, content, _term in read_lines(f):
+        if isinstance(content, LongLine):
+            if not content.blank:
+                return b""
+        elif not is_blank(content):
+            return content
     return b""
+
+
+def _invalid_utf8(
+    path: Path, version: FormatVersion, lineno: int, line: tuple[int, bytes] | None
+) -> StoreError:
+    """The error of the strict reader for invalid UTF-8 in line ``lineno`` (``line``: its
+    offset in the file and its raw bytes, None for a line too long to hold): an I/O error at
+    the reference version, ``Corrupt`` at its line at the current version."""
+    if version is not FormatVersion.CURRENT:
+        return StoreIOError(path, "stream did not contain valid UTF-8")
+    if line is None:
+        return Corrupt(path, lineno, "invalid UTF-8 in the line")
+    start, raw = line
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Corrupt(path, lineno, f"invalid UTF-8 at byte {start + exc.start}: {exc.reason}")
+    return Corrupt(path, lineno, "invalid UTF-8")
+
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _not_regular(path: str | os.PathLike[str], mode: int) -> OSError:
+    kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+    if kind == "a directory":
+        return IsADirectoryError(errno.EISDIR, "is a directory, not a segment file", path)
+    return OSError(errno.EINVAL, f"not a regular file ({kind}): not read", path)
+
+
+def _regular_fd(path: str | os.PathLike[str], _flags: int = 0) -> int:
+    """A read-only descriptor of ``path``, only if it is a regular file (``open``'s opener)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(path, mode)
+        # clear O_NONBLOCK: of the flags F_SETFL sets, it is the only one given to os.open
+        fcntl.fcntl(fd, fcntl.F_SETFL, 0)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
+    """``path`` opened for reading, only if it is a regular file (symlinks are followed).
+
+    The file is opened with ``O_NONBLOCK`` (a FIFO would block ``open`` until a writer comes)
+    and its type checked with ``fstat`` before anything is read, so a FIFO, a device
+    (``/dev/zero`` never ends) or a socket raises ``OSError`` ("not a regular file (a FIFO)")
+    at once; ``O_NONBLOCK`` is then cleared.
+    """
+    try:
+        return open(path, "rb", opener=_regular_fd)
+    except OSError as exc:
+        if exc.errno != errno.ENXIO:
+            raise
+        try:  # a socket (or a device with nothing behind it)
+            mode = os.stat(path).st_mode
+        except OSError:
+            raise exc from None
+        raise _not_regular(path, mode) from None
 
 
 def write_new_file(path: Path, data: bytes) -> Path:

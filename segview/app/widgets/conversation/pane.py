@@ -178,7 +178,14 @@ class ConversationPane(Vertical):
         ):  # an empty file, or a first entry that is not a segment_start
             notes.append(first)
         panel = self.query_one("#problems", ProblemsPanel)
-        panel.show_problems(str(tl.store.path_for(tl.segment_id)), list(tl.problems), notes)
+        path = str(tl.store.path_for(tl.segment_id))
+        panel.show_problems(
+            path,
+            list(tl.problems),
+            notes,
+            omitted_damage=tl.damage_omitted,
+            omitted_notes=tl.problems_omitted - tl.damage_omitted,
+        )
         self.show_problems = bool(tl.problems or notes)
 
     def grown(self) -> None:

@@ -8,6 +8,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from segview.store import Problem
+from segview.store.fs_store import MAX_PROBLEMS
 from segview.text import one_line
 
 MAX_SHOWN = 200  # a file of a million bad lines must not become a million rows
@@ -21,18 +22,28 @@ class ProblemsPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("", id="problems-list")
 
-    def show_problems(self, path: str, problems: list[Problem], notes: list[str]) -> None:
+    def show_problems(
+        self,
+        path: str,
+        problems: list[Problem],
+        notes: list[str],
+        *,
+        omitted_damage: int = 0,
+        omitted_notes: int = 0,
+    ) -> None:
+        """``omitted_damage`` / ``omitted_notes``: problems found beyond those the reader keeps
+        (only counted), damage and notes about what a newer runtime version wrote."""
         self.display = bool(problems or notes)
         text = Text()
-        newer = sum(p.is_note for p in problems)
-        count = len(problems) - newer + len(notes)
+        newer = sum(p.is_note for p in problems) + omitted_notes
+        count = len(problems) - sum(p.is_note for p in problems) + len(notes) + omitted_damage
         if count:
             text.append(
-                f"⚠ {count} problem{'s' * (count != 1)} in {one_line(path)}\n",
+                f"⚠ {count:,} problem{'s' * (count != 1)} in {one_line(path)}\n",
                 style="bold #e06c75",
             )
         if newer:
-            lines = f"{newer} line holds" if newer == 1 else f"{newer} lines hold"
+            lines = f"{newer:,} line holds" if newer == 1 else f"{newer:,} lines hold"
             text.append(
                 f"ℹ {lines} what a newer runtime version wrote (kept as read)\n", style="bold"
             )
@@ -43,10 +54,12 @@ class ProblemsPanel(VerticalScroll):
             where = f"line {p.line}" if p.line is not None else "file"
             text.append(f"  {where:>9}  ", style="bold")
             text.append(one_line(p.message) + "\n", style="dim" if p.is_note else "")
-        if len(problems) > MAX_SHOWN:
-            rest = len(problems) - MAX_SHOWN
+        omitted = omitted_damage + omitted_notes
+        if len(problems) + omitted > MAX_SHOWN:
+            rest = len(problems) + omitted - MAX_SHOWN
             text.append(
-                f"  … and {rest:,} more (segview check lists every one)\n", style="italic dim"
+                f"  … and {rest:,} more (segview check lists the first {MAX_PROBLEMS:,})\n",
+                style="italic dim",
             )
         self.plain = text.plain
         self.query_one("#problems-list", Static).update(text)
