@@ -22,19 +22,24 @@ are not kept. The tolerant reader keeps the first ``MAX_PROBLEMS`` problems of a
 counts the rest exactly (``TolerantRead.problems_omitted``).
 
 New segment files are always created exclusively and completely: written to a temporary
-file beside the target, then linked into place (which fails if the target exists).
+file beside the target, then linked into place (which fails if the target exists); see
+``write_new_file`` for where hard links are unavailable, and ``TEMP_NAME_RE`` for the name
+of the temporary file (a process killed while writing leaves it behind).
 """
 
 from __future__ import annotations
 
 import codecs
 import contextlib
+import ctypes
 import errno
 import fcntl
+import functools
 import os
 import re
+import secrets
 import stat
-import tempfile
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +67,7 @@ __all__ = [
     "MAX_PROBLEMS",
     "NEWER_VERSION_KIND",
     "SEGMENT_ID_RE",
+    "TEMP_NAME_RE",
     "FsStore",
     "LongLine",
     "Problem",
@@ -71,6 +77,7 @@ __all__ = [
     "is_blank",
     "open_regular",
     "read_lines",
+    "temporary_target",
     "write_new_file",
 ]
 
@@ -838,16 +845,26 @@ class FsStore:
         except OSError as exc:
             raise StoreIOError(path, exc.strerror or str(exc)) from None
 
-    def create_segment(self, segment_id: str, entries: list[LogEntry]) -> Path:
+    def create_segment(
+        self, segment_id: str, entries: list[LogEntry], *, mode: int | None = None
+    ) -> Path:
         """Write a whole new segment file at once, atomically and exclusively.
 
         Unlike the Rust crate (which replaces an existing file), an existing file is never
-        overwritten: ``AlreadyExists`` is raised and nothing is written.
+        overwritten: ``AlreadyExists`` is raised and nothing is written. ``mode`` gives the
+        new file's permission bits (see ``write_new_file``).
         """
         if not SEGMENT_ID_RE.fullmatch(segment_id):
             raise ValueError(f"not a lower-case hyphenated UUID: {segment_id!r}")
         data = b"".join(encode_entry(e) + b"\n" for e in entries)
-        return write_new_file(self.path_for(segment_id), data)
+        return write_new_file(self.path_for(segment_id), data, mode=mode)
+
+    def file_mode(self, segment_id: str) -> int | None:
+        """The permission bits of the segment's file (None when it cannot be read)."""
+        try:
+            return stat.S_IMODE(os.stat(self.path_for(segment_id)).st_mode)
+        except OSError:
+            return None
 
     def append_trace(self, segment_id: str, trace: TraceEntry) -> None:
         path = self.trace_path_for(segment_id)
@@ -963,45 +980,139 @@ def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
         raise _not_regular(path, mode) from None
 
 
-def write_new_file(path: Path, data: bytes) -> Path:
+# --- creating files ---------------------------------------------------------------------------
+
+TEMP_NAME_RE = re.compile(r"\.(?P<target>.+)\.(?P<token>[0-9a-f]{16})\.tmp")
+"""The name of the temporary file ``write_new_file`` writes a new segment to before it gets
+its name: ``.{target name}.{16 hex digits}.tmp`` beside the target, for instance
+``.0192f3a1-…-5e1d.jsonl.9f86d081884c7d65.tmp``. It starts with a dot and does not end in
+``.jsonl``, so it is never listed as a segment. A process killed while writing (SIGKILL, a
+power cut) leaves it behind; any other failure removes it. See ``temporary_target``."""
+
+
+def temporary_target(name: str) -> str | None:
+    """The target file name when ``name`` is a temporary file of ``write_new_file``."""
+    match = TEMP_NAME_RE.fullmatch(name)
+    return match.group("target") if match else None
+
+
+# errno values of link() on a filesystem without hard links (FAT, some network and FUSE
+# filesystems, some container mounts)
+_NO_HARD_LINKS = frozenset(
+    {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK}
+)
+_NO_RENAMEAT2 = frozenset({errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP})
+_AT_FDCWD = -100
+_RENAME_NOREPLACE = 1
+
+
+def write_new_file(path: Path, data: bytes, *, mode: int | None = None) -> Path:
     """Create ``path`` holding ``data`` completely or not at all, never replacing a file.
 
-    The data goes to a hidden temporary file in the same directory (its name does not end in
-    ``.jsonl``, so it is never listed), is flushed to disk, then hard-linked to ``path``: the
-    link fails if ``path`` exists. Where hard links are unsupported, ``O_EXCL`` creation is
-    used, and a failed write removes the partial file.
+    The data goes to a temporary file beside ``path`` (named as ``TEMP_NAME_RE`` says, mode
+    0600 while it is written), is flushed to disk, gets its permission bits, then is
+    published under ``path`` in one step that fails if ``path`` exists:
+
+    1. ``link`` (a hard link), then the temporary name is removed;
+    2. where hard links are unavailable: ``renameat2(RENAME_NOREPLACE)`` (Linux);
+    3. where that is unavailable too: ``path`` is first claimed with an empty file created
+       with ``O_EXCL``, then the complete temporary file is renamed over it (``os.replace``).
+       Other readers can see that empty file for the time of one rename, never a partial one.
+
+    The temporary file is removed on every failure (``KeyboardInterrupt`` included). ``mode``
+    gives the permission bits (default 0666), masked by the process umask as ``open`` masks
+    them.
     """
     directory = path.parent
     if path.exists():
         raise AlreadyExists(path)
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise StoreIOError(
-            path, f"cannot create a file in {directory}: {exc.strerror or exc}"
-        ) from None
-    tmp = Path(tmp_name)
+    bits = (0o666 if mode is None else mode) & 0o777 & ~_UMASK
+    tmp: str | None = None
     try:
         try:
-            os.fchmod(fd, 0o666 & ~_UMASK)  # as a plain open() would create it
+            fd, tmp = _create_temporary(directory, path.name)
+        except OSError as exc:
+            raise StoreIOError(
+                path, f"cannot create a file in {directory}: {exc.strerror or exc}"
+            ) from None
+        try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
+                os.fchmod(f.fileno(), bits)
         except OSError as exc:
             raise StoreIOError(path, f"write failed: {exc.strerror or exc}") from None
         try:
-            os.link(tmp, path)
+            _publish(tmp, path)
         except FileExistsError:
             raise AlreadyExists(path) from None
         except OSError as exc:
-            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
-                raise StoreIOError(path, exc.strerror or str(exc)) from None
-            _write_exclusive(path, data)
+            raise StoreIOError(path, exc.strerror or str(exc)) from None
     finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)  # after a link: the temporary name; after a rename: gone
     return path
+
+
+def _create_temporary(directory: Path, name: str) -> tuple[int, str]:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+    for _attempt in range(100):
+        tmp = os.path.join(directory, f".{name}.{secrets.token_hex(8)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(directory))
+
+
+def _publish(tmp: str, path: Path) -> None:
+    """Give the complete file ``tmp`` the name ``path``, failing if ``path`` exists."""
+    try:
+        os.link(tmp, path)
+        return
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+    if _rename_noreplace(tmp, path):
+        return
+    # claim the name with an empty file (O_EXCL), then replace that file in one rename
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    os.close(fd)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+
+
+@functools.cache
+def _renameat2() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        func = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):  # a C library without renameat2 (glibc < 2.28, musl)
+        return None
+    func.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    func.restype = ctypes.c_int
+    return func
+
+
+def _rename_noreplace(src: str, dst: Path) -> bool:
+    """Rename ``src`` to ``dst`` unless ``dst`` exists (``FileExistsError``); False when the
+    system or the filesystem cannot rename without replacing."""
+    func = _renameat2()
+    if func is None:
+        return False
+    if func(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), _RENAME_NOREPLACE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in _NO_RENAMEAT2:
+        return False
+    raise OSError(err, os.strerror(err), str(dst))
 
 
 def _read_umask() -> int:
@@ -1012,21 +1123,3 @@ def _read_umask() -> int:
 
 
 _UMASK = _read_umask()
-
-
-def _write_exclusive(path: Path, data: bytes) -> None:
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except FileExistsError:
-        raise AlreadyExists(path) from None
-    except OSError as exc:
-        raise StoreIOError(path, exc.strerror or str(exc)) from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            path.unlink()
-        raise StoreIOError(path, f"write failed: {exc.strerror or exc}") from None

@@ -78,7 +78,7 @@ _TRACE_SUFFIX = ".trace.jsonl"
 _LOOSE_UUID_RE = re.compile(
     r"(?i)(?:urn:uuid:)?\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?"
 )
-# FsStore.create_segment's temporary file: mkstemp(prefix=".{id}.jsonl.", suffix=".tmp")
+# FsStore.create_segment's temporary file, ".{id}.jsonl.{16 hex digits}.tmp" (TEMP_NAME_RE)
 _OWN_TEMP_RE = re.compile(
     r"\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.jsonl\.[A-Za-z0-9_]+\.tmp"
 )

@@ -255,7 +255,8 @@ def fork_at(
     unterminated last line is left out as a write in progress; with ``entries`` given (the
     app passes the tolerant reader's entries of a damaged source) it is not read. The new
     file holds one ``segment_start`` with the replayed prefix and ``forked_from {source_id,
-    at_turn_index}``; at the current version also the source's ``session_id``. The source is
+    at_turn_index}``; at the current version also the source's ``session_id``. It has the
+    source file's permission bits (a fork of a private log stays private). The source is
     never touched.
     """
     if entries is None:
@@ -273,7 +274,7 @@ def fork_at(
     session_id = _session_of(store, state, source_id) if current else None
     new_id = segment_id or new_segment_id()
     start = _segment_start(state, ts, session_id=session_id, forked_from=origin)
-    store.create_segment(new_id, [start])
+    store.create_segment(new_id, [start], mode=store.file_mode(source_id))
     return new_id
 
 
