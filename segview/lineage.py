@@ -40,7 +40,6 @@ from segview.store import (
     UserInput,
     flatten_segments,
 )
-from segview.store.codec import one_line as escape_message
 from segview.store.fs_store import (
     MAX_PROBLEMS,
     NEWER_VERSION_KIND,
@@ -70,7 +69,6 @@ __all__ = [
     "SegmentNode",
     "StoreProblem",
     "classify_problem",
-    "one_line",
     "title_of",
 ]
 
@@ -78,12 +76,6 @@ OriginKind = Literal["fork", "compaction"]
 TITLE_WIDTH = 80
 
 _TAIL_MARK = "truncated last line"
-
-
-def one_line(text: str) -> str:
-    """Text for one line of a table or tree: runs of whitespace become one space, and other
-    control characters (terminal escapes) are shown escaped, never sent to the terminal."""
-    return escape_message(" ".join(text.split()), limit=1 << 62)
 
 
 def classify_problem(problem: Problem) -> str:

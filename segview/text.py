@@ -6,10 +6,16 @@ make one title look like another. Everything that prints or draws log text passe
 ``safe`` (multi-line text) or ``one_line`` (a table cell, a tree row, a title) first; both show
 such characters as visible escapes (``\\x1b``, ``\\u202e``) instead of handing them to the
 terminal. Timestamps, JSON and sizes are formatted here too, for any value the format allows.
+
+JSON output (``--json``, ``segview cat``) goes through ``safe_json``: JSON encoders escape C0
+controls in strings but write C1 controls, bidirectional controls and line separators as
+they are; ``safe_json`` writes those as ``\\u`` escapes too, so the output is still JSON that
+decodes to the same values, and holds no character a terminal would act on.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -26,6 +32,7 @@ __all__ = [
     "plural",
     "pretty_json",
     "safe",
+    "safe_json",
     "short_ids",
 ]
 
@@ -41,6 +48,9 @@ _BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
 _CONTROLS.update({c: f"\\u{c:04x}" for c in _BIDI})
 # Line and paragraph separators: some terminals break the line, others draw nothing.
 _CONTROLS.update({0x2028: "\\u2028", 0x2029: "\\u2029"})
+# Lone surrogates: a file name that is not valid UTF-8 holds them (``os.fsdecode``); they
+# cannot be encoded for the terminal at all.
+_CONTROLS.update({c: f"\\u{c:04x}" for c in range(0xD800, 0xE000)})
 # In one-line text (titles, names, ids) invisible characters are shown too, so that one row
 # cannot imitate another; in running text they are left alone (emoji sequences need U+200D).
 _INVISIBLE = {
@@ -75,6 +85,26 @@ def one_line(text: str, width: int | None = None) -> str:
     if width is not None and len(folded) > width:
         return folded[: max(0, width - 1)] + "…"
     return folded
+
+
+# What ``safe_json`` escapes, as UTF-8: DEL, the C1 controls, the bidirectional controls and
+# the line separators (none of them is a JSON escape of its own; each lead byte is unique).
+_JSON_UNSAFE = re.compile(
+    rb"\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]"
+)
+
+
+def _json_escape(match: re.Match[bytes]) -> bytes:
+    return b"\\u%04x" % ord(match.group().decode())
+
+
+def safe_json(data: bytes) -> bytes:
+    """JSON text (UTF-8) with DEL, C1, bidirectional controls and U+2028/U+2029 written as
+    ``\\u`` escapes: the same JSON values, nothing a terminal acts on. (These characters can
+    only occur inside strings of valid JSON, where an escape means the same character.)"""
+    if data.isascii():
+        return data if b"\x7f" not in data else data.replace(b"\x7f", b"\\u007f")
+    return _JSON_UNSAFE.sub(_json_escape, data)
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

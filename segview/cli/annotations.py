@@ -10,6 +10,7 @@ from typing import Any
 from segview.cost import PriceTable, UsageFigures, lineage_figures, load_prices
 from segview.lineage import Lineage
 from segview.notes import SegmentNotes, read_store_notes
+from segview.text import one_line
 
 SCOPES = ("own", "inherited", "branch", "subtree")
 
@@ -57,7 +58,7 @@ def annotate(lineage: Lineage, *, usage: bool) -> Annotations:
         return Annotations(notes)
     prices, warning = load_prices()
     if warning:
-        print(f"segview: warning: {warning}", file=sys.stderr)
+        print(f"segview: warning: {one_line(warning)}", file=sys.stderr)
     found = prices.price_for(lineage.root)
     model = found[0] if found is not None else None
     return Annotations(notes, lineage_figures(lineage), prices, model)

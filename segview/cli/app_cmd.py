@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from segview.store.layout import NotAStore, locate
+from segview.text import one_line
 
 from .common import EXIT_OK, EXIT_USAGE, CliError
 
@@ -208,7 +209,7 @@ def main(argv: Sequence[str]) -> int:
     try:
         target = resolve_target(ns.path, ns.demo)
     except CliError as exc:
-        print(f"segview: {exc}", file=sys.stderr)
+        print(f"segview: {one_line(str(exc))}", file=sys.stderr)
         return exc.code
     if not has_terminal():
         print(

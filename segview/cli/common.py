@@ -10,6 +10,7 @@ import orjson
 
 from segview.store import StoreError
 from segview.store.layout import NotAStore, SegmentFile, StoreScan, scan_store
+from segview.text import one_line, safe_json
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -29,10 +30,10 @@ def run_guarded(func: Callable[[], int]) -> int:
     try:
         return func()
     except CliError as exc:
-        print(f"segview: {exc}", file=sys.stderr)
+        print(f"segview: {one_line(str(exc))}", file=sys.stderr)
         return exc.code
     except StoreError as exc:
-        print(f"segview: {exc}", file=sys.stderr)
+        print(f"segview: {one_line(str(exc))}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `segview cat ... | head`
         return 0
@@ -70,7 +71,32 @@ def resolve_segment(scan: StoreScan, prefix: str | None) -> SegmentFile:
         raise CliError(str(exc)) from None
 
 
+_SURROGATES = {c: f"\\u{c:04x}" for c in range(0xD800, 0xE000)}
+
+
+def _without_surrogates(value: Any) -> Any:
+    """``value`` with lone surrogates in strings (file names that are not UTF-8) written as
+    ``\\udcff`` text: JSON cannot carry them."""
+    if isinstance(value, str):
+        return value.translate(_SURROGATES)
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_surrogates(v) for v in value]
+    return value
+
+
+def dumps_json(data: Any) -> bytes:
+    """Indented JSON (orjson input: serde-faithful floats where Fragments are used) with every
+    character a terminal would act on escaped (``safe_json``)."""
+    try:
+        text = orjson.dumps(data, option=orjson.OPT_INDENT_2)
+    except TypeError:  # a str holding a lone surrogate
+        text = orjson.dumps(_without_surrogates(data), option=orjson.OPT_INDENT_2)
+    return safe_json(text)
+
+
 def print_json(data: Any) -> None:
-    """Pretty JSON on stdout (orjson input: serde-faithful floats where Fragments are used)."""
-    sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+    """``dumps_json`` on stdout."""
+    sys.stdout.buffer.write(dumps_json(data) + b"\n")
     sys.stdout.flush()

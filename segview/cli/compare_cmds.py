@@ -76,7 +76,7 @@ def store_prices(root: Path) -> Priced | None:
     warning on stderr)."""
     table, warning = load_prices()
     if warning:
-        print(f"segview: warning: {warning}", file=sys.stderr)
+        print(f"segview: warning: {one_line(warning)}", file=sys.stderr)
     return Priced.of(table, root)
 
 

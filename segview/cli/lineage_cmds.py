@@ -1,4 +1,8 @@
-"""``segview tree`` and ``segview check``: the lineage model's commands."""
+"""``segview tree`` and ``segview check``: the lineage model's commands.
+
+Text from a log or a directory listing (titles, ids, problem messages, file names) is printed
+through ``segview.text``: ``one_line`` for rows and file names, ``safe_json`` for JSON.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,13 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import orjson
-
-from segview.lineage import Lineage, SegmentNode, StoreProblem, one_line
+from segview.lineage import Lineage, SegmentNode, StoreProblem, problem_order
 from segview.store import StoreError
 from segview.store.layout import NotAStore
+from segview.text import one_line
 
 from .annotations import Annotations, annotate
-from .common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, CliError, print_json
+from .common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, CliError, dumps_json, print_json
 
 COMMANDS = ("tree", "check")
 
@@ -100,19 +103,19 @@ def id_prefix_lengths(ids: list[str], minimum: int = MIN_PREFIX) -> dict[str, in
 def node_flags(node: SegmentNode) -> list[str]:
     flags: list[str] = []
     if node.parent_missing:
-        flags.append(f"[parent missing: {node.parent_id}]")
+        flags.append(f"[parent missing: {one_line(node.parent_id or '')}]")
     if node.in_cycle:
         flags.append("[cycle: link ignored here]" if node.parent is None else "[in a cycle]")
     if node.first_line_problem is not None:
         flags.append("[bad first line]")
-    others = [p for p in node.problems if p is not node.first_line_problem]
-    if others:
-        flags.append(f"[{len(others)} problem{'s' * (len(others) != 1)}]")
+    others = sum(p is not node.first_line_problem for p in node.problems)
+    if n := others + node.problems_omitted:
+        flags.append(f"[{n:,} problem{'s' * (n != 1)}]")
     return flags
 
 
 def node_line(node: SegmentNode, prefix_len: int, label: str | None = None) -> str:
-    parts = [node.id[:prefix_len]]
+    parts = [one_line(node.id[:prefix_len])]
     if node.origin is not None:
         parts.append(f"{node.origin} @{node.at_turn_index}")
     if node.turns is not None:
@@ -140,7 +143,7 @@ def tree_lines(lineage: Lineage, labels: Annotations | None = None) -> Iterator[
     for heading, roots in groups:
         base = ""
         if heading is not None:
-            yield heading
+            yield one_line(heading)
             base = "  "
         # (node, prefix for its own line, prefix for its children's lines)
         stack: list[tuple[SegmentNode, str, str]] = [(r, base, base) for r in reversed(roots)]
@@ -201,7 +204,7 @@ def forest_json(roots: list[SegmentNode], extra: Annotations | None = None) -> s
             out.append(item)
             continue
         node, indent = item
-        text = orjson.dumps(node_json(node, extra), option=orjson.OPT_INDENT_2).decode()
+        text = dumps_json(node_json(node, extra)).decode()
         head, _key, tail = text.rpartition(_CHILDREN_KEY)
         pad = " " * indent
         out.append("\n".join(pad + line for line in head.split("\n")))
@@ -230,11 +233,12 @@ def cmd_tree(ns: argparse.Namespace) -> int:
         lineage.load_details(node)
     extra = annotate(lineage, usage=ns.json)
     if ns.json:
-        sys.stdout.write(forest_json(lineage.roots, extra) + "\n")
         sys.stdout.flush()
+        sys.stdout.buffer.write(forest_json(lineage.roots, extra).encode() + b"\n")
+        sys.stdout.buffer.flush()
         return EXIT_OK
     if not lineage.nodes:
-        print(f"no segments in {lineage.root}")
+        print(f"no segments in {one_line(str(lineage.root))}")
     for line in tree_lines(lineage, extra):
         print(line)
     if lineage.skipped:
@@ -306,8 +310,16 @@ def collect_problems(lineage: Lineage) -> list[StoreProblem]:
             progress.update(done)
     finally:
         progress.clear()
-    problems.sort(key=lambda p: (str(p.path), -1 if p.line is None else p.line))
+    problems.sort(key=problem_order)
     return problems
+
+
+def problem_line(problem: StoreProblem) -> str:
+    """``FILE:LINE: MESSAGE`` on one line: file name and message escaped (``one_line``), so
+    that neither can send a control sequence or start a line of its own."""
+    path = one_line(str(problem.path))
+    where = f"{path}:{problem.line}" if problem.line is not None else path
+    return f"{where}: {one_line(problem.message)}"
 
 
 def cmd_check(ns: argparse.Namespace) -> int:
@@ -318,22 +330,24 @@ def cmd_check(ns: argparse.Namespace) -> int:
     else:
         out = sys.stdout
         for problem in problems:
-            out.write(f"{problem}\n")
+            out.write(problem_line(problem) + "\n")
         out.flush()
         print(f"segview: {check_summary(len(checked_nodes(lineage)), problems)}", file=sys.stderr)
     return EXIT_PROBLEMS if any(not p.is_note for p in problems) else EXIT_OK
 
 
 def check_summary(segments: int, problems: list[StoreProblem]) -> str:
-    """The last line of ``check``: how many problems in how many files, notes told apart."""
+    """The last line of ``check``: how many problems in how many files, notes told apart
+    (those counted beyond the 1,000 kept per file included)."""
     summary = f"{segments} segment{'s' * (segments != 1)} checked"
     if not problems:
         return summary + ": no problems"
     files = len({p.path for p in problems})
     in_files = f"in {files} file{'s' * (files != 1)}"
-    notes = sum(p.is_note for p in problems)
-    note_text = f"{notes} note{'s' * (notes != 1)} about what a newer runtime version wrote"
-    if notes == len(problems):
+    total = sum(p.count for p in problems)
+    notes = sum(p.count for p in problems if p.is_note)
+    note_text = f"{notes:,} note{'s' * (notes != 1)} about what a newer runtime version wrote"
+    if notes == total:
         return f"{summary}: no damage; {note_text} {in_files}"
-    summary += f": {len(problems)} problem{'s' * (len(problems) != 1)} {in_files}"
+    summary += f": {total:,} problem{'s' * (total != 1)} {in_files}"
     return summary + (f" ({note_text}, not damage)" if notes else "")

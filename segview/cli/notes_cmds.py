@@ -97,12 +97,12 @@ def cmd_notes(ns: argparse.Namespace) -> int:
     order += sorted(set(found) - set(order))
     for seg in order:
         for problem in found[seg].problems:
-            print(f"segview: warning: {problem} (line skipped)", file=sys.stderr)
+            print(f"segview: warning: {one_line(str(problem))} (line skipped)", file=sys.stderr)
     if ns.json:
         print_json([{**found[s].to_json(), "in_store": s in lineage.nodes} for s in order])
         return EXIT_OK
     if not any(found[s] for s in order):
-        print(f"no labels or notes in {lineage.root}")
+        print(f"no labels or notes in {one_line(str(lineage.root))}")
         return EXIT_OK
     names = short_ids(list(lineage.nodes) + order)
     for seg in order:

@@ -1,17 +1,22 @@
-"""``segview ls / show / cat / fork``: the store core's commands."""
+"""``segview ls / show / cat / fork``: the store core's commands.
+
+Text from a log reaches the terminal only through ``segview.text``: ``safe`` for the
+transcript's multi-line text, ``one_line`` for table cells, headings, names and file names,
+``safe_json`` for JSON.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import textwrap
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from segview.lineage import one_line, title_of
+from segview.lineage import title_of
 from segview.notes import read_store_notes
 from segview.store import (
     FormatVersion,
@@ -31,9 +36,9 @@ from segview.store import (
     fork_at,
 )
 from segview.store.codec import describe_config, to_wire
-from segview.store.fs_store import Problem, TolerantRead
+from segview.store.fs_store import MAX_PROBLEMS, Problem, TolerantRead
 from segview.store.replay import RestoredState
-from segview.text import safe
+from segview.text import format_ts, one_line, pretty_json, safe, safe_json
 
 from .annotations import Annotations, annotate
 from .common import EXIT_USAGE, CliError, open_scan, print_json, resolve_segment
@@ -87,7 +92,8 @@ def register(sub: Any) -> None:
         help="print a segment's entries, decoded and re-encoded",
         description=(
             "Print SEGMENT's entries one per line, each decoded and re-encoded by the codec.\n"
-            "For a file written by the agent runtime this reproduces the file byte for byte;\n"
+            "For a file written by the agent runtime this reproduces the file byte for byte\n"
+            "(but DEL, C1 and bidirectional controls in strings, written as \\u escapes);\n"
             "what a newer runtime version wrote (unknown kinds and keys) is kept as read.\n"
             "Damaged lines are reported on stderr (exit status 1); notes about what a newer\n"
             "runtime version wrote too (exit status 0). A current-version segment's last\n"
@@ -166,6 +172,11 @@ class SegmentSummary:
     problems: list[Problem]
     session_id: str | None = None
     path: str | None = None
+    problems_omitted: int = 0  # found beyond the MAX_PROBLEMS kept
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems) + self.problems_omitted
 
     def to_wire(self) -> dict[str, Any]:
         start = self.start
@@ -180,6 +191,7 @@ class SegmentSummary:
             ),
             "title": self.title,
             "problems": [p.to_json() for p in self.problems],
+            "problems_omitted": self.problems_omitted,
             "session_id": self.session_id,
             "path": self.path,
         }
@@ -216,23 +228,19 @@ def summarize(store: FsStore, segment_id: str, session_id: str | None = None) ->
         problems=problems,
         session_id=session_id,
         path=path,
+        problems_omitted=read.problems_omitted,
     )
-
-
-def format_ts(ts: int | None) -> str:
-    if ts is None:
-        return "-"
-    return datetime.fromtimestamp(ts / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def origin_label(start: SegmentStart | None) -> str:
     if start is None:
         return ""
     if start.forked_from:
-        return f"fork of {start.forked_from.segment_id[:13]}@{start.forked_from.at_turn_index}"
+        o = start.forked_from
+        return f"fork of {one_line(o.segment_id[:13])}@{o.at_turn_index}"
     if start.compacted_from:
         o = start.compacted_from
-        return f"compaction of {o.segment_id[:13]}@{o.at_turn_index}"
+        return f"compaction of {one_line(o.segment_id[:13])}@{o.at_turn_index}"
     return ""
 
 
@@ -252,20 +260,21 @@ def cmd_ls(ns: argparse.Namespace) -> int:
         print_json([{**s.to_wire(), **extra.json(s.id)} for s in summaries])
         return 0
     if not summaries:
-        print(f"no segments in {scan.given}")
+        print(f"no segments in {one_line(str(scan.given))}")
         return 0
     print(f"{'SEGMENT':36}  {'CREATED (UTC)':19}  {'TURNS':>5}  {'ENTRIES':>7}  TITLE")
     for s in summaries:
         flags = []
         if origin := origin_label(s.start):
             flags.append(f"[{origin}]")
-        if s.problems:
-            flags.append(f"[{len(s.problems)} problem{'s' * (len(s.problems) != 1)}]")
+        if n := s.problem_count:
+            flags.append(f"[{n:,} problem{'s' * (n != 1)}]")
         label = extra.label(s.id)
         title = one_line(s.title) if s.title else "(no user input)"
         title = f"✎ {one_line(label)}" if label else title
         entries = "?" if s.entries is None else str(s.entries)
-        line = f"{s.id:36}  {format_ts(s.created_ts):19}  {s.turns:>5}  {entries:>7}  "
+        created = format_ts(s.created_ts, zone=False)
+        line = f"{one_line(s.id):36}  {created:19}  {s.turns:>5}  {entries:>7}  "
         print(line + " ".join([*flags, title]))
     return 0
 
@@ -274,13 +283,26 @@ def _read_for_display(
     store: FsStore, segment_id: str, version: FormatVersion = FormatVersion.AUTO
 ) -> TolerantRead:
     """Read tolerantly; report each problem on stderr as ``file:line: message`` (notes about
-    what a newer runtime version wrote as ``note:``, the rest as ``warning:``)."""
+    what a newer runtime version wrote as ``note:``, the rest as ``warning:``), file names
+    and messages on one line (``one_line``)."""
     read = store.read_tolerant(segment_id, version=version)
-    path = store.path_for(segment_id)
+    path = one_line(str(store.path_for(segment_id)))
     for p in read.problems:
-        where = f"{path}:{p.line}" if p.line is not None else str(path)
+        where = f"{path}:{p.line}" if p.line is not None else path
         label = "note" if p.is_note else "warning"
-        print(f"segview: {label}: {where}: {p.message}", file=sys.stderr)
+        print(f"segview: {label}: {where}: {one_line(p.message)}", file=sys.stderr)
+    if n := read.damage_omitted:
+        print(
+            f"segview: warning: {path}: … and {n:,} more problem{'s' * (n != 1)} (the first "
+            f"{MAX_PROBLEMS:,} of a file are listed)",
+            file=sys.stderr,
+        )
+    if n := read.problems_omitted - read.damage_omitted:
+        print(
+            f"segview: note: {path}: … and {n:,} more note{'s' * (n != 1)} about what a newer "
+            "runtime version wrote",
+            file=sys.stderr,
+        )
     return read
 
 
@@ -329,19 +351,21 @@ def cmd_show(ns: argparse.Namespace) -> int:
 
 
 def render_transcript(segment_id: str, turn: int | None, state: RestoredState) -> str:
-    """A readable plain-text transcript of a state."""
+    """A readable plain-text transcript of a state; every text from the log is made safe
+    (``segview.text``): headings and names on one line, contents with their line breaks."""
     out: list[str] = []
     at = f"after turn {turn}" if turn is not None else "whole log"
     out.append(
-        f"segment {segment_id} ({at}: {state.turn_count} turns, {state.entries_count} entries)"
+        f"segment {one_line(segment_id)} ({at}: {state.turn_count} turns, "
+        f"{state.entries_count} entries)"
     )
     if state.session_id is not None:
-        out.append(f"session: {state.session_id}")
-    shown = " ".join(f"{k}={v}" for k, v in describe_config(state.config))
+        out.append(f"session: {one_line(state.session_id)}")
+    shown = " ".join(f"{k}={one_line(v)}" for k, v in describe_config(state.config))
     out.append(f"config: {shown or '(defaults)'}")
     if state.system_prompt:
         out.append("system prompt:")
-        out.append(textwrap.indent(state.system_prompt, "  "))
+        out.append(textwrap.indent(safe(state.system_prompt), "  "))
     out.append("")
     for item in state.history:
         out.extend(_render_item(item))
@@ -352,40 +376,43 @@ def render_transcript(segment_id: str, turn: int | None, state: RestoredState) -
 
 def _render_item(item: Any) -> list[str]:
     if isinstance(item, MessageItem):
-        head = f"── {item.role} "
-        return [head + "─" * max(0, 60 - len(head)), item.text(), ""]
+        head = f"── {one_line(item.role)} "
+        return [head + "─" * max(0, 60 - len(head)), safe(item.text()), ""]
     if isinstance(item, ToolCallItem):
-        return [f"── tool call {item.name} [{item.call_id}]", _pretty_args(item.arguments), ""]
+        head = f"── tool call {one_line(item.name)} [{one_line(item.call_id)}]"
+        return [head, safe(pretty_json(item.arguments)), ""]
     if isinstance(item, ToolResultItem):
         flag = " (error)" if item.is_error else ""
-        lines = [f"── tool result [{item.call_id}]{flag}: {item.summary}"]
+        lines = [f"── tool result [{one_line(item.call_id)}]{flag}: {one_line(item.summary)}"]
         if item.content:
-            lines.append(item.content)
+            lines.append(safe(item.content))
         for attachment in item.attachments:
             if isinstance(attachment, UnknownVariant):
                 lines.append(f"[attachment of unknown kind `{one_line(attachment.kind)}`]")
             else:
                 mime, size = one_line(attachment.mime_type), attachment.size
-                lines.append(f"[{attachment.kind} attachment: {mime}, {size} bytes]")
+                lines.append(f"[{one_line(attachment.kind)} attachment: {mime}, {size} bytes]")
         return [*lines, ""]
     if isinstance(item, ReasoningItem):
         lines = ["── reasoning"]
         if item.summary:
-            lines.append("summary: " + " / ".join(item.summary))
+            lines.append("summary: " + " / ".join(one_line(s) for s in item.summary))
         if item.text:
-            lines.append(item.text)
+            lines.append(safe(item.text))
         return [*lines, ""]
     if isinstance(item, UnknownVariant):
-        raw = safe(orjson.dumps(item.raw).decode())
+        raw = safe(_json_text(item.raw))
         return [f"── history item of unknown kind `{one_line(item.kind)}`", raw, ""]
-    return [repr(item), ""]
+    return [one_line(repr(item)), ""]
 
 
-def _pretty_args(arguments: str) -> str:
+def _json_text(value: Any) -> str:
+    """``value`` as compact JSON (the standard library's for what orjson cannot write: an
+    integer beyond 64 bits)."""
     try:
-        return orjson.dumps(orjson.loads(arguments), option=orjson.OPT_INDENT_2).decode()
-    except orjson.JSONDecodeError:
-        return arguments
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False)
 
 
 def cmd_cat(ns: argparse.Namespace) -> int:
@@ -399,7 +426,7 @@ def cmd_cat(ns: argparse.Namespace) -> int:
             if isinstance(entry, UnknownEntry)
             else encode_entry(entry, runtime=runtime)
         )
-        out.write(line + b"\n")
+        out.write(safe_json(line) + b"\n")
     out.flush()
     return 1 if read.damage else 0
 
