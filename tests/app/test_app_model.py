@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from segview.app.export import ExportContext, state_to_markdown, write_export
+from segview.app.export import (
+    ExportContext,
+    markdown_from_log,
+    state_to_markdown,
+    write_export,
+)
 from segview.browse.pacing import MAX_DELAY, SPEEDS, faster, replay_delay, slower
 from segview.browse.positions import (
     compute_stops,
@@ -173,7 +178,8 @@ def test_markdown_export_holds_the_conversation(tmp_path: Path) -> None:
             assert f"tool call `{item.name}` ({item.call_id})" in text
             assert results[item.call_id].summary in text
         elif isinstance(item, MessageItem) and item.role == "user":
-            assert item.text() in text
+            # as Markdown that shows the text (``<module>`` is escaped, not an HTML tag)
+            assert markdown_from_log(item.text()) in text
     first = write_export(text, tmp_path, "x")
     second = write_export("other", tmp_path, "x")
     assert first.name == "x.md" and second.name == "x-2.md"

@@ -427,7 +427,11 @@ async def test_e_never_writes_into_the_store(
         before = expected.files(demo_store)
         await press(pilot, "e", "m")
         await wait_for(pilot, lambda: app.main.last_export is not None, "the export written")
-        assert app.main.last_export is not None and app.main.last_export.parent == other
+        # in a private directory of its own in the temporary directory
+        exported = app.main.last_export
+        assert exported is not None and exported.parent.parent == other
+        assert exported.parent.stat().st_mode & 0o777 == 0o700
+        assert exported.stat().st_mode & 0o777 == 0o600
         assert expected.files(demo_store) == before
 
 

@@ -10,7 +10,6 @@ bar shows the tokens of the turn and of the branch so far.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from rich.text import Text
@@ -21,7 +20,7 @@ from textual.reactive import var
 from textual.timer import Timer
 from textual.widgets import ProgressBar, Static
 
-from segview.app.export import ExportContext, export_directory, state_to_markdown, write_export
+from segview.app.export import ExportContext, export_file, state_to_markdown
 from segview.app.messages import RawLinesLoaded
 from segview.app.screens.goto_turn import GoToTurnScreen
 from segview.app.screens.search import SearchScreen
@@ -555,17 +554,17 @@ class ConversationPane(Vertical):
     def _write_file(self, text: str, stem: str, suffix: str) -> None:
         """Write an export (on a worker thread) and say where it went."""
         try:
-            directory = export_directory(self.session.path)
-            try:
-                path = write_export(text, directory, stem, suffix)
-            except OSError:
-                path = write_export(text, Path(tempfile.gettempdir()), stem, suffix)
+            exported = export_file(text, self.session.path, stem, suffix)
         except OSError as exc:
             self.app.call_from_thread(
                 self.app.notify, f"export failed: {exc}", severity="error", timeout=10
             )
             return
-        self.last_export = path
+        self.last_export = path = exported.path
+        if exported.fallback is not None:
+            message = f"{exported.fallback}: exported {self.position_text} to {path}"
+            self.app.call_from_thread(self.app.notify, message, severity="warning", timeout=15)
+            return
         self.app.call_from_thread(
             self.app.notify, f"exported {self.position_text} to {path}", timeout=8
         )
