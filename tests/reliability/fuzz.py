@@ -308,10 +308,14 @@ def choose_argv(store: Path, rng: random.Random) -> list[str]:
             segment = rng.choice(["", "\x1b]0;x\x07", "ffffffff", "0"])
     turn = [] if rng.random() < 0.4 else ["--turn", str(rng.choice([0, 1, 2, 3, 7, 2**64]))]
     as_json = ["--json"] if rng.random() < 0.4 else []
-    command = rng.choice(["ls", "tree", "check", "show", "show", "cat", "cat", "fork"])
+    command = rng.choice(["ls", "tree", "check", "show", "show", "cat", "cat", "fork", "search"])
     where = str(store)
     if command in ("ls", "tree", "check"):
         return [command, where, *as_json]
+    if command == "search":
+        query = rng.choice(["e", "turn", "\x1b", "[/bold]", "(a|b)+", "\u202e", "x" * 40])
+        regex = ["--regex"] if rng.random() < 0.3 else []
+        return ["search", where, query, *regex, *as_json]
     if segment is None:
         return ["ls", where]
     if command == "show":

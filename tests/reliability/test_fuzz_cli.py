@@ -41,6 +41,7 @@ def test_the_command_line_survives_mutated_logs(bases: list[Path], tmp_path: Pat
         "show",
         "cat",
         "fork",
+        "search",
     }
     assert {0, 1, 2} <= {o.exit_code for o in outcomes}
     assert set(fuzz.MUTATIONS) <= {m for o in outcomes for m in o.mutations}
