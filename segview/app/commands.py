@@ -32,13 +32,13 @@ class SegviewCommands(Provider):
         if isinstance(self.screen, CompareScreen):  # the comparison's own keys
             for spec in KEYS:
                 if spec.scope == "compare":
-                    name = f"{spec.description} ({spec.display})"
+                    name = f"{spec.title} ({spec.display})"
                     out.append((name, spec.help, partial(self.screen.run_action, spec.action)))
             return out
         for spec in KEYS:
             if spec.scope not in MAIN_SCOPES:
                 continue
-            name = f"{spec.description} ({spec.display})"
+            name = f"{spec.title} ({spec.display})"
             out.append((name, spec.help, partial(main.run_action, spec.action)))
         forest = main.forest
         if forest is not None:

@@ -220,8 +220,11 @@ def state_to_markdown(
     ctx: ExportContext,
     sources: list[ItemSource] | None = None,
     index: ItemSources | None = None,
+    *,
+    items_from: int = 0,
 ) -> str:
-    """The state as a readable Markdown document."""
+    """The state as a readable Markdown document; ``items_from`` leaves out the history items
+    before that index (the items one turn added, say)."""
     out: list[str] = [f"# Segment {_inline(ctx.segment_id)} at {ctx.position}", ""]
     if ctx.label:
         out.append(f"- label: {_inline(ctx.label)}")
@@ -241,7 +244,7 @@ def state_to_markdown(
     out.append("")
     if state.system_prompt:
         out += ["## System prompt", "", _fence(state.system_prompt, "text"), ""]
-    out += ["## Conversation", ""]
+    out += ["## Conversation" if not items_from else f"## Items {items_from + 1} and after", ""]
     calls: dict[str, ToolResultItem] = {
         i.call_id: i for i in state.history if isinstance(i, ToolResultItem)
     }
@@ -251,6 +254,8 @@ def state_to_markdown(
         if isinstance(item, ToolResultItem):
             result_at.setdefault(item.call_id, n)
     for n, item in enumerate(state.history):
+        if n < items_from:
+            continue
         src = sources[n] if sources is not None and n < len(sources) else None
         inherited = " (inherited)" if n < ctx.inherited_len else ""
         notes = list(ctx.item_notes.get(n, ()))

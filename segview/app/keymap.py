@@ -23,16 +23,30 @@ class KeySpec:
     show: bool = True  # shown in the footer
     scope: Scope = "screen"  # "conversation": only while the turn bar or history is focused;
     # "compare": on the compare screen
+    name: str = ""  # the command palette's name, when the footer's word is too short
+
+    @property
+    def title(self) -> str:
+        """The name in the command palette: ``name``, else the footer's description."""
+        return self.name or self.description
 
 
 KEYS: tuple[KeySpec, ...] = (
-    KeySpec("right_square_bracket", "]", "next_turn", "Next turn", "Step to the next turn.", True),
+    KeySpec(
+        "right_square_bracket",
+        "]",
+        "next_turn",
+        "Next",
+        "Step to the next turn.",
+        name="Next turn",
+    ),
     KeySpec(
         "left_square_bracket",
         "[",
         "previous_turn",
-        "Prev turn",
+        "Prev",
         "Step to the previous turn (turn 0 is the state before any turn ended).",
+        name="Previous turn",
     ),
     KeySpec(
         "home",
@@ -57,17 +71,19 @@ KEYS: tuple[KeySpec, ...] = (
         "f",
         "f",
         "fork_here",
-        "Fork here",
+        "Fork",
         "Fork the segment after the current turn into a new segment (asks first; the source "
         "is never modified).",
+        name="Fork here",
     ),
     KeySpec(
         "p",
         "p",
         "toggle_replay",
-        "Play/pause",
+        "Play",
         "Play the segment forward from here, "
         "entry by entry, with the pauses of the log; press again to pause.",
+        name="Play / pause the replay",
     ),
     KeySpec(
         "plus,equals_sign",
@@ -111,13 +127,16 @@ KEYS: tuple[KeySpec, ...] = (
         "toggle_inspector",
         "Raw",
         "Show or hide the raw entry inspector: the JSON lines of the current turn.",
+        False,
     ),
     KeySpec(
         "o",
         "o",
         "open_parent",
-        "Open parent",
+        "Parent",
         "Open the parent segment at the turn this fork or compaction starts from.",
+        False,
+        name="Open the parent segment",
     ),
     KeySpec(
         "e",
@@ -177,6 +196,92 @@ KEYS: tuple[KeySpec, ...] = (
         "focus_tree",
         "Tree",
         "Move the focus to the ancestry tree (arrows move, enter opens a segment).",
+        False,
+    ),
+    KeySpec(
+        "T",
+        "T",
+        "toggle_tree",
+        "Tree",
+        "Show or hide the ancestry tree (hidden at first in a terminal narrower than 100 "
+        "columns; t shows it too).",
+        False,
+    ),
+    KeySpec(
+        "G",
+        "G",
+        "last_turn",
+        "Last turn",
+        "Go to the last turn (or the turn in progress), from anywhere.",
+        False,
+    ),
+    KeySpec("j", "j", "scroll_down", "Down", "Scroll the history down a line.", False),
+    KeySpec("k", "k", "scroll_up", "Up", "Scroll the history up a line.", False),
+    KeySpec(
+        "ctrl+d",
+        "ctrl+d",
+        "page_down",
+        "Half page down",
+        "Scroll the history down half a page.",
+        False,
+    ),
+    KeySpec(
+        "ctrl+u", "ctrl+u", "page_up", "Half page up", "Scroll the history up half a page.", False
+    ),
+    KeySpec(
+        "x",
+        "x",
+        "next_error",
+        "Next error",
+        "Go to the next turn with a failed tool call or an errored run.",
+        False,
+    ),
+    KeySpec(
+        "X",
+        "X",
+        "previous_error",
+        "Prev error",
+        "Go to the previous turn with a failed tool call or an errored run.",
+        False,
+    ),
+    KeySpec(
+        "y",
+        "y",
+        "copy_turn",
+        "Copy turn",
+        "Copy what this turn added (Markdown) to the clipboard (OSC 52: works over SSH too).",
+        False,
+    ),
+    KeySpec(
+        "Y",
+        "Y",
+        "copy_conversation",
+        "Copy all",
+        "Copy the whole conversation at this turn (Markdown) to the clipboard.",
+        False,
+    ),
+    KeySpec(
+        "v",
+        "v",
+        "view_in_pager",
+        "Pager",
+        "Open the conversation at this turn in $PAGER (V: in $EDITOR), as Markdown.",
+        False,
+    ),
+    KeySpec(
+        "V",
+        "V",
+        "open_in_editor",
+        "Editor",
+        "Open the conversation at this turn in $EDITOR.",
+        False,
+    ),
+    KeySpec(
+        "i",
+        "i",
+        "toggle_info",
+        "Info",
+        "Show or hide the segment's system prompt, configuration and session.",
         False,
     ),
     KeySpec("question_mark", "?", "help", "Help", "Show every key binding."),

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -68,12 +70,16 @@ log = logging.getLogger(__name__)
 
 PROGRESS_MIN_BYTES = 256 * 1024  # segments smaller than this load without a progress bar
 KEYED_ACTIONS = frozenset(spec.action for spec in keymap.KEYS if spec.scope in keymap.MAIN_SCOPES)
+NARROW = 100  # columns: below this the tree starts hidden
+LIVE_SECONDS = 10.0  # the header says "live" this long after the open segment grew
 
 
 class MainScreen(Screen[None]):
     """Browse the store: tree on the left, the open segment on the right."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(keymap.bindings("screen"))
+
+    tree_shown: var[bool] = var(True)
 
     def __init__(self, store_path: Path, *, select: str | None, note: str | None) -> None:
         super().__init__()
@@ -83,6 +89,8 @@ class MainScreen(Screen[None]):
         self.segment_id: str | None = None
         self.loaded_segment: str | None = None
         self._open_generation = 0
+        self._narrow = False
+        self._grew_at = -LIVE_SECONDS  # when the open segment last grew (monotonic)
         self.pane = ConversationPane(self.session, id="main")
         # labels and notes (sidecars), the compare mark, tokens and their cost
         self.notes = self.pane.notes
@@ -108,7 +116,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"):
             yield AncestryTree(now_ms=self.segview.now(), id="tree")
             yield self.pane
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.pane.store_label = self.segview.store_label
@@ -190,13 +198,25 @@ class MainScreen(Screen[None]):
 
     def _update_header(self) -> None:
         tl, forest = self.timeline, self.forest
+        row = self.session.row(self.segment_id) if self.segment_id else None
         self.query_one("#header", AppHeader).show(
             self.segview.store_label,
             self.segment_id,
             # notes about what a newer runtime version wrote are no damage
             sum(not p.is_note for p in tl.problems) + tl.damage_omitted if tl is not None else 0,
             forest.problems if forest is not None else None,
+            session=row.session_id if row is not None else None,
+            live=self.live,
         )
+
+    @property
+    def live(self) -> bool:
+        """The open segment grew while the app watched it, within the last ``LIVE_SECONDS``."""
+        return time.monotonic() - self._grew_at < LIVE_SECONDS
+
+    def _check_live(self) -> None:
+        if not self.live:
+            self._update_header()
 
     # --- the store --------------------------------------------------------------------------
 
@@ -275,14 +295,17 @@ class MainScreen(Screen[None]):
     def _timeline_grew(self, message: TimelineGrew) -> None:
         cursor = self.pane.cursor
         if cursor is not None and message.segment_id == cursor.segment_id:
+            self._grew_at = time.monotonic()
             self.pane.grown()
             self._update_header()
+            self.set_timer(LIVE_SECONDS + 0.1, self._check_live)
 
     # --- opening a segment ------------------------------------------------------------------
 
     def open_segment(self, segment_id: str, turn_count: int | None = None) -> None:
         """Open ``segment_id`` at turn ``turn_count`` (None: its last turn)."""
         self._open_generation += 1
+        self._grew_at = -LIVE_SECONDS
         self.segment_id = segment_id
         self.ancestry.show_segment(segment_id)
         self._update_header()
@@ -422,7 +445,56 @@ class MainScreen(Screen[None]):
         self.app.push_screen(StoreSearchScreen(scan, short, self.pane.search_query), chosen)
 
     def action_focus_tree(self) -> None:
+        self.tree_shown = True
         self.ancestry.focus()
+
+    def action_toggle_tree(self) -> None:
+        self.tree_shown = not self.tree_shown
+        if not self.tree_shown and self.ancestry.has_focus:
+            self.history.focus()
+
+    def watch_tree_shown(self, shown: bool) -> None:
+        self.set_class(not shown, "-tree-hidden")
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below ``NARROW`` columns the tree starts hidden (T or t shows it)."""
+        narrow = event.size.width < NARROW
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self.tree_shown = not narrow
+
+    def action_scroll_down(self) -> None:
+        self.history.scroll_relative(y=1, animate=False)
+
+    def action_scroll_up(self) -> None:
+        self.history.scroll_relative(y=-1, animate=False)
+
+    def action_page_down(self) -> None:
+        self.history.scroll_relative(y=max(1, self.history.size.height // 2), animate=False)
+
+    def action_page_up(self) -> None:
+        self.history.scroll_relative(y=-max(1, self.history.size.height // 2), animate=False)
+
+    def action_next_error(self) -> None:
+        self.pane.next_error(+1)
+
+    def action_previous_error(self) -> None:
+        self.pane.next_error(-1)
+
+    def action_copy_turn(self) -> None:
+        self.pane.copy(turn_only=True)
+
+    def action_copy_conversation(self) -> None:
+        self.pane.copy(turn_only=False)
+
+    def action_view_in_pager(self) -> None:
+        self.pane.open_externally(editor=False)
+
+    def action_open_in_editor(self) -> None:
+        self.pane.open_externally(editor=True)
+
+    def action_toggle_info(self) -> None:
+        self.pane.show_info = not self.pane.show_info
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())

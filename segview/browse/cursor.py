@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from segview.store import LogEntry, RestoredState, ToolResultItem, UnknownEntry
+from segview.store import LogEntry, RestoredState, RunErrored, ToolResultItem, UnknownEntry
 from segview.timeline import Timeline
 
 from .positions import (
@@ -25,6 +25,7 @@ from .positions import (
     max_turn_count,
     shows_more_after,
     stop_for_turn_count,
+    trailing_end,
     turn_outcome,
     turn_start_ts,
 )
@@ -182,6 +183,22 @@ class SegmentCursor:
             if stop.kind == "turn" and stop.entry_end == entries_applied:
                 return i
         return None
+
+    def error_stops(self) -> list[int]:
+        """The stops whose turn has a failed tool call or an errored run, in order."""
+        tl, out = self.timeline, []
+        for index, stop in enumerate(self.stops):
+            if stop.kind == "start":
+                continue
+            end = stop.entry_end if stop.kind == "tail" else trailing_end(tl, stop.entry_end)
+            for entry in tl.entries[stop.first_entry : end]:
+                item = getattr(entry, "item", None)
+                if isinstance(entry, RunErrored) or (
+                    isinstance(item, ToolResultItem) and item.is_error
+                ):
+                    out.append(index)
+                    break
+        return out
 
     def shows_more_after(self, entries_applied: int) -> bool:
         return shows_more_after(self.timeline, entries_applied)

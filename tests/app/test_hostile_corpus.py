@@ -83,12 +83,15 @@ async def click_everything(app: SegviewApp, pilot: Pilot[None]) -> int:
     kinds: dict[type, Widget] = {}
     for item in app.main.history.query(TextItem):
         kinds.setdefault(type(item), item)
-    for item in [*kinds.values(), *app.main.history.query(CollapsibleTitle)]:
-        if not app.screen.region.contains_region(item.region):
-            app.main.history.scroll_to_widget(item, animate=False, top=True)
+    history = app.main.history
+    for item in [*kinds.values(), *history.query(CollapsibleTitle)]:
+        # the point clicked must be on the item as shown in the history (not under the footer)
+        if not history.region.contains(item.region.x + 2, item.region.y):
+            history.scroll_to_widget(item, animate=False, top=True)
             await pilot.pause()
-        await pilot.click(item, offset=(2, 0))
-        clicks += 1
+        if history.region.contains(item.region.x + 2, item.region.y):
+            await pilot.click(item, offset=(2, 0))
+            clicks += 1
     return clicks
 
 

@@ -476,11 +476,11 @@ async def test_every_keyed_action_is_in_the_command_palette(make_app: AppFactory
         provider = SegviewCommands(app.screen)
         names = [hit.text async for hit in provider.discover()]
         for spec in KEYS:
-            shown = f"{spec.description} ({spec.display})" in names
+            shown = f"{spec.title} ({spec.display})" in names
             assert shown == (spec.scope in MAIN_SCOPES), spec  # compare keys: on its screen
         # run one through the real palette
         await press(pilot, "ctrl+p")
-        await pilot.press(*"Prev turn")
+        await pilot.press(*"Previous turn")
         await pilot.pause(0.3)
         await press(pilot, "enter")
         await wait_for(pilot, lambda: app.main.turn_count == 9, "the palette's command ran")

@@ -56,7 +56,7 @@ def test_the_cast_is_asciicast_v2_and_replays_the_segment(demo_store: Path, tmp_
     first, last = shown[0], shown[-1]
     # the first frame: the tree of this lineage and the turn bar at turn 0
     assert "turn 0 / 2" in first and "01926b8" in first and "fork @1" in first
-    assert "segment 01926cb6-1232-7884-9f14-cc52b9b80066" in first
+    assert " segview   01926cb6-1232-7884-9f14-cc52b9b80066" in first
     # then the replay's own turn bar, and at the end the last turn
     assert any("▶ 10×" in s for s in shown[1:-2])
     assert "turn 2 / 2" in last and "▶" not in last

@@ -9,7 +9,8 @@ from segview.text import one_line
 
 
 class AppHeader(Static):
-    """``segview  store …  segment …  problems …``."""
+    """``segview  SEGMENT  session …  ● live  problems …  store …`` — the segment first, so a
+    narrow terminal cuts the store path, not the id."""
 
     plain = ""
 
@@ -19,20 +20,28 @@ class AppHeader(Static):
         segment: str | None,
         segment_problems: int,
         store_problems: int | None,
+        *,
+        session: str | None = None,
+        live: bool = False,
     ) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(" segview ", style="bold black on #61afef")
-        text.append("  store ", style="dim")
-        text.append(one_line(store), style="bold")
-        text.append("   segment ", style="dim")
-        text.append(segment or "—", style="bold")
+        text.append(" segview ", style="bold reverse")
+        text.append("  ")
+        text.append(segment or "no segment open", style="bold" if segment else "dim")
+        if session:
+            text.append("  session ", style="dim")
+            text.append(one_line(session, 36))
+        if live:
+            text.append("  ● live", style="bold green")
         text.append("   problems ", style="dim")
-        style = "bold #e06c75" if segment_problems else "bold"
+        style = "bold red" if segment_problems else "bold"
         text.append(f"{segment_problems} here", style=style)
         if store_problems is not None:
-            style = "bold #e06c75" if store_problems else "bold"
+            style = "bold red" if store_problems else "bold"
             text.append(" · ", style="dim")
             text.append(f"{store_problems} in store", style=style)
+        text.append("   store ", style="dim")
+        text.append(one_line(store), style="bold")
         self.plain = text.plain
         self.update(text)
 

@@ -20,7 +20,9 @@ from textual.reactive import var
 from textual.timer import Timer
 from textual.widgets import ProgressBar, Static
 
+from segview.app import logtext
 from segview.app.export import ExportContext, export_file, state_to_markdown
+from segview.app.external import external_command, run_external
 from segview.app.messages import RawLinesLoaded
 from segview.app.screens.goto_turn import GoToTurnScreen
 from segview.app.screens.search import SearchScreen
@@ -33,6 +35,7 @@ from segview.notes import NotesBook
 from segview.search import Hit, Query, search_entries
 from segview.share.html import replay_page
 from segview.store import StoreError
+from segview.store.codec import describe_config
 from segview.text import one_line
 from segview.timeline import Timeline
 
@@ -42,6 +45,7 @@ from .history_view import HistoryView
 from .turn_bar import TurnBar
 
 MIN_TIMER = 0.001  # Textual timers need a positive delay
+INFO_PROMPT_CHARS = 4000  # the info panel shows this much of a system prompt
 
 
 class ConversationPane(Vertical):
@@ -52,6 +56,7 @@ class ConversationPane(Vertical):
     loading: var[bool] = var(False)
     inherited: var[bool] = var(False)
     searching: var[bool] = var(False)
+    show_info: var[bool] = var(False)
     noted: var[bool] = var(False)
 
     def __init__(self, session: StoreSession, *, id: str | None = None) -> None:
@@ -75,6 +80,7 @@ class ConversationPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield TurnBar(id="turn-bar")
+        yield Static("", id="info")
         yield ProgressBar(id="load-progress", show_eta=False)
         yield Static("", id="inherited-note")
         yield Static("", id="notes-bar")
@@ -97,6 +103,65 @@ class ConversationPane(Vertical):
 
     def watch_searching(self, value: bool) -> None:
         self.set_class(value, "-searching")
+
+    def watch_show_info(self, value: bool) -> None:
+        self.set_class(value, "-info")
+        if value:
+            self._update_info()
+
+    def _update_info(self) -> None:
+        """The segment's session, version, origin, file, system prompt and configuration at
+        the position shown."""
+        cursor = self.cursor
+        if cursor is None or not self.show_info:
+            return
+        tl, state = cursor.timeline, cursor.state
+        text = Text()
+
+        def row(name: str, value: str, style: str = "") -> None:
+            text.append(f"{name:>14}  ", style="bold")
+            text.append_text(logtext.line(value, 400, style=style))
+            text.append("\n")
+
+        row("segment", tl.segment_id)
+        session = state.session_id if state is not None else None
+        row("session", session or "—")
+        row("format", f"{tl.format_version.value} version rules")
+        if tl.origin is not None:
+            row(
+                tl.origin_kind or "origin",
+                f"{tl.origin.segment_id} after turn {tl.origin.at_turn_index}",
+            )
+        row("file", str(tl.store.path_for(tl.segment_id)))
+        row("entries", f"{len(tl.entries):,} · {len(tl.turns):,} turns")
+        if state is not None:
+            shown = " · ".join(f"{k}={v}" for k, v in describe_config(state.config))
+            row("config", shown or "defaults")
+            prompt = state.system_prompt
+            text.append(f"{'system prompt':>14}  ", style="bold")
+            if prompt:
+                clipped = prompt if len(prompt) <= INFO_PROMPT_CHARS else prompt[:INFO_PROMPT_CHARS]
+                text.append_text(logtext.text(clipped))
+                if len(prompt) > INFO_PROMPT_CHARS:
+                    text.append(
+                        f"\n… {len(prompt) - INFO_PROMPT_CHARS:,} more characters", style="dim"
+                    )
+            else:
+                text.append("(none)", style="dim")
+        self.query_one("#info", Static).update(text)
+
+    def next_error(self, delta: int) -> None:
+        """The next (previous) turn with a failed tool call or an errored run."""
+        cursor = self.cursor
+        if cursor is None:
+            return
+        stops = cursor.error_stops()
+        ahead = [i for i in stops if (i > cursor.index if delta > 0 else i < cursor.index)]
+        if not ahead:
+            where = "after" if delta > 0 else "before"
+            self.notify(f"no error {where} {self.position_text} (failed tool call or errored run)")
+            return
+        self.step_to(ahead[0] if delta > 0 else ahead[-1])
 
     def watch_noted(self, value: bool) -> None:
         self.set_class(value, "-noted")
@@ -227,6 +292,7 @@ class ConversationPane(Vertical):
         )
         self._update_search_status()
         self._show_turn_bar()
+        self._update_info()
 
     def _show_turn_bar(self) -> None:
         cursor, player = self.cursor, self.player
@@ -506,10 +572,11 @@ class ConversationPane(Vertical):
 
     # --- export -----------------------------------------------------------------------------
 
-    def export_markdown(self) -> None:
+    def markdown(self, *, turn_only: bool = False) -> str | None:
+        """The conversation shown (or only what this turn added) as Markdown."""
         cursor = self.cursor
         if cursor is None or cursor.state is None:
-            return
+            return None
         tl = cursor.timeline
         ctx = ExportContext(
             store=self.store_label,
@@ -523,9 +590,37 @@ class ConversationPane(Vertical):
             notes=self.placement.loose,
         )
         sources = list(cursor.sources_at(cursor.stop.entry_end))
-        text = state_to_markdown(cursor.state, ctx, sources, cursor.sources)
-        stem = f"segview-{self.session.short(tl.segment_id)}-turn-{cursor.turn_count}"
+        start = cursor.current_from(cursor.stop, cursor.state) if turn_only else 0
+        return state_to_markdown(cursor.state, ctx, sources, cursor.sources, items_from=start)
+
+    def export_markdown(self) -> None:
+        cursor, text = self.cursor, self.markdown()
+        if cursor is None or text is None:
+            return
+        stem = f"segview-{self.session.short(cursor.segment_id)}-turn-{cursor.turn_count}"
         self._write_export(text, stem)
+
+    def copy(self, *, turn_only: bool) -> None:
+        """Copy the conversation shown (or this turn's items) to the clipboard as Markdown."""
+        text = self.markdown(turn_only=turn_only)
+        if text is None:
+            return
+        self.app.copy_to_clipboard(text)
+        what = "this turn" if turn_only else f"the conversation at {self.position_text}"
+        lines = text.count("\n")
+        self.notify(f"copied {what} ({lines:,} lines of Markdown) to the clipboard", timeout=4)
+
+    def open_externally(self, *, editor: bool) -> None:
+        """The conversation shown, as Markdown, in ``$PAGER`` (or ``$EDITOR``); the app is
+        suspended meanwhile. The file is a private temporary one, removed afterwards."""
+        text = self.markdown()
+        if text is None:
+            return
+        command = external_command(editor=editor)
+        try:
+            run_external(self.app, command, text)
+        except OSError as exc:
+            self.notify(f"cannot run {command[0]}: {exc.strerror or exc}", severity="error")
 
     def export_html(self) -> None:
         """Write the replay page of the open segment from its root up to the turn shown."""

@@ -115,8 +115,9 @@ class TurnBar(Vertical):
                 label.append(" now, ", style="dim")
             label.append(f"peak {format_tokens(max(info.usage))}", style="dim")
         else:
-            label.append("no llm_usage entries", style="dim")
+            label.append("no token usage recorded (no llm_usage entries)", style="dim")
         self.usage_plain = label.plain
+        self.set_class(not info.usage, "-no-usage")  # no flat line that looks like zeros
         self.query_one("#usage-label", Static).update(label)
         spark = self.query_one("#usage-sparkline", Sparkline)
         data = list(info.usage)
