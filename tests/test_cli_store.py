@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import orjson
 import pytest
 
 from segview.cli import main
-from segview.store import FsStore, collect_state
+from segview.store import FsStore, SegmentStart, collect_state
+from segview.store.codec import to_wire
 from tests.conftest import GOLDEN_EXPECTED, GOLDEN_STORES
 
 BASIC = GOLDEN_STORES / "basic"
@@ -99,13 +102,35 @@ def test_show_text_transcript(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_show_errors(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "show", str(BASIC), SEG, "--turn", "9")
-    assert code == 2 and err.strip() == f"segview: segment {SEG} has no turn 9: its turns are 1..4"
+    assert code == 2 and err.strip() == (
+        f"segview: segment {SEG} has no turn 9: its turns are 0 (the start), 1..4"
+    )
     code, _, err = run(capsys, "show", str(BASIC), "0190b000")
     assert code == 1 and "ambiguous segment prefix '0190b000': 3 candidates" in err
     code, _, err = run(capsys, "show", str(BASIC), "ffff")
     assert code == 1 and "no segment matches 'ffff'" in err
     code, _, err = run(capsys, "ls", "/nonexistent/store")
     assert code == 2 and err.strip() == "segview: store not found: /nonexistent/store"
+
+
+def test_turn_0_is_the_start_as_fork_at_turn_0_cuts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One numbering: ``--turn 0`` is the state before any turn (the leading segment_start),
+    the state a fork at turn 0 starts from."""
+    store = tmp_path / "store"
+    shutil.copytree(BASIC, store)
+    code, out, _ = run(capsys, "show", str(store), SEG, "--turn", "0", "--json")
+    assert code == 0
+    at_start = orjson.loads(out)
+    entries = FsStore(store).read_all(SEG)
+    assert isinstance(entries[0], SegmentStart)
+    assert at_start["entries_count"] == 1 and at_start["turn_count"] == 0
+    assert at_start["history"] == [to_wire(i) for i in entries[0].history]
+    code, out, _ = run(capsys, "fork", str(store), SEG, "--at-turn", "0", "--json")
+    new_id = orjson.loads(out)["segment_id"]
+    code, out, _ = run(capsys, "show", str(store), new_id, "--json")
+    assert orjson.loads(out)["history"] == at_start["history"]
 
 
 @pytest.mark.parametrize("path", sorted(GOLDEN_STORES.glob("*/*.jsonl")), ids=lambda p: p.stem[:13])

@@ -157,7 +157,7 @@ def test_tree_flags_damage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     code, out, err = run(capsys, "tree", str(tmp_path))
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].startswith(sid(2)[:13]) and "[bad first line]" in lines[0]
+    assert lines[0].startswith(sid(2)[:13]) and "[unreadable start: line 1: " in lines[0]
     assert lines[1].startswith(orphan[:13]) and f"[parent missing: {gone}]" in lines[1]
     assert "1 file skipped" in err
     code, out, _err = run(capsys, "tree", str(tmp_path), "--json")

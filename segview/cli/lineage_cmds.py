@@ -106,8 +106,9 @@ def node_flags(node: SegmentNode) -> list[str]:
         flags.append(f"[parent missing: {one_line(node.parent_id or '')}]")
     if node.in_cycle:
         flags.append("[cycle: link ignored here]" if node.parent is None else "[in a cycle]")
-    if node.first_line_problem is not None:
-        flags.append("[bad first line]")
+    if (first := node.first_line_problem) is not None:
+        where = f"line {first.line}: " if first.line is not None else ""
+        flags.append(f"[unreadable start: {one_line(where + first.message, 60)}]")
     others = sum(p is not node.first_line_problem for p in node.problems)
     if n := others + node.problems_omitted:
         flags.append(f"[{n:,} problem{'s' * (n != 1)}]")

@@ -33,12 +33,13 @@ from segview.store import (
     UnknownVariant,
     collect_state,
     encode_entry,
+    find_fork_cut,
     fork_at,
 )
 from segview.store.codec import describe_config, to_wire
 from segview.store.fs_store import MAX_PROBLEMS, Problem, TolerantRead
 from segview.store.replay import RestoredState
-from segview.text import format_ts, one_line, pretty_json, safe, safe_json
+from segview.text import format_ts, one_line, plural, pretty_json, safe, safe_json
 
 from .annotations import Annotations, annotate
 from .common import EXIT_USAGE, CliError, open_scan, print_json, resolve_segment
@@ -164,7 +165,7 @@ class SegmentSummary:
     """What ``ls`` shows of one segment."""
 
     id: str
-    entries: int | None
+    entries: int | None  # entries read (what show replays and the app counts)
     turns: int
     created_ts: int | None
     start: SegmentStart | None
@@ -173,6 +174,7 @@ class SegmentSummary:
     session_id: str | None = None
     path: str | None = None
     problems_omitted: int = 0  # found beyond the MAX_PROBLEMS kept
+    lines: int | None = None  # non-blank lines, as the runtime's read_entry_count counts
 
     @property
     def problem_count(self) -> int:
@@ -183,6 +185,7 @@ class SegmentSummary:
         return {
             "id": self.id,
             "entries": self.entries,
+            "lines": self.lines,
             "turns": self.turns,
             "created_ts": self.created_ts,
             "forked_from": to_wire(start.forked_from) if start and start.forked_from else None,
@@ -207,9 +210,9 @@ def summarize(store: FsStore, segment_id: str, session_id: str | None = None) ->
             segment_id, None, 0, None, None, None, [Problem(None, str(exc))], session_id, path
         )
     try:
-        entries_count: int | None = store.read_entry_count(segment_id)
+        lines: int | None = store.read_entry_count(segment_id)
     except StoreError as exc:
-        entries_count = None
+        lines = None
         problems.append(Problem(None, str(exc)))
     problems.extend(read.problems)
     first = read.entries[0] if read.entries else None
@@ -220,7 +223,8 @@ def summarize(store: FsStore, segment_id: str, session_id: str | None = None) ->
         )
     return SegmentSummary(
         id=segment_id,
-        entries=entries_count,
+        entries=len(read.entries),
+        lines=lines,
         turns=sum(1 for e in read.entries if isinstance(e, TurnEnd)),
         created_ts=start.ts if start else None,
         start=start,
@@ -314,10 +318,16 @@ def state_at_turn(
 ) -> RestoredState:
     if turn is None:
         return collect_state(entries, version)
+    if turn == 0:  # the start: the leading segment_start, as fork --at-turn 0 cuts
+        return collect_state(entries[: find_fork_cut(entries, 0).entries_kept], version)
     ends = [i for i, e in enumerate(entries) if isinstance(e, TurnEnd) and e.turn_count == turn]
     if not ends:
         turns = [e.turn_count for e in entries if isinstance(e, TurnEnd)]
-        have = f"its turns are {_ranges(turns)}" if turns else "it has no completed turn"
+        have = (
+            f"its turns are 0 (the start), {_ranges(turns)}"
+            if turns
+            else ("it has only turn 0 (the start): no turn has ended")
+        )
         raise CliError(f"segment {segment_id} has no turn {turn}: {have}", EXIT_USAGE)
     return collect_state(entries[: ends[0] + 1], version)
 
@@ -356,8 +366,8 @@ def render_transcript(segment_id: str, turn: int | None, state: RestoredState) -
     out: list[str] = []
     at = f"after turn {turn}" if turn is not None else "whole log"
     out.append(
-        f"segment {one_line(segment_id)} ({at}: {state.turn_count} turns, "
-        f"{state.entries_count} entries)"
+        f"segment {one_line(segment_id)} ({at}: turn count {state.turn_count}, "
+        f"{plural(state.entries_count, 'entry', 'entries')})"
     )
     if state.session_id is not None:
         out.append(f"session: {one_line(state.session_id)}")

@@ -36,7 +36,7 @@ from segview.search import Hit, Query, search_entries
 from segview.share.html import replay_page
 from segview.store import StoreError
 from segview.store.codec import describe_config
-from segview.text import one_line
+from segview.text import one_line, plural
 from segview.timeline import Timeline
 
 from ..panels.entry_inspector import EntryInspector
@@ -133,7 +133,10 @@ class ConversationPane(Vertical):
                 f"{tl.origin.segment_id} after turn {tl.origin.at_turn_index}",
             )
         row("file", str(tl.store.path_for(tl.segment_id)))
-        row("entries", f"{len(tl.entries):,} · {len(tl.turns):,} turns")
+        row(
+            "entries",
+            f"{plural(len(tl.entries), 'entry', 'entries')} · {plural(len(tl.turns), 'turn')}",
+        )
         if state is not None:
             shown = " · ".join(f"{k}={v}" for k, v in describe_config(state.config))
             row("config", shown or "defaults")
