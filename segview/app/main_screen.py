@@ -71,6 +71,17 @@ log = logging.getLogger(__name__)
 PROGRESS_MIN_BYTES = 256 * 1024  # segments smaller than this load without a progress bar
 KEYED_ACTIONS = frozenset(spec.action for spec in keymap.KEYS if spec.scope in keymap.MAIN_SCOPES)
 NARROW = 100  # columns: below this the tree starts hidden
+NEEDS_SEGMENT = KEYED_ACTIONS - {
+    "quit",
+    "help",
+    "focus_tree",
+    "toggle_tree",
+    "search_store",
+    "compare",
+    "mark_segment",
+    "label_segment",
+    "toggle_tokens",
+}
 LIVE_SECONDS = 10.0  # the header says "live" this long after the open segment grew
 
 
@@ -125,8 +136,13 @@ class MainScreen(Screen[None]):
         self._open_store()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Under a dialog the keys of this screen do not apply (nor show in the footer)."""
-        return self.app.screen is self or action not in KEYED_ACTIONS
+        """Under a dialog the keys of this screen do not apply (nor show in the footer); with
+        no segment open, the keys that act on one are shown disabled."""
+        if action in KEYED_ACTIONS and self.app.screen is not self:
+            return False
+        if action in NEEDS_SEGMENT and self.pane.cursor is None:
+            return None
+        return True
 
     # --- what tests and the palette look at -------------------------------------------------
 
@@ -356,7 +372,9 @@ class MainScreen(Screen[None]):
         if message.generation != self._open_generation:
             return
         self.loaded_segment = message.segment_id
-        if not self.pane.loaded(message.timeline, message.turn_count):
+        loaded = self.pane.loaded(message.timeline, message.turn_count)
+        self.refresh_bindings()
+        if not loaded:
             self.notify(
                 f"{message.segment_id[:13]} has no turn {message.turn_count}; "
                 "showing its last turn",

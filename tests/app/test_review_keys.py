@@ -185,3 +185,18 @@ async def test_the_header_says_live_while_the_segment_grows(
         assert app.main.cursor is not None and app.main.cursor.stop.kind == "tail"
         await wait_for(pilot, lambda: app.main.history.settled, "laid out")
         await wait_for(pilot, lambda: "still there?" in screen_text(app), "the turn in progress")
+
+
+async def test_an_empty_store_says_what_to_do_and_disables_segment_keys(tmp_path: Path) -> None:
+    store = tmp_path / "empty"
+    store.mkdir()
+    app = SegviewApp(store, now=0, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.main.pane.empty, "the empty store shown")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "There is no segment log in" in shown and "segview --demo" in shown
+        assert app.main.check_action("next_turn", ()) is None  # shown disabled
+        assert app.main.check_action("search_store", ()) is True
+        await press(pilot, "]", "f", "p")  # nothing to act on: nothing happens, no crash
+        assert app.is_running and app.main.cursor is None

@@ -46,6 +46,18 @@ from .turn_bar import TurnBar
 
 MIN_TIMER = 0.001  # Textual timers need a positive delay
 INFO_PROMPT_CHARS = 4000  # the info panel shows this much of a system prompt
+EMPTY_HELP = """\
+There is no segment log in {store}.
+
+segview reads the agent runtime's segment logs: one {{id}}.jsonl file per
+conversation, in a flat directory, in session directories, or in the
+runtime's data directory (~/.local/share/yoi: sessions/, runtime/workers/).
+
+  segview PATH      open another store
+  segview --demo    try the demo store
+  ?                 every key          q   quit
+
+Segments that appear here while segview runs are shown at once."""
 
 
 class ConversationPane(Vertical):
@@ -57,6 +69,7 @@ class ConversationPane(Vertical):
     inherited: var[bool] = var(False)
     searching: var[bool] = var(False)
     show_info: var[bool] = var(False)
+    empty: var[bool] = var(False)
     noted: var[bool] = var(False)
 
     def __init__(self, session: StoreSession, *, id: str | None = None) -> None:
@@ -85,6 +98,7 @@ class ConversationPane(Vertical):
         yield Static("", id="inherited-note")
         yield Static("", id="notes-bar")
         yield HistoryView(id="history")
+        yield Static("", id="empty")
         yield Static("", id="search-status")
         yield EntryInspector(id="inspector")
         yield ProblemsPanel(id="problems")
@@ -103,6 +117,9 @@ class ConversationPane(Vertical):
 
     def watch_searching(self, value: bool) -> None:
         self.set_class(value, "-searching")
+
+    def watch_empty(self, value: bool) -> None:
+        self.set_class(value, "-empty")
 
     def watch_show_info(self, value: bool) -> None:
         self.set_class(value, "-info")
@@ -194,7 +211,10 @@ class ConversationPane(Vertical):
         self.turn_bar.show(TurnInfo(0, 0, loading=f"loading {segment_id[:13]}…"))
 
     def show_empty(self, message: str) -> None:
-        self.turn_bar.show(TurnInfo(0, 0, kind="start", loading=message))
+        """No segment to show: say why and what to do, in place of the history."""
+        self.turn_bar.show(TurnInfo(0, 0, kind="none", loading=message))
+        self.query_one("#empty", Static).update(Text(EMPTY_HELP.format(store=self.store_label)))
+        self.empty = True
 
     def progress(self, done: int, total: int) -> None:
         self.load_progress = (done, total)
@@ -208,6 +228,7 @@ class ConversationPane(Vertical):
         """Show a freshly loaded segment at ``turn_count`` (None: its last turn); False when
         it has no such turn (its last turn is shown)."""
         self.loading = False
+        self.empty = False
         cursor = self.cursor = SegmentCursor(timeline)
         self.history.reset()
         self.show_notes()
