@@ -19,15 +19,13 @@ and a fingerprint of the bytes already read, and compares them before reading on
 
 from __future__ import annotations
 
-import gc
 import os
-import threading
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from segview.gcpause import gc_paused
 from segview.store import (
     AssistantItem,
     AssistantItems,
@@ -80,34 +78,6 @@ _CODES: dict[type, int] = {
 }
 
 Entry = LogEntry | UnknownEntry
-
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = False
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many long-lived objects.
-
-    Loading a large log creates millions of objects that all survive; each collection of
-    the oldest generation walks all of them again, which more than doubles the load time.
-    Reference counting still frees everything meanwhile. Nested and concurrent pauses are
-    counted: the collector is enabled again (if it was enabled) when the last one ends.
-    """
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 @dataclass

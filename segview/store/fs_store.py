@@ -43,24 +43,52 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
-from .codec import (
-    NEWER_VERSION,
-    DecodeError,
-    UnknownKindError,
-    encode_entry,
-    encode_model,
-    line_version,
-    one_line,
-    parse_json_marked,
-    validate_any,
-    validate_entry,
-)
 from .errors import AlreadyExists, Corrupt, NotFound, StoreError, StoreIOError
-from .model import FormatVersion, LogEntry, SegmentStart, TraceEntry
+from .version import FormatVersion
+
+if TYPE_CHECKING:
+    from .codec import (
+        NEWER_VERSION,
+        DecodeError,
+        UnknownKindError,
+        encode_entry,
+        encode_model,
+        line_version,
+        one_line,
+        parse_json_marked,
+        validate_any,
+        validate_entry,
+    )
+    from .model import LogEntry, SegmentStart, TraceEntry
+
+_codec_loaded = False
+
+
+def _load_codec() -> None:
+    """Bind the codec and the models into this module on first use: listing a store and
+    reading the index need neither (nor pydantic, which takes most of the start-up)."""
+    global _codec_loaded, NEWER_VERSION, DecodeError, UnknownKindError, encode_entry
+    global encode_model, line_version, one_line, parse_json_marked, validate_any
+    global validate_entry, SegmentStart
+    from . import codec, model
+
+    NEWER_VERSION = codec.NEWER_VERSION
+    DecodeError = codec.DecodeError  # type: ignore[misc]
+    UnknownKindError = codec.UnknownKindError  # type: ignore[misc]
+    encode_entry, encode_model, line_version = (
+        codec.encode_entry,
+        codec.encode_model,
+        codec.line_version,
+    )
+    one_line, parse_json_marked = codec.one_line, codec.parse_json_marked
+    validate_any, validate_entry = codec.validate_any, codec.validate_entry
+    SegmentStart = model.SegmentStart  # type: ignore[misc]
+    _codec_loaded = True
+
 
 __all__ = [
     "MAX_LINE_BYTES",
@@ -364,6 +392,8 @@ def _decode_tolerant(content: bytes) -> tuple[LogEntry | UnknownEntry | None, st
     """Decode for browsing (every version's shapes): (entry, None), (entry, note) when it
     holds what a newer runtime wrote (an ``UnknownEntry`` for an unknown entry kind), or
     (None, error)."""
+    if not _codec_loaded:
+        _load_codec()
     try:
         obj, marked = parse_json_marked(content)
         entry, newer = validate_any(obj, check_duplicates=marked)
@@ -390,6 +420,8 @@ def _problem(lineno: int, entry: object, message: str) -> Problem:
 
 def _version_of_entry(entry: object) -> FormatVersion:
     """The version a segment's first entry implies (FORMAT.md section 9.6)."""
+    if not _codec_loaded:
+        _load_codec()
     if isinstance(entry, SegmentStart) and entry.session_id is not None:
         return FormatVersion.CURRENT
     return FormatVersion.REFERENCE
@@ -399,6 +431,8 @@ def _version_of_line(content: bytes) -> FormatVersion:
     """The version a segment's first line implies, parsing it only when it may say CURRENT."""
     if b"session_id" not in content:
         return FormatVersion.REFERENCE
+    if not _codec_loaded:
+        _load_codec()
     try:
         return line_version(parse_json_marked(content)[0])
     except DecodeError:
@@ -511,6 +545,8 @@ class FsStore:
         path = self.path_for(segment_id)
         if version is FormatVersion.AUTO:
             version = self.layout_version
+        if not _codec_loaded:
+            _load_codec()
         entries: list[LogEntry] = []
         corrupt: Corrupt | None = None
         with self._open(segment_id) as f:
@@ -838,6 +874,8 @@ class FsStore:
     def append(self, segment_id: str, entry: LogEntry) -> None:
         """Append one entry as one line, in one write (creates the file if missing)."""
         path = self.path_for(segment_id)
+        if not _codec_loaded:
+            _load_codec()
         data = encode_entry(entry) + b"\n"
         try:
             with open(path, "ab") as f:
@@ -856,6 +894,8 @@ class FsStore:
         """
         if not SEGMENT_ID_RE.fullmatch(segment_id):
             raise ValueError(f"not a lower-case hyphenated UUID: {segment_id!r}")
+        if not _codec_loaded:
+            _load_codec()
         data = b"".join(encode_entry(e) + b"\n" for e in entries)
         return write_new_file(self.path_for(segment_id), data, mode=mode)
 
@@ -869,6 +909,8 @@ class FsStore:
     def append_trace(self, segment_id: str, trace: TraceEntry) -> None:
         path = self.trace_path_for(segment_id)
         try:
+            if not _codec_loaded:
+                _load_codec()
             with open(path, "ab") as f:
                 f.write(encode_model(trace) + b"\n")
         except OSError as exc:

@@ -49,7 +49,7 @@ import orjson
 
 from .errors import StoreIOError
 from .fs_store import SEGMENT_ID_RE, FsStore
-from .model import FormatVersion, normalize_uuid
+from .version import FormatVersion
 
 __all__ = [
     "FINGERPRINT_SPAN",
@@ -493,6 +493,8 @@ class _Scanner:
             self.report(path, f"not valid JSON ({exc}); {listed}", "session_file")
             return None
         value = data.get("session_id") if isinstance(data, dict) else None
+        from .model import normalize_uuid  # only for worker aggregates: pydantic comes with it
+
         try:
             session_id = normalize_uuid(value) if isinstance(value, str) else None
         except ValueError:

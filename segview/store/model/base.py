@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Annotated, Any, ClassVar, TypeAlias
 
 from pydantic import (
@@ -16,20 +15,7 @@ from pydantic import (
     Field,
 )
 
-
-class FormatVersion(StrEnum):
-    """The version of the format whose rules apply (FORMAT.md section 9.6).
-
-    ``REFERENCE`` is the reference commit ``22f5d023``; ``CURRENT`` the current upstream
-    ``b12e0785``. ``AUTO`` means "infer it": a ``segment_start`` with ``session_id``, or a
-    segment in a session directory or worker aggregate, follows the current rules; anything
-    else the reference rules.
-    """
-
-    AUTO = "auto"
-    REFERENCE = "reference"
-    CURRENT = "current"
-
+from ..version import FormatVersion as FormatVersion  # apart: the scanner needs no pydantic
 
 REFERENCE = FormatVersion.REFERENCE
 CURRENT = FormatVersion.CURRENT
