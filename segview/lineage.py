@@ -23,28 +23,25 @@ rewritten one again from the start.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from segview.store import (
-    FormatVersion,
-    FsStore,
-    LogEntry,
-    Problem,
-    SegmentStart,
-    StoreError,
-    TurnEnd,
-    UnknownEntry,
-    UserInput,
-    flatten_segments,
-)
+import orjson
+
+from segview.gcpause import gc_paused
+from segview.store.errors import StoreError
 from segview.store.fs_store import (
     MAX_PROBLEMS,
     NEWER_VERSION_KIND,
+    FsStore,
     LongLine,
+    Problem,
     TolerantRead,
+    UnknownEntry,
     is_blank,
     open_regular,
     read_lines,
@@ -59,7 +56,11 @@ from segview.store.layout import (
     resolve_id,
     scan_store,
 )
-from segview.timeline import gc_paused
+from segview.store.version import FormatVersion
+
+if TYPE_CHECKING:
+    from segview.index import IndexRow, StoreIndex
+    from segview.store import LogEntry
 
 __all__ = [
     "TITLE_WIDTH",
@@ -127,6 +128,9 @@ class SegmentNode:
     _stat: FileStat | None = field(default=None, repr=False)
     # (end, digest): the fingerprint of the bytes [0, end) as read (layout.prefix_fingerprint)
     _fingerprint: tuple[int, bytes] | None = field(default=None, repr=False)
+    # what _set_details was given (kept for the index), and whether the index lacks it
+    _details_args: tuple[Any, ...] | None = field(default=None, repr=False)
+    _unindexed: bool = field(default=False, repr=False)
 
     @property
     def path(self) -> Path:
@@ -239,6 +243,9 @@ class _DetailsCursor:
     problems: list[Problem] = field(default_factory=list)
     problems_omitted: int = 0
     damage_omitted: int = 0
+    # (turn_count, byte offset) of every turn_end before end_offset; None when not known
+    turn_ends: list[tuple[int, int]] | None = field(default_factory=list)
+    version: str | None = None  # the format version the reads applied
 
 
 def _title(
@@ -247,6 +254,8 @@ def _title(
     """The title a segment's first user input gives it: the input as the model saw it
     (flattened by the rules of ``version``), cut to ``TITLE_WIDTH`` characters; displays
     fold it with ``one_line``."""
+    from segview.store import UserInput, flatten_segments
+
     if isinstance(entry, UserInput):
         return flatten_segments(entry.segments, version)[:TITLE_WIDTH]
     return None
@@ -256,6 +265,8 @@ def title_of(
     entries: list[LogEntry | UnknownEntry], version: FormatVersion = FormatVersion.REFERENCE
 ) -> str | None:
     """The title of a segment from its entries (see ``_title``), or None without user input."""
+    from segview.store import UserInput
+
     for entry in entries:
         if isinstance(entry, UserInput):
             return _title(entry, version)
@@ -279,9 +290,13 @@ class Lineage:
     only the former; a one-shot reader that never refreshes can turn it off.
     """
 
-    def __init__(self, root: Path, *, track_rewrites: bool = True) -> None:
+    def __init__(
+        self, root: Path, *, track_rewrites: bool = True, index: StoreIndex | None = None
+    ) -> None:
         self.root = root
         self.track_rewrites = track_rewrites
+        self.index = index
+        self._abs_roots: dict[Path, str] = {}
         self.layout: Literal["flat", "sessions"] = "flat"
         self.nodes: dict[str, SegmentNode] = {}
         self.roots: list[SegmentNode] = []
@@ -290,10 +305,14 @@ class Lineage:
         self.scan: StoreScan | None = None
 
     @classmethod
-    def open(cls, root: str | Path, *, track_rewrites: bool = True) -> Lineage:
+    def open(
+        cls, root: str | Path, *, track_rewrites: bool = True, index: StoreIndex | None = None
+    ) -> Lineage:
         """Scan ``root`` (a store in any layout, or a segment file: its directory is the
-        store); raises ``StoreError`` only if it cannot be opened."""
-        lineage = cls(Path(root), track_rewrites=track_rewrites)
+        store); raises ``StoreError`` only if it cannot be opened. With an ``index``
+        (``segview.index``), what it holds of unchanged files is used instead of reading
+        them, and ``save_index`` keeps what was read."""
+        lineage = cls(Path(root), track_rewrites=track_rewrites, index=index)
         lineage.refresh()
         return lineage
 
@@ -309,6 +328,8 @@ class Lineage:
 
     def _read_first(self, node: SegmentNode) -> None:
         """Fill the node's origin and creation time from the first line of its file."""
+        from segview.store import SegmentStart
+
         node.origin = node.parent_id = node.at_turn_index = node.created_ts = None
         node.first_line_problem = node.first_line_kind = node.start_session_id = None
         try:
@@ -372,6 +393,7 @@ class Lineage:
                 change.removed.append(segment_id)
                 relink = True
         nodes = self.nodes
+        rows: dict[str, IndexRow] | None = None
         for found in scan.segments:
             segment_id, file_stat = found.id, found.stat
             node = nodes.get(segment_id)
@@ -389,7 +411,11 @@ class Lineage:
                     layout=found.layout,
                     _stat=file_stat,
                 )
-                self._read_first(node)
+                if self.index is not None and rows is None:
+                    rows = self.index.rows_under(self._abs_root(scan.root))
+                row = rows.get(self.index_key(node)) if rows else None
+                if row is None or not self._restore(node, row):
+                    self._read_first(node)
                 nodes[segment_id] = node
                 change.added.append(segment_id)
                 relink = True
@@ -450,6 +476,158 @@ class Lineage:
         end = node._cursor.end_offset if node._cursor is not None else node.size
         digest = prefix_fingerprint(node.path, end)
         node._fingerprint = None if digest is None else (end, digest)
+
+    # --- the index --------------------------------------------------------------------------
+
+    def _abs_root(self, root: Path) -> str:
+        found = self._abs_roots.get(root)
+        if found is None:
+            found = self._abs_roots[root] = os.path.abspath(root)
+        return found
+
+    def index_key(self, node: SegmentNode) -> str:
+        """The file's absolute path: its key in the index."""
+        return f"{self._abs_root(node.store.root)}{os.sep}{node.id}.jsonl"
+
+    def _restore(self, node: SegmentNode, row: IndexRow) -> bool:
+        """Fill a new node from its index record when the file is still the one indexed
+        (its details too) or only had lines appended since (its first line, and where to
+        resume reading). False when the record does not apply: the file is read."""
+        st = node._stat
+        if st is None:
+            return False
+        exact = row.identity == tuple(st)
+        if not exact and not (
+            row.dev == st.dev
+            and row.ino == st.ino
+            and st.size > row.size
+            and row.fp_end is not None
+            and st.size >= row.fp_end
+            and prefix_fingerprint(node.path, row.fp_end) == row.fp
+        ):
+            return False
+        try:
+            summary = orjson.loads(row.summary)
+            first, details, saved = summary["first"], summary["details"], summary["cursor"]
+            origin, parent_id, at_turn, created_ts, session, first_kind, first_problem = first
+            title, turns, entries, last_ts, problems = details
+            cursor = _DetailsCursor(
+                end_offset=saved[0],
+                next_line=saved[1],
+                turns=saved[2],
+                entries=saved[3],
+                title=saved[4],
+                last_ts=saved[5],
+                problems=[_problem_of(p) for p in saved[6]],
+                turn_ends=None,
+                version=saved[7],
+            )
+            problem_list = [_problem_of(p) for p in problems]
+            first_line_problem = None if first_problem is None else _problem_of(first_problem)
+            _check_types(
+                (origin, parent_id, session, first_kind, title, cursor.title, cursor.version),
+                (at_turn, created_ts, turns, entries, last_ts, cursor.last_ts),
+                (cursor.end_offset, cursor.next_line, cursor.turns, cursor.entries),
+            )
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, IndexError):
+            return False
+        if first_line_problem is not None and not exact:
+            return False  # a first line unreadable before (still being written): read it
+        node.origin, node.parent_id, node.at_turn_index = origin, parent_id, at_turn
+        node.created_ts, node.start_session_id = created_ts, session
+        node.first_line_problem, node.first_line_kind = first_line_problem, first_kind
+        node._fingerprint = (row.fp_end, row.fp) if row.fp_end is not None and row.fp else None
+        if exact:
+            node._cursor = cursor
+            self._set_details(node, title, turns, entries, last_ts, problem_list)
+            node._details_key = (node.size, node.mtime)
+        else:
+            index = self.index
+            known = index.extra(row.path, "turn_ends", row.identity) if index is not None else None
+            if known is not None:
+                try:
+                    cursor.turn_ends = [(int(t), int(o)) for t, o in orjson.loads(known)]
+                except (orjson.JSONDecodeError, TypeError, ValueError):
+                    cursor.turn_ends = None
+            node._cursor = cursor
+        return True
+
+    def save_index(self, nodes: Iterable[SegmentNode] | None = None) -> int:
+        """Keep in the index what was read of ``nodes`` (default: every node) since they were
+        indexed, for files unchanged since they were read; returns how many were written."""
+        index = self.index
+        if index is None:
+            return 0
+        rows = []
+        written = []
+        for node in self.nodes.values() if nodes is None else nodes:
+            found = self._index_row(node) if node._unindexed else None
+            if found is not None:
+                rows.append(found)
+                written.append(node)
+        if rows and index.put(rows):
+            for node in written:
+                node._unindexed = False
+        return len(rows)
+
+    def _index_row(self, node: SegmentNode) -> tuple[IndexRow, bytes | None] | None:
+        from segview.index import IndexRow
+
+        cursor, args, st = node._cursor, node._details_args, node._stat
+        if cursor is None or args is None or st is None or not node.details_loaded:
+            return None
+        path = self.index_key(node)
+        try:  # the file must still be the one read: else it is indexed next time
+            if FileStat.of(os.stat(path)) != st:
+                return None
+        except OSError:
+            return None
+        end = cursor.end_offset
+        fingerprint = node._fingerprint
+        if fingerprint is None or fingerprint[0] != end:
+            digest = prefix_fingerprint(path, end)
+            fingerprint = None if digest is None else (end, digest)
+        first_problem = node.first_line_problem
+        title, turns, entries, last_ts, problems = args
+        summary = {
+            "first": [
+                node.origin,
+                node.parent_id,
+                node.at_turn_index,
+                node.created_ts,
+                node.start_session_id,
+                node.first_line_kind,
+                None if first_problem is None else _problem_json(first_problem),
+            ],
+            "details": [title, turns, entries, last_ts, [_problem_json(p) for p in problems]],
+            "cursor": [
+                cursor.end_offset,
+                cursor.next_line,
+                cursor.turns,
+                cursor.entries,
+                cursor.title,
+                cursor.last_ts,
+                [_problem_json(p) for p in cursor.problems],
+                cursor.version,
+            ],
+        }
+        try:
+            blob = orjson.dumps(summary)
+        except TypeError:  # a number too large for JSON: not indexed
+            return None
+        turn_ends = None if cursor.turn_ends is None else orjson.dumps(cursor.turn_ends)
+        row = IndexRow(
+            path,
+            st.dev,
+            st.ino,
+            st.size,
+            st.mtime_ns,
+            st.ctime_ns,
+            None if fingerprint is None else fingerprint[0],
+            None if fingerprint is None else fingerprint[1],
+            blob,
+        )
+        return row, turn_ends
 
     # --- linking ----------------------------------------------------------------------------
 
@@ -537,6 +715,8 @@ class Lineage:
         key = (node.size, node.mtime)
         if node.details_loaded and node._details_key == key:
             return node
+        from segview.store import TurnEnd
+
         cursor = node._cursor or _DetailsCursor()
         try:
             read = node.store.read_tolerant(
@@ -555,14 +735,18 @@ class Lineage:
             return node
         tail_line = read.next_line if read.pending_tail else None
         committed = [i for i, n in enumerate(read.lines) if tail_line is None or n < tail_line]
+        turn_ends, offsets = cursor.turn_ends, read.offsets
         for i in committed:
             entry = read.entries[i]
             if cursor.title is None:
                 cursor.title = _title(entry, read.format_version)
             if isinstance(entry, TurnEnd):
                 cursor.turns += 1
+                if turn_ends is not None:
+                    turn_ends.append((entry.turn_count, offsets[i]))
             if entry.ts is not None:
                 cursor.last_ts = entry.ts
+        cursor.version = read.format_version.value
         cursor.entries += _count_lines(read, tail_line) + read.bad_lines_omitted
         found = [
             p for p in read.problems if p.line is None or tail_line is None or p.line < tail_line
@@ -591,6 +775,7 @@ class Lineage:
         node.problems_omitted = cursor.problems_omitted
         node.damage_omitted = cursor.damage_omitted
         node._details_key = key
+        node._unindexed = True
         return node
 
     @staticmethod
@@ -602,6 +787,8 @@ class Lineage:
         last_ts: int | None,
         problems: list[Problem],
     ) -> None:
+        node._details_args = (title, turns, entries, last_ts, problems)
+        node._unindexed = False
         first = node.first_line_problem
         if first is not None:
             problems = [first] + [
@@ -715,6 +902,29 @@ def problem_order(problem: StoreProblem) -> tuple[str, bool, int]:
     """Problems by file, then line (a file's own first, the counts of omitted ones last)."""
     line = -1 if problem.line is None else problem.line
     return str(problem.path), problem.kind in _OMITTED, line
+
+
+def _check_types(texts: tuple[Any, ...], numbers: tuple[Any, ...], counts: tuple[Any, ...]) -> None:
+    """Raise ``ValueError`` unless an index record's values have the types written."""
+    if not all(v is None or isinstance(v, str) for v in texts):
+        raise ValueError("not a text")
+    if not all(v is None or type(v) is int for v in numbers):
+        raise ValueError("not a number")
+    if not all(type(v) is int and v >= 0 for v in counts):
+        raise ValueError("not a count")
+
+
+def _problem_json(problem: Problem) -> list[Any]:
+    return [problem.line, problem.message, problem.kind]
+
+
+def _problem_of(value: Any) -> Problem:
+    line, message, kind = value
+    if not (line is None or type(line) is int) or not isinstance(message, str):
+        raise ValueError("not a problem")
+    if not (kind is None or isinstance(kind, str)):
+        raise ValueError("not a problem")
+    return Problem(line, message, kind)
 
 
 def _first_entry_line(path: Path) -> int | None:

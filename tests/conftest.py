@@ -33,3 +33,10 @@ def golden_copy(tmp_path: Path):
 def _no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The user's own config file (prices) never reaches a test; a test sets its own."""
     monkeypatch.setenv("SEGVIEW_CONFIG", str(tmp_path / "no-segview-config.toml"))
+
+
+@pytest.fixture(autouse=True)
+def _own_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test has an index directory of its own (never the user's cache)."""
+    monkeypatch.setenv("SEGVIEW_CACHE_DIR", str(tmp_path / "segview-cache"))
+    monkeypatch.delenv("SEGVIEW_NO_INDEX", raising=False)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from segview.store import StoreError
 from segview.store.layout import NotAStore, SegmentFile, StoreScan, scan_store
 from segview.text import one_line, safe_json
+
+if TYPE_CHECKING:
+    from segview.index import StoreIndex
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -100,3 +103,23 @@ def print_json(data: Any) -> None:
     """``dumps_json`` on stdout."""
     sys.stdout.buffer.write(dumps_json(data) + b"\n")
     sys.stdout.flush()
+
+
+NO_INDEX_HELP = (
+    "do not use or update the index of files already read (in the user cache directory; "
+    "see SEGVIEW_CACHE_DIR)"
+)
+
+
+def add_index_flag(parser: Any) -> None:
+    parser.add_argument("--no-index", action="store_true", help=NO_INDEX_HELP)
+
+
+def open_index(store: str, ns: Any) -> StoreIndex | None:
+    """The index for a command on ``store`` (None with ``--no-index``, or when it cannot be
+    opened: commands then read every file, as they would the first time)."""
+    if getattr(ns, "no_index", False):
+        return None
+    from segview.index import StoreIndex
+
+    return StoreIndex.open(store)

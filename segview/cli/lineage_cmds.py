@@ -18,7 +18,16 @@ from segview.store.layout import NotAStore
 from segview.text import one_line
 
 from .annotations import Annotations, annotate
-from .common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, CliError, dumps_json, print_json
+from .common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    CliError,
+    add_index_flag,
+    dumps_json,
+    open_index,
+    print_json,
+)
 
 COMMANDS = ("tree", "check")
 
@@ -47,6 +56,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("store", metavar="STORE", help=STORE_HELP)
     p.add_argument("--json", action="store_true", help="print the forest as nested JSON")
+    add_index_flag(p)
     p.set_defaults(func=cmd_tree)
 
     p = sub.add_parser(
@@ -65,13 +75,17 @@ def register(sub: Any) -> None:
     )
     p.add_argument("store", metavar="STORE", help=STORE_HELP)
     p.add_argument("--json", action="store_true", help="print the problems as a JSON list")
+    add_index_flag(p)
     p.set_defaults(func=cmd_check)
 
 
-def open_lineage(path: str) -> Lineage:
-    """The forest of the store at ``path`` (any layout; a segment file: its directory)."""
+def open_lineage(path: str, ns: argparse.Namespace | None = None) -> Lineage:
+    """The forest of the store at ``path`` (any layout; a segment file: its directory), with
+    the index unless ``ns.no_index``."""
+    index = open_index(path, ns) if ns is not None else None
     try:
-        return Lineage.open(path, track_rewrites=False)  # read once, never refreshed
+        # read once, never refreshed
+        return Lineage.open(path, track_rewrites=False, index=index)
     except NotAStore as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
     except StoreError as exc:
@@ -229,9 +243,10 @@ def _push_list(
 
 
 def cmd_tree(ns: argparse.Namespace) -> int:
-    lineage = open_lineage(ns.store)
+    lineage = open_lineage(ns.store, ns)
     for _depth, node in lineage.walk():
         lineage.load_details(node)
+    lineage.save_index()
     extra = annotate(lineage, usage=ns.json)
     if ns.json:
         sys.stdout.flush()
@@ -324,8 +339,9 @@ def problem_line(problem: StoreProblem) -> str:
 
 
 def cmd_check(ns: argparse.Namespace) -> int:
-    lineage = open_lineage(ns.store)
+    lineage = open_lineage(ns.store, ns)
     problems = collect_problems(lineage)
+    lineage.save_index()
     if ns.json:
         print_json([p.to_json() for p in problems])
     else:

@@ -1,0 +1,352 @@
+"""A persistent index of segment files, so that opening a store again costs a ``stat`` per file.
+
+For every segment file segview has read, the index keeps what reading it found — its origin
+and creation time (the first line), its title, turns, entries, last activity and problems,
+the byte offset of every ``turn_end``, and on demand its token totals and what ``ls`` and
+``cat`` print of it — under the file's identity as ``stat`` gives it (device, inode, size,
+modification and change time) and a fingerprint of the bytes read
+(``layout.prefix_fingerprint``: the first and the last 4 KiB before the point reached).
+
+A record is used only when the file is still that file:
+
+* the same identity: the record is the file's, as is;
+* the same inode, larger, and the same bytes up to the point read (the fingerprint): the
+  file only had lines appended; reading resumes at that point;
+* anything else (replaced, shortened, rewritten in place): the record is ignored and the file
+  read again from the start.
+
+The index is a cache: what it holds never changes what a command prints, only how fast. It
+is one SQLite database in the user's cache directory (``$SEGVIEW_CACHE_DIR``, else
+``$XDG_CACHE_HOME/segview``, else ``~/.cache/segview``), never inside a store. Several
+segview processes may use it at once (write-ahead log, short transactions, a busy timeout;
+a write that cannot get the lock in time is dropped, not waited for). A database that cannot
+be read, or that another version of segview wrote, is deleted and built again. ``--no-index``
+(or ``SEGVIEW_NO_INDEX=1``) turns it off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+__all__ = [
+    "CACHE_ENV",
+    "INDEX_NAME",
+    "NO_INDEX_ENV",
+    "SCHEMA",
+    "IndexRow",
+    "StoreIndex",
+    "cache_dir",
+    "index_disabled",
+]
+
+CACHE_ENV = "SEGVIEW_CACHE_DIR"
+NO_INDEX_ENV = "SEGVIEW_NO_INDEX"
+INDEX_NAME = "index.sqlite3"
+SCHEMA = 1
+"""The layout of the database and the meaning of its records; a database of another schema,
+or written by another version of segview, is built again."""
+BUSY_TIMEOUT_MS = 1500
+_EXTRAS = ("usage", "ls", "cat")
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the index lives: ``$SEGVIEW_CACHE_DIR``, ``$XDG_CACHE_HOME/segview`` or
+    ``~/.cache/segview``."""
+    env = os.environ if environ is None else environ
+    if env.get(CACHE_ENV):
+        return Path(env[CACHE_ENV]).expanduser()
+    base = env.get("XDG_CACHE_HOME")
+    root = Path(base).expanduser() if base else Path.home() / ".cache"
+    return root / "segview"
+
+
+def index_disabled(environ: Mapping[str, str] | None = None) -> bool:
+    env = os.environ if environ is None else environ
+    return env.get(NO_INDEX_ENV, "") not in ("", "0")
+
+
+def _version_tag() -> str:
+    from segview import __version__
+
+    return f"{SCHEMA}:{__version__}"
+
+
+class IndexRow(NamedTuple):
+    """One file's record: its identity when read, the fingerprint of the bytes read
+    (``fp_end``: how many), and the summary (``orjson`` bytes, see ``segview.lineage``)."""
+
+    path: str
+    dev: int
+    ino: int
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    fp_end: int | None
+    fp: bytes | None
+    summary: bytes
+
+    @property
+    def identity(self) -> tuple[int, int, int, int, int]:
+        return (self.dev, self.ino, self.size, self.mtime_ns, self.ctime_ns)
+
+
+_COLUMNS = "path, dev, ino, size, mtime_ns, ctime_ns, fp_end, fp, summary"
+_CREATE = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    dev INTEGER NOT NULL, ino INTEGER NOT NULL, size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,
+    fp_end INTEGER, fp BLOB,
+    summary BLOB NOT NULL,
+    turn_ends BLOB,
+    {", ".join(f"{name} BLOB" for name in _EXTRAS)}
+) WITHOUT ROWID;
+"""
+
+
+@dataclass
+class StoreIndex:
+    """The open index database (one per process and store; not shared between threads
+    unless the caller holds a lock around it)."""
+
+    path: Path
+    connection: sqlite3.Connection | None
+
+    # --- opening ------------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls, store_root: str | os.PathLike[str] | None = None, *, directory: Path | None = None
+    ) -> StoreIndex | None:
+        """The index in ``directory`` (default: ``cache_dir()``), created if needed; None
+        when it is turned off, would lie inside ``store_root``, or cannot be opened."""
+        if index_disabled():
+            return None
+        where = directory if directory is not None else cache_dir()
+        try:
+            where = Path(os.path.abspath(where))
+            if store_root is not None and _inside(where, Path(os.path.abspath(store_root))):
+                return None
+            where.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError:
+            return None
+        index = cls(where / INDEX_NAME, None)
+        try:  # private: it holds titles and problems of the logs
+            os.close(os.open(index.path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600))
+        except OSError:
+            return None
+        for _attempt in range(2):
+            try:
+                index.connection = index._connect()
+                return index
+            except sqlite3.DatabaseError:  # corrupt, not a database, another schema
+                index._discard()
+            except (OSError, sqlite3.Error):
+                return None
+        return None
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+        try:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()
+            if mode is None or str(mode[0]).lower() != "wal":
+                raise sqlite3.DatabaseError("no write-ahead log")
+            db.execute("PRAGMA synchronous = NORMAL")
+            tag = _version_tag()
+            found = self._meta(db)
+            if found != tag:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    if self._meta(db) != tag:  # another process may have just rebuilt it
+                        db.execute("DROP TABLE IF EXISTS files")
+                        db.execute("DROP TABLE IF EXISTS meta")
+                        for statement in _CREATE.split(";"):
+                            if statement.strip():
+                                db.execute(statement)
+                        db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (tag,))
+                    db.execute("COMMIT")
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):
+                        db.execute("ROLLBACK")
+                    raise
+            # a quick read of the table proves the file is a usable database
+            db.execute("SELECT path FROM files LIMIT 1").fetchall()
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    @staticmethod
+    def _meta(db: sqlite3.Connection) -> str | None:
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return None
+            raise
+        return None if row is None else str(row[0])
+
+    def _discard(self) -> None:
+        """Delete a database that cannot be used (it is built again)."""
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                os.unlink(f"{self.path}{suffix}")
+
+    def close(self) -> None:
+        db, self.connection = self.connection, None
+        if db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                db.close()
+
+    def _failed(self, exc: sqlite3.Error) -> None:
+        """After an error: a damaged database is deleted (built again next time); the index
+        is off for the rest of this process either way."""
+        self.close()
+        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+            self._discard()
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def rows_under(self, directory: str) -> dict[str, IndexRow]:
+        """Every record of a file below ``directory`` (an absolute path), by path."""
+        db = self.connection
+        if db is None:
+            return {}
+        low = directory.rstrip(os.sep) + os.sep
+        high = low[:-1] + chr(ord(os.sep) + 1)
+        try:
+            rows = db.execute(
+                f"SELECT {_COLUMNS} FROM files WHERE path >= ? AND path < ?", (low, high)
+            ).fetchall()
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return {}
+        out: dict[str, IndexRow] = {}
+        for row in rows:
+            record = _row(row)
+            if record is not None:
+                out[record.path] = record
+        return out
+
+    def row(self, path: str) -> IndexRow | None:
+        db = self.connection
+        if db is None:
+            return None
+        try:
+            found = db.execute(f"SELECT {_COLUMNS} FROM files WHERE path = ?", (path,)).fetchone()
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return None
+        return None if found is None else _row(found)
+
+    def extra(self, path: str, name: str, identity: tuple[int, int, int, int, int]) -> bytes | None:
+        """A record's ``turn_ends``, ``usage``, ``ls`` or ``cat`` value, only while the file
+        has the identity given."""
+        if name not in (*_EXTRAS, "turn_ends"):
+            raise ValueError(name)
+        db = self.connection
+        if db is None:
+            return None
+        try:
+            found = db.execute(
+                f"SELECT {name} FROM files WHERE path = ? AND dev = ? AND ino = ? AND size = ? "
+                "AND mtime_ns = ? AND ctime_ns = ?",
+                (path, *identity),
+            ).fetchone()
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return None
+        if found is None or not isinstance(found[0], bytes):
+            return None
+        return found[0]
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def put(self, rows: Iterable[tuple[IndexRow, bytes | None]]) -> bool:
+        """Write records (with their ``turn_ends``) in one short transaction, replacing those
+        of the same paths (and what was kept with them). False when it could not be written
+        in time (another process holds the lock): the index is a cache, nothing is lost."""
+        batch = [(*row, turn_ends) for row, turn_ends in rows]
+        if not batch:
+            return True
+        return self._write(
+            f"INSERT OR REPLACE INTO files ({_COLUMNS}, turn_ends) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            batch,
+        )
+
+    def put_extra(
+        self, items: Iterable[tuple[str, tuple[int, int, int, int, int], bytes]], name: str
+    ) -> bool:
+        """Keep ``name`` (``usage``, ``ls`` or ``cat``) for records whose file still has the
+        identity given."""
+        if name not in _EXTRAS:
+            raise ValueError(name)
+        batch = [(value, path, *identity) for path, identity, value in items]
+        if not batch:
+            return True
+        return self._write(
+            f"UPDATE files SET {name} = ? WHERE path = ? AND dev = ? AND ino = ? AND size = ? "
+            "AND mtime_ns = ? AND ctime_ns = ?",
+            batch,
+        )
+
+    def _write(self, sql: str, batch: list[tuple[Any, ...]]) -> bool:
+        db = self.connection
+        if db is None:
+            return False
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for chunk in _chunks(batch, 2000):
+                    db.executemany(sql, chunk)
+                db.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+                raise
+        except (sqlite3.OperationalError, OverflowError):  # busy, disk full, read-only; a
+            return False  # number SQLite cannot hold (an inode past 2**63)
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return False
+        return True
+
+
+def _row(row: tuple[Any, ...]) -> IndexRow | None:
+    """A record as read, or None when its columns are not what this version writes."""
+    try:
+        record = IndexRow(*row)
+    except TypeError:
+        return None
+    ints = record[1:6]
+    if not all(type(v) is int for v in ints) or not isinstance(record.summary, bytes):
+        return None
+    if record.fp_end is not None and (type(record.fp_end) is not int or record.fp is None):
+        return None
+    if record.fp is not None and not isinstance(record.fp, bytes):
+        return None
+    return record
+
+
+def _chunks(items: list[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
