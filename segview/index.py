@@ -79,7 +79,9 @@ def _version_tag() -> str:
 
 class IndexRow(NamedTuple):
     """One file's record: its identity when read, the fingerprint of the bytes read
-    (``fp_end``: how many), and the summary (``orjson`` bytes, see ``segview.lineage``)."""
+    (``fp_end``: how many), what its first line says, its details, and where the read
+    stopped (``cursor``: JSON, read only to resume). Problems are JSON (None when there are
+    none); numbers beyond SQLite's 64 bits are kept as text (``number``)."""
 
     path: str
     dev: int
@@ -89,14 +91,42 @@ class IndexRow(NamedTuple):
     ctime_ns: int
     fp_end: int | None
     fp: bytes | None
-    summary: bytes
+    origin: str | None
+    parent_id: str | None
+    at_turn: int | str | None
+    created_ts: int | str | None
+    start_session: str | None
+    first_kind: str | None
+    first_problem: bytes | None
+    title: str | None
+    turns: int
+    entries: int
+    last_ts: int | str | None
+    problems: bytes | None
+    cursor: bytes
 
     @property
     def identity(self) -> tuple[int, int, int, int, int]:
         return (self.dev, self.ino, self.size, self.mtime_ns, self.ctime_ns)
 
 
-_COLUMNS = "path, dev, ino, size, mtime_ns, ctime_ns, fp_end, fp, summary"
+def number(value: int | None) -> int | str | None:
+    """An integer as SQLite can keep it (text beyond 64 bits)."""
+    if value is None or -(2**63) <= value < 2**63:
+        return value
+    return str(value)
+
+
+def from_number(value: object) -> int | None:
+    """``number`` undone; raises ``ValueError`` for anything else."""
+    if value is None or type(value) is int:
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    raise ValueError("not a number")
+
+
+_COLUMNS = ", ".join(IndexRow._fields)
 _CREATE = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
@@ -104,7 +134,9 @@ CREATE TABLE IF NOT EXISTS files (
     dev INTEGER NOT NULL, ino INTEGER NOT NULL, size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,
     fp_end INTEGER, fp BLOB,
-    summary BLOB NOT NULL,
+    origin TEXT, parent_id TEXT, at_turn, created_ts, start_session TEXT, first_kind TEXT,
+    first_problem BLOB, title TEXT, turns INTEGER NOT NULL, entries INTEGER NOT NULL, last_ts,
+    problems BLOB, cursor BLOB NOT NULL,
     turn_ends BLOB,
     {", ".join(f"{name} BLOB" for name in _EXTRAS)}
 ) WITHOUT ROWID;
@@ -281,7 +313,7 @@ class StoreIndex:
             return True
         return self._write(
             f"INSERT OR REPLACE INTO files ({_COLUMNS}, turn_ends) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"({', '.join('?' * (len(IndexRow._fields) + 1))})",
             batch,
         )
 
@@ -324,14 +356,17 @@ class StoreIndex:
 
 
 def _row(row: tuple[Any, ...]) -> IndexRow | None:
-    """A record as read, or None when its columns are not what this version writes."""
+    """A record as read, or None when its columns are not what this version writes (the
+    values themselves are checked where they are used)."""
     try:
         record = IndexRow(*row)
     except TypeError:
         return None
-    ints = record[1:6]
-    if not all(type(v) is int for v in ints) or not isinstance(record.summary, bytes):
+    if not isinstance(record.cursor, bytes) or type(record.turns) is not int:
         return None
+    for value in (record.dev, record.ino, record.size, record.mtime_ns, record.ctime_ns):
+        if type(value) is not int:
+            return None
     if record.fp_end is not None and (type(record.fp_end) is not int or record.fp is None):
         return None
     if record.fp is not None and not isinstance(record.fp, bytes):

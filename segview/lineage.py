@@ -24,15 +24,13 @@ rewritten one again from the start.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import orjson
-
 from segview.gcpause import gc_paused
+from segview.index import from_number
 from segview.store.errors import StoreError
 from segview.store.fs_store import (
     MAX_PROBLEMS,
@@ -130,6 +128,7 @@ class SegmentNode:
     _fingerprint: tuple[int, bytes] | None = field(default=None, repr=False)
     # what _set_details was given (kept for the index), and whether the index lacks it
     _details_args: tuple[Any, ...] | None = field(default=None, repr=False)
+    _cursor_blob: bytes | None = field(default=None, repr=False)  # the index's, not read yet
     _unindexed: bool = field(default=False, repr=False)
 
     @property
@@ -506,50 +505,44 @@ class Lineage:
             and prefix_fingerprint(node.path, row.fp_end) == row.fp
         ):
             return False
-        try:
-            summary = orjson.loads(row.summary)
-            first, details, saved = summary["first"], summary["details"], summary["cursor"]
-            origin, parent_id, at_turn, created_ts, session, first_kind, first_problem = first
-            title, turns, entries, last_ts, problems = details
-            cursor = _DetailsCursor(
-                end_offset=saved[0],
-                next_line=saved[1],
-                turns=saved[2],
-                entries=saved[3],
-                title=saved[4],
-                last_ts=saved[5],
-                problems=[_problem_of(p) for p in saved[6]],
-                turn_ends=None,
-                version=saved[7],
-            )
-            problem_list = [_problem_of(p) for p in problems]
-            first_line_problem = None if first_problem is None else _problem_of(first_problem)
-            _check_types(
-                (origin, parent_id, session, first_kind, title, cursor.title, cursor.version),
-                (at_turn, created_ts, turns, entries, last_ts, cursor.last_ts),
-                (cursor.end_offset, cursor.next_line, cursor.turns, cursor.entries),
-            )
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, IndexError):
-            return False
-        if first_line_problem is not None and not exact:
+        if not exact and row.first_problem is not None:
             return False  # a first line unreadable before (still being written): read it
-        node.origin, node.parent_id, node.at_turn_index = origin, parent_id, at_turn
-        node.created_ts, node.start_session_id = created_ts, session
-        node.first_line_problem, node.first_line_kind = first_line_problem, first_kind
+        try:
+            at_turn, created_ts, last_ts = (
+                from_number(row.at_turn),
+                from_number(row.created_ts),
+                from_number(row.last_ts),
+            )
+            first_problem = _problems_of(row.first_problem)
+            problems = _problems_of(row.problems) or []
+            _check_types(
+                (row.origin, row.parent_id, row.start_session, row.first_kind, row.title),
+                (row.turns, row.entries),
+            )
+            cursor = None if exact else _cursor_of(row.cursor)
+        except (ValueError, TypeError, IndexError, KeyError):
+            return False
+        node.origin, node.parent_id, node.at_turn_index = row.origin, row.parent_id, at_turn  # type: ignore[assignment]
+        node.created_ts, node.start_session_id = created_ts, row.start_session
+        node.first_line_problem = first_problem[0] if first_problem else None
+        node.first_line_kind = row.first_kind
         node._fingerprint = (row.fp_end, row.fp) if row.fp_end is not None and row.fp else None
         if exact:
-            node._cursor = cursor
-            self._set_details(node, title, turns, entries, last_ts, problem_list)
+            node._cursor_blob = row.cursor
+            self._set_details(node, row.title, row.turns, row.entries, last_ts, problems)
             node._details_key = (node.size, node.mtime)
-        else:
-            index = self.index
-            known = index.extra(row.path, "turn_ends", row.identity) if index is not None else None
-            if known is not None:
-                try:
-                    cursor.turn_ends = [(int(t), int(o)) for t, o in orjson.loads(known)]
-                except (orjson.JSONDecodeError, TypeError, ValueError):
-                    cursor.turn_ends = None
-            node._cursor = cursor
+            return True
+        assert cursor is not None
+        index = self.index
+        known = index.extra(row.path, "turn_ends", row.identity) if index is not None else None
+        if known is not None:
+            try:
+                import orjson
+
+                cursor.turn_ends = [(int(t), int(o)) for t, o in orjson.loads(known)]
+            except (ValueError, TypeError):
+                cursor.turn_ends = None
+        node._cursor = cursor
         return True
 
     def save_index(self, nodes: Iterable[SegmentNode] | None = None) -> int:
@@ -571,7 +564,7 @@ class Lineage:
         return len(rows)
 
     def _index_row(self, node: SegmentNode) -> tuple[IndexRow, bytes | None] | None:
-        from segview.index import IndexRow
+        from segview.index import IndexRow, number
 
         cursor, args, st = node._cursor, node._details_args, node._stat
         if cursor is None or args is None or st is None or not node.details_loaded:
@@ -587,46 +580,48 @@ class Lineage:
         if fingerprint is None or fingerprint[0] != end:
             digest = prefix_fingerprint(path, end)
             fingerprint = None if digest is None else (end, digest)
+        import orjson
+
         first_problem = node.first_line_problem
         title, turns, entries, last_ts, problems = args
-        summary = {
-            "first": [
+        saved = [
+            cursor.end_offset,
+            cursor.next_line,
+            cursor.turns,
+            cursor.entries,
+            cursor.title,
+            cursor.last_ts,
+            [_problem_json(p) for p in cursor.problems],
+            cursor.version,
+        ]
+        try:
+            blob = orjson.dumps(saved)
+            row = IndexRow(
+                path,
+                st.dev,
+                st.ino,
+                st.size,
+                st.mtime_ns,
+                st.ctime_ns,
+                None if fingerprint is None else fingerprint[0],
+                None if fingerprint is None else fingerprint[1],
                 node.origin,
                 node.parent_id,
-                node.at_turn_index,
-                node.created_ts,
+                number(node.at_turn_index),
+                number(node.created_ts),
                 node.start_session_id,
                 node.first_line_kind,
-                None if first_problem is None else _problem_json(first_problem),
-            ],
-            "details": [title, turns, entries, last_ts, [_problem_json(p) for p in problems]],
-            "cursor": [
-                cursor.end_offset,
-                cursor.next_line,
-                cursor.turns,
-                cursor.entries,
-                cursor.title,
-                cursor.last_ts,
-                [_problem_json(p) for p in cursor.problems],
-                cursor.version,
-            ],
-        }
-        try:
-            blob = orjson.dumps(summary)
+                None if first_problem is None else orjson.dumps([_problem_json(first_problem)]),
+                title,
+                turns,
+                entries,
+                number(last_ts),
+                orjson.dumps([_problem_json(p) for p in problems]) if problems else None,
+                blob,
+            )
         except TypeError:  # a number too large for JSON: not indexed
             return None
         turn_ends = None if cursor.turn_ends is None else orjson.dumps(cursor.turn_ends)
-        row = IndexRow(
-            path,
-            st.dev,
-            st.ino,
-            st.size,
-            st.mtime_ns,
-            st.ctime_ns,
-            None if fingerprint is None else fingerprint[0],
-            None if fingerprint is None else fingerprint[1],
-            blob,
-        )
         return row, turn_ends
 
     # --- linking ----------------------------------------------------------------------------
@@ -717,6 +712,12 @@ class Lineage:
             return node
         from segview.store import TurnEnd
 
+        if node._cursor is None and node._cursor_blob is not None:
+            try:
+                node._cursor = _cursor_of(node._cursor_blob)
+            except (ValueError, TypeError, IndexError):
+                node._cursor = node._fingerprint = None
+            node._cursor_blob = None
         cursor = node._cursor or _DetailsCursor()
         try:
             read = node.store.read_tolerant(
@@ -904,14 +905,47 @@ def problem_order(problem: StoreProblem) -> tuple[str, bool, int]:
     return str(problem.path), problem.kind in _OMITTED, line
 
 
-def _check_types(texts: tuple[Any, ...], numbers: tuple[Any, ...], counts: tuple[Any, ...]) -> None:
+def _check_types(texts: tuple[Any, ...], counts: tuple[Any, ...]) -> None:
     """Raise ``ValueError`` unless an index record's values have the types written."""
-    if not all(v is None or isinstance(v, str) for v in texts):
-        raise ValueError("not a text")
-    if not all(v is None or type(v) is int for v in numbers):
+    for text in texts:
+        if text is not None and type(text) is not str:
+            raise ValueError("not a text")
+    for count in counts:
+        if type(count) is not int or count < 0:
+            raise ValueError("not a count")
+
+
+def _problems_of(blob: bytes | None) -> list[Problem] | None:
+    if blob is None:
+        return None
+    import orjson
+
+    return [_problem_of(p) for p in orjson.loads(blob)]
+
+
+def _cursor_of(blob: bytes) -> _DetailsCursor:
+    """Where an indexed read stopped (``Lineage._index_row``); raises ``ValueError``."""
+    import orjson
+
+    saved = orjson.loads(blob)
+    cursor = _DetailsCursor(
+        end_offset=saved[0],
+        next_line=saved[1],
+        turns=saved[2],
+        entries=saved[3],
+        title=saved[4],
+        last_ts=saved[5],
+        problems=[_problem_of(p) for p in saved[6]],
+        turn_ends=None,
+        version=saved[7],
+    )
+    _check_types(
+        (cursor.title, cursor.version),
+        (cursor.end_offset, cursor.next_line, cursor.turns, cursor.entries),
+    )
+    if cursor.last_ts is not None and type(cursor.last_ts) is not int:
         raise ValueError("not a number")
-    if not all(type(v) is int and v >= 0 for v in counts):
-        raise ValueError("not a count")
+    return cursor
 
 
 def _problem_json(problem: Problem) -> list[Any]:

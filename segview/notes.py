@@ -25,13 +25,10 @@ import contextlib
 import errno
 import os
 import time
-import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 __all__ = [
     "NOTES_SUFFIX",
@@ -173,6 +170,8 @@ def _apply(notes: SegmentNotes, record: Any) -> None:
 
 def read_notes(directory: Path, segment_id: str) -> SegmentNotes:
     """The label and notes of a segment (empty when it has no sidecar or it is unreadable)."""
+    import orjson
+
     path = notes_path(directory, segment_id)
     notes = SegmentNotes(segment_id)
     try:
@@ -270,6 +269,8 @@ def _describe(exc: OSError, path: Path) -> str:
 
 def _append(directory: Path, segment_id: str, record: dict[str, Any]) -> None:
     """Append one record to a segment's sidecar: one line, one ``write``."""
+    import orjson
+
     path = notes_path(directory, segment_id)
     line = orjson.dumps(record) + b"\n"
     if not directory.is_dir():
@@ -328,6 +329,8 @@ def add_note(
         raise NotesError(f"no turn {turn}: turns are 0 or more")
     if item is not None and item < 1:
         raise NotesError(f"no item {item}: items are numbered from 1")
+    import uuid  # (with it come the platform and ipaddress modules: only when writing)
+
     note = Note(uuid.uuid4().hex[:12], _ts(ts), text.strip(), turn, item)
     record = {"kind": "note", **note.to_json()}
     _append(directory, segment_id, record)

@@ -19,8 +19,6 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-import orjson
-
 __all__ = [
     "SHORT_ID_MIN",
     "format_age",
@@ -180,6 +178,8 @@ def format_tokens(n: int) -> str:
 def pretty_json(text: str) -> str:
     """JSON text (tool-call arguments) indented by two spaces; the text as given when it is not
     valid JSON or nests deeper than the pretty-printer goes."""
+    import orjson
+
     try:
         return orjson.dumps(orjson.loads(text), option=orjson.OPT_INDENT_2).decode()
     except (orjson.JSONDecodeError, orjson.JSONEncodeError):

@@ -5,12 +5,14 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from segview.cost import PriceTable, UsageFigures, lineage_figures, load_prices
-from segview.lineage import Lineage
 from segview.notes import SegmentNotes, read_store_notes
 from segview.text import one_line
+
+if TYPE_CHECKING:
+    from segview.cost import PriceTable, UsageFigures
+    from segview.lineage import Lineage
 
 SCOPES = ("own", "inherited", "branch", "subtree")
 
@@ -21,7 +23,7 @@ class Annotations:
 
     notes: dict[str, SegmentNotes] = field(default_factory=dict)
     figures: dict[str, UsageFigures] = field(default_factory=dict)
-    prices: PriceTable = field(default_factory=PriceTable)
+    prices: PriceTable | None = None  # None: no prices read
     model: str | None = None
 
     def label(self, segment_id: str) -> str | None:
@@ -32,7 +34,7 @@ class Annotations:
         """``label``, ``tokens`` and ``cost`` of a segment, for ``--json`` output."""
         figures = self.figures.get(segment_id)
         cost: dict[str, Any] | None = None
-        if figures is not None and self.model is not None:
+        if figures is not None and self.model is not None and self.prices is not None:
             price = self.prices.prices[self.model]
             cost = {"model": self.model, "currency": self.prices.currency}
             cost.update({scope: price.cost(figures.get(scope)) for scope in SCOPES})
@@ -56,6 +58,8 @@ def annotate(lineage: Lineage, *, usage: bool) -> Annotations:
     notes = read_store_notes(store_directories(lineage))
     if not usage:
         return Annotations(notes)
+    from segview.cost import lineage_figures, load_prices
+
     prices, warning = load_prices()
     if warning:
         print(f"segview: warning: {one_line(warning)}", file=sys.stderr)

@@ -6,8 +6,6 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from segview.store import StoreError
 from segview.store.layout import NotAStore, SegmentFile, StoreScan, scan_store
 from segview.text import one_line, safe_json
@@ -92,6 +90,8 @@ def _without_surrogates(value: Any) -> Any:
 def dumps_json(data: Any) -> bytes:
     """Indented JSON (orjson input: serde-faithful floats where Fragments are used) with every
     character a terminal would act on escaped (``safe_json``)."""
+    import orjson
+
     try:
         text = orjson.dumps(data, option=orjson.OPT_INDENT_2)
     except TypeError:  # a str holding a lone surrogate

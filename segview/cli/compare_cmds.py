@@ -6,22 +6,14 @@ import argparse
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from segview.compare import (
-    Comparison,
-    Step,
-    StepDiff,
-    TextDiff,
-    ToolDiff,
-    compare,
-    count_kinds,
-    history_text,
-    new_items,
-)
-from segview.cost import Priced, Tokens, load_prices
-from segview.lineage import Lineage
 from segview.text import format_duration, one_line, plural, safe, short_ids
+
+if TYPE_CHECKING:
+    from segview.compare import Comparison, Step, StepDiff, TextDiff, ToolDiff
+    from segview.cost import Priced, Tokens
+    from segview.lineage import Lineage
 
 from .common import EXIT_OK, CliError, print_json
 from .lineage_cmds import open_lineage
@@ -74,6 +66,8 @@ def resolve(lineage: Lineage, prefix: str) -> str:
 def store_prices(root: Path) -> Priced | None:
     """The price of the store's model, when the config gives one (a bad config is a
     warning on stderr)."""
+    from segview.cost import Priced, load_prices
+
     table, warning = load_prices()
     if warning:
         print(f"segview: warning: {one_line(warning)}", file=sys.stderr)
@@ -81,6 +75,8 @@ def store_prices(root: Path) -> Priced | None:
 
 
 def cmd_diff(ns: argparse.Namespace) -> int:
+    from segview.compare import compare
+
     lineage = open_lineage(ns.store)
     a, b = resolve(lineage, ns.a), resolve(lineage, ns.b)
     comparison = compare(lineage, a, b)
@@ -202,12 +198,16 @@ _PLURALS = {"reply": "replies", "reasoning": "reasoning items"}
 
 
 def _kinds(items: Any) -> str:
+    from segview.compare import count_kinds
+
     counts = count_kinds(items).items()
     return ", ".join(plural(n, kind, _PLURALS.get(kind)) for kind, n in counts) or "nothing"
 
 
 def _render_compaction(side: str, step: Step, full: bool) -> Iterator[str]:
     """What a compaction (or a reseeded fork) replaced, and with what."""
+    from segview.compare import history_text, new_items
+
     fresh = new_items(step.items, step.replaced)
     kept = len(step.items) - len(fresh)
     what = f"turns 1-{step.number}" if step.number > 1 else f"turn {step.number}"

@@ -208,6 +208,7 @@ _CHILDREN_KEY = '"children": null'
 
 def forest_json(roots: list[SegmentNode], extra: Annotations | None = None) -> str:
     """The forest as indented JSON, written without recursion (chains can be very deep)."""
+
     if not roots:
         return "[]"
     out: list[str] = ["[\n"]

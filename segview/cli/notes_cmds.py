@@ -10,7 +10,6 @@ from segview.lineage import Lineage, SegmentNode
 from segview.notes import NotesError, SegmentNotes, add_note, read_store_notes, set_label
 from segview.store import StoreError
 from segview.text import format_ts, one_line, short_ids
-from segview.timeline import Timeline
 
 from .annotations import store_directories
 from .common import EXIT_OK, EXIT_USAGE, CliError, print_json
@@ -153,6 +152,8 @@ def cmd_note(ns: argparse.Namespace) -> int:
 
 def _check_target(node: SegmentNode, turn: int | None, item: int | None) -> None:
     """A turn the segment has, an item its history has (at that turn): else a usage error."""
+    from segview.timeline import Timeline
+
     try:
         timeline = Timeline.load(node.store, node.id)
     except StoreError as exc:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from segview.search import Query, QueryError, SegmentHits, search_store
+if TYPE_CHECKING:
+    from segview.search import SegmentHits
 from segview.text import one_line, short_ids
 
 from .common import (
@@ -66,6 +67,8 @@ def _turn(turn: int | None) -> str:
 
 
 def cmd_search(ns: argparse.Namespace) -> int:
+    from segview.search import Query, QueryError, search_store
+
     query = Query(ns.query, regex=ns.regex, case_sensitive=ns.case_sensitive)
     try:
         query.pattern()

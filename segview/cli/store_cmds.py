@@ -12,34 +12,20 @@ import json
 import sys
 import textwrap
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from segview.lineage import title_of
 from segview.notes import read_store_notes
-from segview.store import (
-    FormatVersion,
-    FsStore,
-    LogEntry,
-    MessageItem,
-    ReasoningItem,
-    SegmentStart,
-    StoreError,
-    ToolCallItem,
-    ToolResultItem,
-    TurnEnd,
-    UnknownEntry,
-    UnknownVariant,
-    collect_state,
-    encode_entry,
-    find_fork_cut,
-    fork_at,
-)
-from segview.store.codec import describe_config, to_wire
-from segview.store.fs_store import MAX_PROBLEMS, Problem, TolerantRead
-from segview.store.replay import RestoredState
+from segview.store.errors import StoreError
+from segview.store.fs_store import MAX_PROBLEMS, FsStore, Problem, TolerantRead, UnknownEntry
+from segview.store.version import FormatVersion
 from segview.text import format_ts, one_line, plural, pretty_json, safe, safe_json
+
+if TYPE_CHECKING:
+    from segview.store import LogEntry, SegmentStart
+    from segview.store.replay import RestoredState
 
 from .annotations import Annotations, annotate
 from .common import EXIT_USAGE, CliError, open_scan, print_json, resolve_segment
@@ -181,6 +167,8 @@ class SegmentSummary:
         return len(self.problems) + self.problems_omitted
 
     def to_wire(self) -> dict[str, Any]:
+        from segview.store.codec import to_wire
+
         start = self.start
         return {
             "id": self.id,
@@ -201,6 +189,8 @@ class SegmentSummary:
 
 
 def summarize(store: FsStore, segment_id: str, session_id: str | None = None) -> SegmentSummary:
+    from segview.store import SegmentStart, TurnEnd
+
     problems: list[Problem] = []
     path = str(store.path_for(segment_id))
     try:
@@ -316,6 +306,8 @@ def state_at_turn(
     segment_id: str,
     version: FormatVersion = FormatVersion.AUTO,
 ) -> RestoredState:
+    from segview.store import TurnEnd, collect_state, find_fork_cut
+
     if turn is None:
         return collect_state(entries, version)
     if turn == 0:  # the start: the leading segment_start, as fork --at-turn 0 cuts
@@ -363,6 +355,8 @@ def cmd_show(ns: argparse.Namespace) -> int:
 def render_transcript(segment_id: str, turn: int | None, state: RestoredState) -> str:
     """A readable plain-text transcript of a state; every text from the log is made safe
     (``segview.text``): headings and names on one line, contents with their line breaks."""
+    from segview.store.codec import describe_config
+
     out: list[str] = []
     at = f"after turn {turn}" if turn is not None else "whole log"
     out.append(
@@ -385,6 +379,14 @@ def render_transcript(segment_id: str, turn: int | None, state: RestoredState) -
 
 
 def _render_item(item: Any) -> list[str]:
+    from segview.store import (
+        MessageItem,
+        ReasoningItem,
+        ToolCallItem,
+        ToolResultItem,
+        UnknownVariant,
+    )
+
     if isinstance(item, MessageItem):
         head = f"── {one_line(item.role)} "
         return [head + "─" * max(0, 60 - len(head)), safe(item.text()), ""]
@@ -426,6 +428,8 @@ def _json_text(value: Any) -> str:
 
 
 def cmd_cat(ns: argparse.Namespace) -> int:
+    from segview.store import encode_entry
+
     found = resolve_segment(open_scan(ns.store), ns.segment)
     read = _read_for_display(found.store, found.id, _format_version(ns))
     runtime = read.format_version if ns.runtime else None
@@ -442,6 +446,8 @@ def cmd_cat(ns: argparse.Namespace) -> int:
 
 
 def cmd_fork(ns: argparse.Namespace) -> int:
+    from segview.store import TurnEnd, fork_at
+
     found = resolve_segment(open_scan(ns.store), ns.segment)
     store, segment_id = found.store, found.id  # the fork goes beside its source
     # strict, as the Rust crate's fork_at; a last line still being written is left out

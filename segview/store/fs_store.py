@@ -45,8 +45,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-import orjson
-
 from .errors import AlreadyExists, Corrupt, NotFound, StoreError, StoreIOError
 from .version import FormatVersion
 
@@ -922,6 +920,8 @@ class FsStore:
         Lines that are not JSON, and lines longer than ``MAX_LINE_BYTES``, are left out; a
         trace that is not a regular file raises ``StoreIOError``.
         """
+        import orjson
+
         path = self.trace_path_for(segment_id)
         try:
             f = open_regular(path)

@@ -35,7 +35,6 @@ place (``FileStat``, ``prefix_fingerprint``).
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 import stat
@@ -44,8 +43,6 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 from typing import Literal, NamedTuple
-
-import orjson
 
 from .errors import StoreIOError
 from .fs_store import SEGMENT_ID_RE, FsStore
@@ -286,7 +283,9 @@ def prefix_fingerprint(path: str | os.PathLike[str], end: int) -> bytes | None:
         os.close(fd)
     if len(head) != head_len or len(tail) != end - tail_start:
         return None
-    digest = hashlib.blake2b(digest_size=16)
+    from hashlib import blake2b  # (hashlib loads OpenSSL: only when a file is fingerprinted)
+
+    digest = blake2b(digest_size=16)
     digest.update(end.to_bytes(8, "little"))
     digest.update(head)
     digest.update(tail)
@@ -470,6 +469,8 @@ class _Scanner:
 
     def session_json(self, path: str) -> str | None:
         """The session id a worker's ``session.json`` holds (None, reported, if it cannot)."""
+        import orjson
+
         listed = "its segments are listed without a session id"
         try:
             st = os.stat(path)
