@@ -48,7 +48,7 @@ __all__ = [
 CACHE_ENV = "SEGVIEW_CACHE_DIR"
 NO_INDEX_ENV = "SEGVIEW_NO_INDEX"
 INDEX_NAME = "index.sqlite3"
-SCHEMA = 1
+SCHEMA = 2
 """The layout of the database and the meaning of its records; a database of another schema,
 or written by another version of segview, is built again."""
 BUSY_TIMEOUT_MS = 1500
@@ -103,7 +103,7 @@ class IndexRow(NamedTuple):
     entries: int
     last_ts: int | str | None
     problems: bytes | None
-    cursor: bytes
+    cursor: bytes | None  # None when not read (``rows_under``)
 
     @property
     def identity(self) -> tuple[int, int, int, int, int]:
@@ -127,7 +127,8 @@ def from_number(value: object) -> int | None:
 
 
 _COLUMNS = ", ".join(IndexRow._fields)
-_CREATE = f"""
+_LISTED = _COLUMNS.replace("cursor", "NULL")
+_CREATE = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,
@@ -137,8 +138,14 @@ CREATE TABLE IF NOT EXISTS files (
     origin TEXT, parent_id TEXT, at_turn, created_ts, start_session TEXT, first_kind TEXT,
     first_problem BLOB, title TEXT, turns INTEGER NOT NULL, entries INTEGER NOT NULL, last_ts,
     problems BLOB, cursor BLOB NOT NULL,
-    turn_ends BLOB,
-    {", ".join(f"{name} BLOB" for name in _EXTRAS)}
+    turn_ends BLOB
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS extra (
+    path TEXT NOT NULL, name TEXT NOT NULL,
+    dev INTEGER NOT NULL, ino INTEGER NOT NULL, size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (path, name)
 ) WITHOUT ROWID;
 """
 
@@ -201,6 +208,7 @@ class StoreIndex:
                 try:
                     if self._meta(db) != tag:  # another process may have just rebuilt it
                         db.execute("DROP TABLE IF EXISTS files")
+                        db.execute("DROP TABLE IF EXISTS extra")
                         db.execute("DROP TABLE IF EXISTS meta")
                         for statement in _CREATE.split(";"):
                             if statement.strip():
@@ -256,9 +264,9 @@ class StoreIndex:
             return {}
         low = directory.rstrip(os.sep) + os.sep
         high = low[:-1] + chr(ord(os.sep) + 1)
-        try:
+        try:  # (not the cursor: it is read only to resume a file that grew, see ``extra``)
             rows = db.execute(
-                f"SELECT {_COLUMNS} FROM files WHERE path >= ? AND path < ?", (low, high)
+                f"SELECT {_LISTED} FROM files WHERE path >= ? AND path < ?", (low, high)
             ).fetchall()
         except sqlite3.Error as exc:
             self._failed(exc)
@@ -282,18 +290,22 @@ class StoreIndex:
         return None if found is None else _row(found)
 
     def extra(self, path: str, name: str, identity: tuple[int, int, int, int, int]) -> bytes | None:
-        """A record's ``turn_ends``, ``usage``, ``ls`` or ``cat`` value, only while the file
-        has the identity given."""
-        if name not in (*_EXTRAS, "turn_ends"):
+        """A record's ``cursor`` or ``turn_ends``, or the ``usage``, ``ls`` or ``cat`` value
+        kept for a file, only while the file has the identity given."""
+        if name in ("turn_ends", "cursor"):
+            sql = f"SELECT {name} FROM files WHERE path = ? AND "
+            args: tuple[Any, ...] = (path, *identity)
+        elif name in _EXTRAS:
+            sql = "SELECT value FROM extra WHERE path = ? AND name = ? AND "
+            args = (path, name, *identity)
+        else:
             raise ValueError(name)
         db = self.connection
         if db is None:
             return None
         try:
             found = db.execute(
-                f"SELECT {name} FROM files WHERE path = ? AND dev = ? AND ino = ? AND size = ? "
-                "AND mtime_ns = ? AND ctime_ns = ?",
-                (path, *identity),
+                sql + "dev = ? AND ino = ? AND size = ? AND mtime_ns = ? AND ctime_ns = ?", args
             ).fetchone()
         except sqlite3.Error as exc:
             self._failed(exc)
@@ -301,6 +313,33 @@ class StoreIndex:
         if found is None or not isinstance(found[0], bytes):
             return None
         return found[0]
+
+    def extras_under(
+        self, directory: str, name: str
+    ) -> dict[str, tuple[tuple[int, int, int, int, int], bytes]]:
+        """``name`` (``usage``, ``ls`` or ``cat``) kept for every file below ``directory``,
+        with the identity of the file it was computed from, by path."""
+        if name not in _EXTRAS:
+            raise ValueError(name)
+        db = self.connection
+        if db is None:
+            return {}
+        low = directory.rstrip(os.sep) + os.sep
+        high = low[:-1] + chr(ord(os.sep) + 1)
+        try:
+            rows = db.execute(
+                "SELECT path, dev, ino, size, mtime_ns, ctime_ns, value FROM extra "
+                "WHERE path >= ? AND path < ? AND name = ?",
+                (low, high, name),
+            ).fetchall()
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return {}
+        out: dict[str, tuple[tuple[int, int, int, int, int], bytes]] = {}
+        for path, dev, ino, size, mtime_ns, ctime_ns, value in rows:
+            if isinstance(path, str) and isinstance(value, bytes):
+                out[path] = ((dev, ino, size, mtime_ns, ctime_ns), value)
+        return out
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -320,18 +359,14 @@ class StoreIndex:
     def put_extra(
         self, items: Iterable[tuple[str, tuple[int, int, int, int, int], bytes]], name: str
     ) -> bool:
-        """Keep ``name`` (``usage``, ``ls`` or ``cat``) for records whose file still has the
-        identity given."""
+        """Keep ``name`` (``usage``, ``ls`` or ``cat``) for files, with the identity of the
+        file each value was computed from."""
         if name not in _EXTRAS:
             raise ValueError(name)
-        batch = [(value, path, *identity) for path, identity, value in items]
+        batch = [(path, name, *identity, value) for path, identity, value in items]
         if not batch:
             return True
-        return self._write(
-            f"UPDATE files SET {name} = ? WHERE path = ? AND dev = ? AND ino = ? AND size = ? "
-            "AND mtime_ns = ? AND ctime_ns = ?",
-            batch,
-        )
+        return self._write("INSERT OR REPLACE INTO extra VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch)
 
     def _write(self, sql: str, batch: list[tuple[Any, ...]]) -> bool:
         db = self.connection
@@ -362,7 +397,9 @@ def _row(row: tuple[Any, ...]) -> IndexRow | None:
         record = IndexRow(*row)
     except TypeError:
         return None
-    if not isinstance(record.cursor, bytes) or type(record.turns) is not int:
+    if not (record.cursor is None or isinstance(record.cursor, bytes)):
+        return None
+    if type(record.turns) is not int:
         return None
     for value in (record.dev, record.ino, record.size, record.mtime_ns, record.ctime_ns):
         if type(value) is not int:

@@ -128,7 +128,10 @@ class SegmentNode:
     _fingerprint: tuple[int, bytes] | None = field(default=None, repr=False)
     # what _set_details was given (kept for the index), and whether the index lacks it
     _details_args: tuple[Any, ...] | None = field(default=None, repr=False)
-    _cursor_blob: bytes | None = field(default=None, repr=False)  # the index's, not read yet
+    # (key, identity) of the index record whose cursor was not read yet
+    _cursor_source: tuple[str, tuple[int, int, int, int, int]] | None = field(
+        default=None, repr=False
+    )
     _unindexed: bool = field(default=False, repr=False)
 
     @property
@@ -295,7 +298,7 @@ class Lineage:
         self.root = root
         self.track_rewrites = track_rewrites
         self.index = index
-        self._abs_roots: dict[Path, str] = {}
+        self._abs_roots: dict[str, str] = {}
         self.layout: Literal["flat", "sessions"] = "flat"
         self.nodes: dict[str, SegmentNode] = {}
         self.roots: list[SegmentNode] = []
@@ -319,6 +322,11 @@ class Lineage:
     def skipped(self) -> list[tuple[Path, str]]:
         """What the scanner did not list, as (path, reason)."""
         return [(entry.path, entry.reason) for entry in self.unlisted]
+
+    @property
+    def scan_root(self) -> Path:
+        """The directory scanned (the store's directory for a segment-file path)."""
+        return self.scan.root if self.scan is not None else self.root
 
     @property
     def selected(self) -> str | None:
@@ -479,9 +487,10 @@ class Lineage:
     # --- the index --------------------------------------------------------------------------
 
     def _abs_root(self, root: Path) -> str:
-        found = self._abs_roots.get(root)
+        name = os.fspath(root)
+        found = self._abs_roots.get(name)
         if found is None:
-            found = self._abs_roots[root] = os.path.abspath(root)
+            found = self._abs_roots[name] = os.path.abspath(name)
         return found
 
     def index_key(self, node: SegmentNode) -> str:
@@ -519,7 +528,13 @@ class Lineage:
                 (row.origin, row.parent_id, row.start_session, row.first_kind, row.title),
                 (row.turns, row.entries),
             )
-            cursor = None if exact else _cursor_of(row.cursor)
+            cursor = None
+            if not exact:
+                index = self.index
+                blob = index.extra(row.path, "cursor", row.identity) if index else None
+                if blob is None:
+                    return False
+                cursor = _cursor_of(blob)
         except (ValueError, TypeError, IndexError, KeyError):
             return False
         node.origin, node.parent_id, node.at_turn_index = row.origin, row.parent_id, at_turn  # type: ignore[assignment]
@@ -528,7 +543,7 @@ class Lineage:
         node.first_line_kind = row.first_kind
         node._fingerprint = (row.fp_end, row.fp) if row.fp_end is not None and row.fp else None
         if exact:
-            node._cursor_blob = row.cursor
+            node._cursor_source = (row.path, row.identity)
             self._set_details(node, row.title, row.turns, row.entries, last_ts, problems)
             node._details_key = (node.size, node.mtime)
             return True
@@ -544,6 +559,18 @@ class Lineage:
                 cursor.turn_ends = None
         node._cursor = cursor
         return True
+
+    def _indexed_cursor(
+        self, key: str, identity: tuple[int, int, int, int, int]
+    ) -> _DetailsCursor | None:
+        """Where the indexed read of a file stopped (to resume it), if the index still has it."""
+        blob = self.index.extra(key, "cursor", identity) if self.index is not None else None
+        if blob is None:
+            return None
+        try:
+            return _cursor_of(blob)
+        except (ValueError, TypeError, IndexError):
+            return None
 
     def save_index(self, nodes: Iterable[SegmentNode] | None = None) -> int:
         """Keep in the index what was read of ``nodes`` (default: every node) since they were
@@ -712,12 +739,11 @@ class Lineage:
             return node
         from segview.store import TurnEnd
 
-        if node._cursor is None and node._cursor_blob is not None:
-            try:
-                node._cursor = _cursor_of(node._cursor_blob)
-            except (ValueError, TypeError, IndexError):
-                node._cursor = node._fingerprint = None
-            node._cursor_blob = None
+        if node._cursor is None and node._cursor_source is not None:
+            node._cursor = self._indexed_cursor(*node._cursor_source)
+            if node._cursor is None:
+                node._fingerprint = None
+            node._cursor_source = None
         cursor = node._cursor or _DetailsCursor()
         try:
             read = node.store.read_tolerant(

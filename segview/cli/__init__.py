@@ -23,6 +23,8 @@ from . import (
 )
 from .common import EXIT_USAGE, CliError, run_guarded
 
+LONG_RUNNING = frozenset({"serve", "export"})  # a server, the app rendered headless
+
 SUBCOMMAND_MODULES = (store_cmds, lineage_cmds, search_cmds, share_cmds, compare_cmds, notes_cmds)
 
 DESCRIPTION = """\
@@ -89,7 +91,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if ns.command is None:
             parser.print_help()
             return 0
-        return run_guarded(lambda: int(ns.func(ns)))
+        if ns.command in LONG_RUNNING:
+            return run_guarded(lambda: int(ns.func(ns)))
+        # a command that reads and prints, then ends: what it builds lives until it ends, so
+        # the cyclic collector would only walk it again and again
+        from segview.gcpause import gc_paused
+
+        with gc_paused():
+            return run_guarded(lambda: int(ns.func(ns)))
     return app_cmd.main(args)
 
 

@@ -98,20 +98,22 @@ def open_lineage(path: str, ns: argparse.Namespace | None = None) -> Lineage:
 def id_prefix_lengths(ids: list[str], minimum: int = MIN_PREFIX) -> dict[str, int]:
     """For each id, the length of its shortest prefix that no other id shares."""
     ordered = sorted(ids)
-    out: dict[str, int] = {}
-    for i, sid in enumerate(ordered):
-        need = minimum
-        for j in (i - 1, i + 1):
-            if 0 <= j < len(ordered):
-                other = ordered[j]
-                common = 0
-                for a, b in zip(sid, other, strict=False):
-                    if a != b:
-                        break
-                    common += 1
-                need = max(need, common + 1)
-        out[sid] = min(need, len(sid))
-    return out
+    # the common prefix of each id and the next, by halving (string slices compare in C)
+    shared = [-1] * (len(ordered) + 1)  # -1: no neighbour on that side
+    for i in range(len(ordered) - 1):
+        a, b = ordered[i], ordered[i + 1]
+        low, high = 0, min(len(a), len(b))
+        while low < high:
+            mid = (low + high + 1) // 2
+            if a[:mid] == b[:mid]:
+                low = mid
+            else:
+                high = mid - 1
+        shared[i + 1] = low
+    return {
+        sid: min(max(minimum, shared[i] + 1, shared[i + 1] + 1), len(sid))
+        for i, sid in enumerate(ordered)
+    }
 
 
 def node_flags(node: SegmentNode) -> list[str]:
@@ -256,8 +258,10 @@ def cmd_tree(ns: argparse.Namespace) -> int:
         return EXIT_OK
     if not lineage.nodes:
         print(f"no segments in {one_line(str(lineage.root))}")
-    for line in tree_lines(lineage, extra):
-        print(line)
+    lines = list(tree_lines(lineage, extra))
+    if lines:
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
     if lineage.skipped:
         n = len(lineage.skipped)
         print(

@@ -8,7 +8,9 @@ transcript's multi-line text, ``one_line`` for table cells, headings, names and 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 import textwrap
 from dataclasses import dataclass
@@ -24,11 +26,21 @@ from segview.store.version import FormatVersion
 from segview.text import format_ts, one_line, plural, pretty_json, safe, safe_json
 
 if TYPE_CHECKING:
+    from segview.index import StoreIndex
     from segview.store import LogEntry, SegmentStart
+    from segview.store.layout import SegmentFile, StoreScan
     from segview.store.replay import RestoredState
 
 from .annotations import Annotations, annotate
-from .common import EXIT_USAGE, CliError, open_scan, print_json, resolve_segment
+from .common import (
+    EXIT_USAGE,
+    CliError,
+    add_index_flag,
+    open_index,
+    open_scan,
+    print_json,
+    resolve_segment,
+)
 from .lineage_cmds import open_lineage
 
 COMMANDS = ("ls", "show", "cat", "fork")
@@ -55,6 +67,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("store", metavar="STORE", help=STORE_HELP)
     p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    add_index_flag(p)
     p.set_defaults(func=cmd_ls)
 
     p = sub.add_parser(
@@ -244,33 +257,87 @@ def origin_label(start: SegmentStart | None) -> str:
 def cmd_ls(ns: argparse.Namespace) -> int:
     scan = open_scan(ns.store)
     files = scan.segments if scan.selected is None else [resolve_segment(scan, None)]
-    summaries = [summarize(f.store, f.id, f.session_id) for f in files]
+    index = open_index(ns.store, ns)
+    rows = ls_rows(scan, files, index)
     if ns.json:  # tokens need the forest (what each fork inherits)
-        extra = annotate(open_lineage(ns.store), usage=True)
+        extra = annotate(open_lineage(ns.store, ns), usage=True)
     else:  # labels only: the sidecars of the directories listed
         dirs = dict.fromkeys([scan.root, *(f.store.root for f in files)])
         extra = Annotations(read_store_notes(dirs))
     if ns.json:
-        print_json([{**s.to_wire(), **extra.json(s.id)} for s in summaries])
+        print_json([{**row, **extra.json(row["id"])} for row in rows])
         return 0
-    if not summaries:
+    if not rows:
         print(f"no segments in {one_line(str(scan.given))}")
         return 0
-    print(f"{'SEGMENT':36}  {'CREATED (UTC)':19}  {'TURNS':>5}  {'ENTRIES':>7}  TITLE")
-    for s in summaries:
+    out = [f"{'SEGMENT':36}  {'CREATED (UTC)':19}  {'TURNS':>5}  {'ENTRIES':>7}  TITLE"]
+    for row in rows:
         flags = []
-        if origin := origin_label(s.start):
+        if origin := wire_origin_label(row):
             flags.append(f"[{origin}]")
-        if n := s.problem_count:
+        if n := len(row["problems"]) + row["problems_omitted"]:
             flags.append(f"[{n:,} problem{'s' * (n != 1)}]")
-        label = extra.label(s.id)
-        title = one_line(s.title) if s.title else "(no user input)"
+        label = extra.label(row["id"])
+        title = one_line(row["title"]) if row["title"] else "(no user input)"
         title = f"✎ {one_line(label)}" if label else title
-        entries = "?" if s.entries is None else str(s.entries)
-        created = format_ts(s.created_ts, zone=False)
-        line = f"{one_line(s.id):36}  {created:19}  {s.turns:>5}  {entries:>7}  "
-        print(line + " ".join([*flags, title]))
+        entries = "?" if row["entries"] is None else str(row["entries"])
+        created = format_ts(row["created_ts"], zone=False)
+        line = f"{one_line(row['id']):36}  {created:19}  {row['turns']:>5}  {entries:>7}  "
+        out.append(line + " ".join([*flags, title]))
+    sys.stdout.write("\n".join(out) + "\n")
+    sys.stdout.flush()
     return 0
+
+
+def wire_origin_label(row: dict[str, Any]) -> str:
+    """``origin_label`` of a row of ``ls --json``."""
+    if row["forked_from"] is not None:
+        origin = row["forked_from"]
+        return f"fork of {one_line(origin['segment_id'][:13])}@{origin['at_turn_index']}"
+    if row["compacted_from"] is not None:
+        origin = row["compacted_from"]
+        return f"compaction of {one_line(origin['segment_id'][:13])}@{origin['at_turn_index']}"
+    return ""
+
+
+def ls_rows(scan: StoreScan, files: list[SegmentFile], index: StoreIndex | None) -> list[Any]:
+    """What ``ls --json`` lists of each file (``SegmentSummary.to_wire``): from the index
+    for files it has them for, as they are now; the others are read, and kept in it."""
+    import orjson
+
+    known = index.extras_under(os.path.abspath(scan.root), "ls") if index is not None else {}
+    rows: list[Any] = []
+    fresh: list[tuple[str, tuple[int, int, int, int, int], bytes]] = []
+    for f in files:
+        key = f"{os.path.abspath(f.store.root)}{os.sep}{f.id}.jsonl"
+        identity = (f.stat.dev, f.stat.ino, f.stat.size, f.stat.mtime_ns, f.stat.ctime_ns)
+        found = known.get(key)
+        row = None
+        if found is not None and found[0] == identity:
+            try:
+                row = orjson.loads(found[1])
+            except orjson.JSONDecodeError:
+                row = None
+            if not isinstance(row, dict) or row.get("id") != f.id:
+                row = None
+        if row is None:
+            row = summarize(f.store, f.id, f.session_id).to_wire()
+            if index is not None and _unchanged(key, identity):
+                with contextlib.suppress(TypeError):  # a number too large for JSON: not kept
+                    fresh.append((key, identity, orjson.dumps({**row, "path": None})))
+        row["session_id"], row["path"] = f.session_id, str(f.store.path_for(f.id))
+        rows.append(row)
+    if index is not None and fresh:
+        index.put_extra(fresh, "ls")
+    return rows
+
+
+def _unchanged(path: str, identity: tuple[int, int, int, int, int]) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) == identity
 
 
 def _read_for_display(
