@@ -65,9 +65,11 @@ __all__ = [
     "Lineage",
     "LineageChange",
     "OriginKind",
+    "IndexedFile",
     "SegmentNode",
     "StoreProblem",
     "classify_problem",
+    "indexed_file",
     "title_of",
 ]
 
@@ -737,8 +739,6 @@ class Lineage:
         key = (node.size, node.mtime)
         if node.details_loaded and node._details_key == key:
             return node
-        from segview.store import TurnEnd
-
         if node._cursor is None and node._cursor_source is not None:
             node._cursor = self._indexed_cursor(*node._cursor_source)
             if node._cursor is None:
@@ -760,6 +760,15 @@ class Lineage:
             self._set_details(node, None, 0, 0, None, [Problem(None, message)])
             node._details_key = key
             return node
+        self._apply_read(node, cursor, read)
+        return node
+
+    def _apply_read(self, node: SegmentNode, cursor: _DetailsCursor, read: TolerantRead) -> None:
+        """Fill the node's details from ``cursor`` (the totals before the read) and ``read``
+        (a read resumed at the cursor)."""
+        from segview.store import TurnEnd
+
+        key = (node.size, node.mtime)
         tail_line = read.next_line if read.pending_tail else None
         committed = [i for i, n in enumerate(read.lines) if tail_line is None or n < tail_line]
         turn_ends, offsets = cursor.turn_ends, read.offsets
@@ -803,7 +812,28 @@ class Lineage:
         node.damage_omitted = cursor.damage_omitted
         node._details_key = key
         node._unindexed = True
-        return node
+
+    def index_read(self, found: SegmentFile, read: TolerantRead) -> None:
+        """Keep in the index what a whole read of one file (``read``, from its first byte)
+        found, as ``load_details`` would have (for a command that read the file anyway)."""
+        if self.index is None:
+            return
+        node = SegmentNode(
+            id=found.id,
+            store=found.store,
+            session_id=found.session_id,
+            origin=None,
+            parent_id=None,
+            at_turn_index=None,
+            created_ts=None,
+            size=found.stat.size,
+            mtime=found.stat.mtime_ns / 1e9,
+            layout=found.layout,
+            _stat=found.stat,
+        )
+        self._read_first(node)
+        self._apply_read(node, _DetailsCursor(), read)
+        self.save_index([node])
 
     @staticmethod
     def _set_details(
@@ -929,6 +959,57 @@ def problem_order(problem: StoreProblem) -> tuple[str, bool, int]:
     """Problems by file, then line (a file's own first, the counts of omitted ones last)."""
     line = -1 if problem.line is None else problem.line
     return str(problem.path), problem.kind in _OMITTED, line
+
+
+@dataclass(frozen=True)
+class IndexedFile:
+    """What the index holds of one file as it is now: the problems a whole tolerant read of
+    it reports, the format version that read applied, and where its ``turn_end`` lines are."""
+
+    key: str
+    identity: tuple[int, int, int, int, int]
+    problems: list[Problem]
+    version: FormatVersion
+    index: StoreIndex
+    problems_omitted: int = 0
+    damage_omitted: int = 0
+
+    def turn_end_offset(self, turn_count: int) -> int | None:
+        """The byte offset of the first ``turn_end`` with ``turn_count`` (None: unknown)."""
+        blob = self.index.extra(self.key, "turn_ends", self.identity)
+        if blob is None:
+            return None
+        import orjson
+
+        try:
+            for count, offset in orjson.loads(blob):
+                if count == turn_count and type(offset) is int:
+                    return offset
+        except (orjson.JSONDecodeError, TypeError, ValueError):
+            return None
+        return None
+
+
+def indexed_file(index: StoreIndex | None, found: SegmentFile) -> IndexedFile | None:
+    """The index's record of a segment file, if it has one for the file as it is now."""
+    if index is None:
+        return None
+    key = f"{os.path.abspath(found.store.root)}{os.sep}{found.id}.jsonl"
+    row = index.row(key)
+    st = found.stat
+    identity = (st.dev, st.ino, st.size, st.mtime_ns, st.ctime_ns)
+    if row is None or row.identity != identity:
+        return None
+    blob = index.extra(key, "cursor", identity)
+    try:
+        problems = _problems_of(row.problems) or []
+        cursor = _cursor_of(blob) if blob is not None else None
+        version = FormatVersion(cursor.version) if cursor and cursor.version else None
+    except (ValueError, TypeError, IndexError):
+        return None
+    if version is None:
+        return None
+    return IndexedFile(key, identity, problems, version, index)
 
 
 def _check_types(texts: tuple[Any, ...], counts: tuple[Any, ...]) -> None:

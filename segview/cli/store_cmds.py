@@ -27,6 +27,7 @@ from segview.text import format_ts, one_line, plural, pretty_json, safe, safe_js
 
 if TYPE_CHECKING:
     from segview.index import StoreIndex
+    from segview.lineage import IndexedFile, Lineage
     from segview.store import LogEntry, SegmentStart
     from segview.store.layout import SegmentFile, StoreScan
     from segview.store.replay import RestoredState
@@ -85,6 +86,7 @@ def register(sub: Any) -> None:
     p.add_argument("--turn", type=_non_negative, metavar="N", help="the state after turn N")
     p.add_argument("--json", action="store_true", help="print the state as JSON")
     _add_format_version(p)
+    add_index_flag(p)
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser(
@@ -104,6 +106,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("store", metavar="STORE", help=STORE_HELP)
     p.add_argument("segment", metavar="SEGMENT", nargs="?", help=SEGMENT_HELP)
+    add_index_flag(p)
     p.add_argument(
         "--runtime",
         action="store_true",
@@ -341,30 +344,57 @@ def _unchanged(path: str, identity: tuple[int, int, int, int, int]) -> bool:
 
 
 def _read_for_display(
-    store: FsStore, segment_id: str, version: FormatVersion = FormatVersion.AUTO
+    store: FsStore,
+    segment_id: str,
+    version: FormatVersion = FormatVersion.AUTO,
+    *,
+    known: IndexedFile | None = None,
+    stop: int | None = None,
 ) -> TolerantRead:
     """Read tolerantly; report each problem on stderr as ``file:line: message`` (notes about
     what a newer runtime version wrote as ``note:``, the rest as ``warning:``), file names
-    and messages on one line (``one_line``)."""
-    read = store.read_tolerant(segment_id, version=version)
+    and messages on one line (``one_line``).
+
+    With ``known`` (the index's record of the file as it is) the problems are its record of
+    the whole file, and only the lines before ``stop`` are read."""
+    if known is not None:
+        read = store.read_tolerant(segment_id, version=known.version, stop=stop)
+        problems, omitted, damage = known.problems, known.problems_omitted, known.damage_omitted
+    else:
+        read = store.read_tolerant(segment_id, version=version)
+        problems, omitted, damage = read.problems, read.problems_omitted, read.damage_omitted
     path = one_line(str(store.path_for(segment_id)))
-    for p in read.problems:
+    for p in problems:
         where = f"{path}:{p.line}" if p.line is not None else path
         label = "note" if p.is_note else "warning"
         print(f"segview: {label}: {where}: {one_line(p.message)}", file=sys.stderr)
-    if n := read.damage_omitted:
+    if n := damage:
         print(
             f"segview: warning: {path}: … and {n:,} more problem{'s' * (n != 1)} (the first "
             f"{MAX_PROBLEMS:,} of a file are listed)",
             file=sys.stderr,
         )
-    if n := read.problems_omitted - read.damage_omitted:
+    if n := omitted - damage:
         print(
             f"segview: note: {path}: … and {n:,} more note{'s' * (n != 1)} about what a newer "
             "runtime version wrote",
             file=sys.stderr,
         )
     return read
+
+
+def _indexed(ns: argparse.Namespace, found: SegmentFile) -> tuple[Lineage | None, Any]:
+    """The index (as a one-file forest that can keep what is read) and its record of the
+    file as it is now; the record only when the version is inferred (``auto``)."""
+    from segview.lineage import Lineage, indexed_file
+
+    index = open_index(ns.store, ns)
+    if index is None:
+        return None, None
+    lineage = Lineage(found.store.root, track_rewrites=False, index=index)
+    if _format_version(ns) is not FormatVersion.AUTO:
+        return lineage, None
+    return lineage, indexed_file(index, found)
 
 
 def state_at_turn(
@@ -403,7 +433,20 @@ def _ranges(values: list[int]) -> str:
 def cmd_show(ns: argparse.Namespace) -> int:
     found = resolve_segment(open_scan(ns.store), ns.segment)
     segment_id = found.id
-    read = _read_for_display(found.store, segment_id, _format_version(ns))
+    lineage, known = _indexed(ns, found)
+    # with the index: only the lines up to the turn's turn_end are read
+    stop = known.turn_end_offset(ns.turn) if known is not None and ns.turn else None
+    if stop is None:
+        known = None
+    read = _read_for_display(
+        found.store,
+        segment_id,
+        _format_version(ns),
+        known=known,
+        stop=None if stop is None else stop + 1,
+    )
+    if lineage is not None and known is None and _format_version(ns) is FormatVersion.AUTO:
+        lineage.index_read(found, read)
     state = state_at_turn(read.entries, ns.turn, segment_id, read.format_version)
     if ns.json:
         print_json(
@@ -498,9 +541,16 @@ def cmd_cat(ns: argparse.Namespace) -> int:
     from segview.store import encode_entry
 
     found = resolve_segment(open_scan(ns.store), ns.segment)
+    lineage, known = _indexed(ns, found) if not ns.runtime else (None, None)
+    out = sys.stdout.buffer
+    if known is not None and (same := _indexed_cat(lineage, found, known)) is not None:
+        # the index says the output is the file's first `same` bytes: copy them
+        _read_for_display(found.store, found.id, known=known, stop=0)
+        _copy(found, same, out)
+        return 1 if any(not p.is_note for p in known.problems) else 0
     read = _read_for_display(found.store, found.id, _format_version(ns))
     runtime = read.format_version if ns.runtime else None
-    out = sys.stdout.buffer
+    check = _SameBytes(found) if lineage is not None and ns.format_version == "auto" else None
     for entry in read.entries:
         line = (
             entry.encode()
@@ -508,8 +558,63 @@ def cmd_cat(ns: argparse.Namespace) -> int:
             else encode_entry(entry, runtime=runtime)
         )
         out.write(safe_json(line) + b"\n")
+        if check is not None:
+            check.feed(safe_json(line) + b"\n")
     out.flush()
+    if check is not None and lineage is not None:
+        lineage.index_read(found, read)
+        check.keep(lineage)
     return 1 if read.damage else 0
+
+
+class _SameBytes:
+    """Whether what ``cat`` writes is the file's first bytes, compared as it is written."""
+
+    def __init__(self, found: SegmentFile) -> None:
+        self.found = found
+        self.length = 0
+        self.same = True
+        try:
+            self.file: Any = open(found.store.path_for(found.id), "rb")  # noqa: SIM115
+        except OSError:
+            self.same, self.file = False, None
+
+    def feed(self, data: bytes) -> None:
+        if self.same:
+            self.same = self.file.read(len(data)) == data
+            self.length += len(data)
+
+    def keep(self, lineage: Lineage) -> None:
+        """Keep in the index that the output is the file's first bytes (if it is)."""
+        if self.file is not None:
+            self.file.close()
+        st = self.found.stat
+        identity = (st.dev, st.ino, st.size, st.mtime_ns, st.ctime_ns)
+        key = f"{os.path.abspath(self.found.store.root)}{os.sep}{self.found.id}.jsonl"
+        if self.same and lineage.index is not None and _unchanged(key, identity):
+            lineage.index.put_extra([(key, identity, b"%d" % self.length)], "cat")
+
+
+def _indexed_cat(lineage: Lineage | None, found: SegmentFile, known: IndexedFile) -> int | None:
+    """How many first bytes of the file ``cat`` writes, when the index knows it writes them
+    as they are."""
+    if lineage is None or lineage.index is None:
+        return None
+    value = lineage.index.extra(known.key, "cat", known.identity)
+    if value is None or not value.isdigit() or int(value) > found.stat.size:
+        return None
+    return int(value)
+
+
+def _copy(found: SegmentFile, length: int, out: Any) -> None:
+    with open(found.store.path_for(found.id), "rb") as f:
+        while length > 0:
+            chunk = f.read(min(length, 1 << 20))
+            if not chunk:
+                break
+            out.write(chunk)
+            length -= len(chunk)
+    out.flush()
 
 
 def cmd_fork(ns: argparse.Namespace) -> int:

@@ -671,8 +671,12 @@ class FsStore:
         first_line: int = 1,
         progress: Callable[[int, int], None] | None = None,
         version: FormatVersion = FormatVersion.AUTO,
+        stop: int | None = None,
     ) -> TolerantRead:
         """Read for browsing from ``offset`` (a line start), never failing on bad content.
+
+        With ``stop`` only the lines that start before that offset are read (the resume point
+        is then the first line not read).
 
         The rules of ``version`` (``AUTO``: see ``resolve_version``) decide only what an
         unterminated last line is: at the reference version an entry when it parses, else a
@@ -703,6 +707,9 @@ class FsStore:
                 size = _chunk_size()
                 # read_lines inlined: this loop runs once per entry of every log shown
                 while raw := readline(size):
+                    if stop is not None and start >= stop:
+                        result.end_offset, result.next_line = start, lineno
+                        break
                     if len(raw) == size and raw[-1:] != b"\n":  # a line of a MiB or more
                         got = read_long_line(f, raw)
                         del raw
