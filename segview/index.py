@@ -48,7 +48,7 @@ __all__ = [
 CACHE_ENV = "SEGVIEW_CACHE_DIR"
 NO_INDEX_ENV = "SEGVIEW_NO_INDEX"
 INDEX_NAME = "index.sqlite3"
-SCHEMA = 2
+SCHEMA = 3
 """The layout of the database and the meaning of its records; a database of another schema,
 or written by another version of segview, is built again."""
 BUSY_TIMEOUT_MS = 1500
@@ -103,6 +103,8 @@ class IndexRow(NamedTuple):
     entries: int
     last_ts: int | str | None
     problems: bytes | None
+    problems_omitted: int  # found beyond the problems kept (``fs_store.MAX_PROBLEMS``)
+    damage_omitted: int  # how many of those are damage
     cursor: bytes | None  # None when not read (``rows_under``)
 
     @property
@@ -137,7 +139,8 @@ CREATE TABLE IF NOT EXISTS files (
     fp_end INTEGER, fp BLOB,
     origin TEXT, parent_id TEXT, at_turn, created_ts, start_session TEXT, first_kind TEXT,
     first_problem BLOB, title TEXT, turns INTEGER NOT NULL, entries INTEGER NOT NULL, last_ts,
-    problems BLOB, cursor BLOB NOT NULL,
+    problems BLOB, problems_omitted INTEGER NOT NULL, damage_omitted INTEGER NOT NULL,
+    cursor BLOB NOT NULL,
     turn_ends BLOB
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS extra (
@@ -399,7 +402,7 @@ def _row(row: tuple[Any, ...]) -> IndexRow | None:
         return None
     if not (record.cursor is None or isinstance(record.cursor, bytes)):
         return None
-    if type(record.turns) is not int:
+    if not all(type(v) is int for v in (record.turns, record.problems_omitted)):
         return None
     for value in (record.dev, record.ino, record.size, record.mtime_ns, record.ctime_ns):
         if type(value) is not int:

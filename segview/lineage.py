@@ -528,7 +528,7 @@ class Lineage:
             problems = _problems_of(row.problems) or []
             _check_types(
                 (row.origin, row.parent_id, row.start_session, row.first_kind, row.title),
-                (row.turns, row.entries),
+                (row.turns, row.entries, row.problems_omitted, row.damage_omitted),
             )
             cursor = None
             if not exact:
@@ -547,6 +547,7 @@ class Lineage:
         if exact:
             node._cursor_source = (row.path, row.identity)
             self._set_details(node, row.title, row.turns, row.entries, last_ts, problems)
+            node.problems_omitted, node.damage_omitted = row.problems_omitted, row.damage_omitted
             node._details_key = (node.size, node.mtime)
             return True
         assert cursor is not None
@@ -622,6 +623,8 @@ class Lineage:
             cursor.last_ts,
             [_problem_json(p) for p in cursor.problems],
             cursor.version,
+            cursor.problems_omitted,
+            cursor.damage_omitted,
         ]
         try:
             blob = orjson.dumps(saved)
@@ -646,6 +649,8 @@ class Lineage:
                 entries,
                 number(last_ts),
                 orjson.dumps([_problem_json(p) for p in problems]) if problems else None,
+                node.problems_omitted,
+                node.damage_omitted,
                 blob,
             )
         except TypeError:  # a number too large for JSON: not indexed
@@ -1009,7 +1014,11 @@ def indexed_file(index: StoreIndex | None, found: SegmentFile) -> IndexedFile | 
         return None
     if version is None:
         return None
-    return IndexedFile(key, identity, problems, version, index)
+    if type(row.damage_omitted) is not int:
+        return None
+    return IndexedFile(
+        key, identity, problems, version, index, row.problems_omitted, row.damage_omitted
+    )
 
 
 def _check_types(texts: tuple[Any, ...], counts: tuple[Any, ...]) -> None:
@@ -1045,10 +1054,19 @@ def _cursor_of(blob: bytes) -> _DetailsCursor:
         problems=[_problem_of(p) for p in saved[6]],
         turn_ends=None,
         version=saved[7],
+        problems_omitted=saved[8],
+        damage_omitted=saved[9],
     )
     _check_types(
         (cursor.title, cursor.version),
-        (cursor.end_offset, cursor.next_line, cursor.turns, cursor.entries),
+        (
+            cursor.end_offset,
+            cursor.next_line,
+            cursor.turns,
+            cursor.entries,
+            cursor.problems_omitted,
+            cursor.damage_omitted,
+        ),
     )
     if cursor.last_ts is not None and type(cursor.last_ts) is not int:
         raise ValueError("not a number")

@@ -253,3 +253,19 @@ def test_no_index_by_environment(
     monkeypatch.delenv("SEGVIEW_NO_INDEX")
     run(capsys, "tree", str(STORES["sample_logs"]))
     assert db.exists() and (db.stat().st_mode & 0o777) == 0o600
+
+
+def test_a_file_with_more_problems_than_are_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The problems counted beyond the first 1,000 of a file come from the index as read."""
+    store = tmp_path / "store"
+    shutil.copytree(STORES["sample_logs"], store)
+    cache(monkeypatch, tmp_path / "cache")
+    path = next(store.glob("01926b80-*.jsonl"))
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[:5]) + b"not json\n" * 1_500 + b"".join(lines[5:]))
+    for argv in commands(store):
+        expected = without_index(capsys, argv)
+        assert run(capsys, *argv) == expected, argv
+        assert run(capsys, *argv) == expected, argv
