@@ -36,7 +36,8 @@ def _no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _own_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test has an index directory of its own (never the user's cache)."""
-    monkeypatch.setenv("SEGVIEW_CACHE_DIR", str(tmp_path / "segview-cache"))
+def _own_index(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test has an index directory of its own (never the user's cache, and outside the
+    test's own temporary directory, which some tests compare before and after)."""
+    monkeypatch.setenv("SEGVIEW_CACHE_DIR", str(tmp_path_factory.mktemp("segview-cache")))
     monkeypatch.delenv("SEGVIEW_NO_INDEX", raising=False)

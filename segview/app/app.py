@@ -18,7 +18,7 @@ from segview.text import one_line, safe
 
 from .commands import SegviewCommands
 from .main_screen import MainScreen
-from .watcher import NullWatcher, PollWatcher, Watcher
+from .watcher import NotifyWatcher, NullWatcher, PollWatcher, Watcher, notification_available
 
 
 class SegviewApp(App[None]):
@@ -52,14 +52,22 @@ class SegviewApp(App[None]):
         self.fixed_now = now
         self.main = MainScreen(self.store_path, select=select, note=note)
         self.main.player.time_scale = replay_time_scale
-        self.watcher: Watcher = (
-            PollWatcher(self.main.poll, poll_interval) if watch else NullWatcher()
-        )
+        self.watcher: Watcher = NullWatcher()
+        if watch:
+            poll = PollWatcher(self.main.poll, poll_interval, self.main.watched)
+            self.watcher = (
+                NotifyWatcher(self.main.poll, self.main.watch_roots, poll)
+                if notification_available()
+                else poll
+            )
 
     def get_default_screen(self) -> MainScreen:
         return self.main
 
     def on_unmount(self) -> None:
+        # reads in thread workers stop at their next check (a segment, a MiB) so that the
+        # process ends at once; the watcher's thread is a daemon
+        self.workers.cancel_all()
         self.watcher.stop()
 
     def now(self) -> int:

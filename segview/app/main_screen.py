@@ -9,6 +9,7 @@ replay player in the conversation pane.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from textual.containers import Horizontal
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.worker import get_current_worker
 
 from segview.browse.annotations import (
     TOKEN_MODE_NAMES,
@@ -83,6 +85,10 @@ NEEDS_SEGMENT = KEYED_ACTIONS - {
     "toggle_tokens",
 }
 LIVE_SECONDS = 10.0  # the header says "live" this long after the open segment grew
+
+
+class _Cancelled(Exception):
+    """Raised from a worker's progress callback to stop a read the worker no longer needs."""
 
 
 class MainScreen(Screen[None]):
@@ -256,9 +262,11 @@ class MainScreen(Screen[None]):
         self._refresh_notes(force=True)
         self.post_message(ForestChanged(forest))
         self.app.call_from_thread(self._open_initial)
-        for snapshot in self.session.load_details():
+        worker = get_current_worker()
+        for snapshot in self.session.load_details(cancelled=lambda: worker.is_cancelled):
             self.post_message(ForestChanged(snapshot))
-        self.segview.watcher.start()
+        if not worker.is_cancelled:
+            self.segview.watcher.start()
 
     def _open_initial(self) -> None:
         target, warning = self.session.resolve(self.initial_select)
@@ -304,6 +312,30 @@ class MainScreen(Screen[None]):
         except Exception:  # the watcher must keep running; the next tick tries again
             log.exception("refreshing the store")
 
+    def watch_roots(self) -> list[str]:
+        """The directories whose changes the watcher reports (the store, recursively)."""
+        return [str(self.session.path)]
+
+    def watched(self) -> tuple[list[str], list[str], list[str]]:
+        """What the polling watcher compares between ticks: every directory holding segments
+        (and the store's), the open segment's file, and every other segment file in turn."""
+        directories: dict[str, None] = {str(self.session.path): None}
+        files: list[str] = []
+        scan = self.session.scan()
+        if scan is not None:
+            for found in scan.segments:
+                directories.setdefault(os.fspath(found.store.root), None)
+                files.append(os.fspath(found.path))
+            for entry in scan.unlisted:
+                if entry.kind == "unreadable":
+                    directories.setdefault(os.fspath(entry.path), None)
+        for directory in list(directories):  # a new session directory appears in its parent
+            directories.setdefault(os.path.dirname(directory), None)
+        cursor = self.pane.cursor
+        store = self.session.store_for(cursor.segment_id) if cursor is not None else None
+        current = [os.fspath(store.path_for(cursor.segment_id))] if store and cursor else []
+        return list(directories), current, files
+
     def check_store(self) -> None:
         self.poll()
 
@@ -341,8 +373,11 @@ class MainScreen(Screen[None]):
             self.post_message(TimelineFailed(segment_id, "not in this store", generation))
             return
         last = [-1]
+        worker = get_current_worker()
 
         def progress(done: int, total: int) -> None:
+            if worker.is_cancelled:  # the app is closing, or another segment was chosen
+                raise _Cancelled
             step = total // 50 or 1
             if total >= PROGRESS_MIN_BYTES and (done // step != last[0] or done >= total):
                 last[0] = done // step
@@ -350,6 +385,8 @@ class MainScreen(Screen[None]):
 
         try:
             timeline = Timeline.load(store, segment_id, progress=progress)
+        except _Cancelled:
+            return
         except Exception as exc:  # a segment must never take the app down
             log.exception("loading %s", segment_id)
             self.post_message(TimelineFailed(segment_id, str(exc), generation))

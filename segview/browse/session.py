@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from segview.compare import Comparison, compare
-from segview.lineage import Lineage
+from segview.lineage import Lineage, SegmentNode
 from segview.store import FsStore, LogEntry, UnknownEntry, fork_at
 from segview.store.layout import StoreScan, resolve_id
 
@@ -36,8 +36,9 @@ class ForestUpdate:
 class StoreSession:
     """The lineage of one store and the latest snapshot of it."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, use_index: bool = True) -> None:
         self.path = Path(path)
+        self.use_index = use_index
         self.lineage: Lineage | None = None
         self.forest: ForestSnapshot | None = None
         self._lock = threading.RLock()
@@ -45,10 +46,22 @@ class StoreSession:
     # --- opening ----------------------------------------------------------------------------
 
     def open(self) -> ForestSnapshot:
-        """Scan the store (first lines only). Raises ``StoreError`` if it cannot be listed."""
+        """Scan the store (first lines only; with the index, what it holds of every unchanged
+        file, details included). Raises ``StoreError`` if it cannot be listed."""
+        from segview.index import StoreIndex
+
         with self._lock:
-            self.lineage = Lineage.open(self.path)
-            return self._snapshot(with_details=False)
+            index = StoreIndex.open(self.path) if self.use_index else None
+            self.lineage = Lineage.open(self.path, index=index)
+            complete = all(n.details_loaded for n in self.lineage.nodes.values())
+            return self._snapshot(with_details=complete)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every segment's details are known (the tree is complete)."""
+        with self._lock:
+            lineage = self.lineage
+            return lineage is not None and all(n.details_loaded for n in lineage.nodes.values())
 
     def load_details(
         self,
@@ -62,17 +75,29 @@ class StoreSession:
         if lineage is None:
             return
         with self._lock:
-            nodes = [n for _d, n in lineage.walk()]
+            nodes = [n for _d, n in lineage.walk() if not n.details_loaded]
         last = time.monotonic()
+        done: list[SegmentNode] = []
         for node in nodes:
             if cancelled():
+                self._save(done)
                 return
             with self._lock:
                 lineage.load_details(node)
+            done.append(node)
             if time.monotonic() - last > batch_seconds:
+                self._save(done)
+                done = []
                 yield self._snapshot(with_details=False)
                 last = time.monotonic()
+        self._save(done)
         yield self._snapshot(with_details=True)
+
+    def _save(self, nodes: list[SegmentNode]) -> None:
+        """Keep what was read of ``nodes`` in the index (a short transaction)."""
+        if nodes and self.lineage is not None:
+            with self._lock:
+                self.lineage.save_index(nodes)
 
     def _snapshot(self, *, with_details: bool) -> ForestSnapshot:
         assert self.lineage is not None
@@ -91,10 +116,13 @@ class StoreSession:
             change = lineage.refresh()
             if not change.changed:
                 return None
+            loaded = []
             for seg in change.updated:  # added, grown or rewritten
                 node = lineage.get(seg)
                 if node is not None:
                     lineage.load_details(node)
+                    loaded.append(node)
+            self._save(loaded)
             return ForestUpdate(self._snapshot(with_details=True), tuple(change.added))
 
     # --- segments ---------------------------------------------------------------------------

@@ -131,7 +131,10 @@ class AncestryTree(Tree[str]):
             self.now_ms = now_ms
         old, self.forest = self.forest, forest
         if old is not None and old.shape == forest.shape:
-            for row in forest.rows:
+            # only the rows that changed are drawn again
+            for before, row in zip(old.rows, forest.rows, strict=True):
+                if before == row:
+                    continue
                 node = self._node_by_id.get(row.id)
                 if node is not None:
                     node.set_label(self._label(row, self._width_at(node)))
