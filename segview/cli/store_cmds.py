@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -458,34 +459,42 @@ def cmd_show(ns: argparse.Namespace) -> int:
             }
         )
         return 0
-    sys.stdout.write(render_transcript(segment_id, ns.turn, state))
+    del read  # the state holds what the transcript needs
+    write = sys.stdout.write
+    for line in transcript_lines(segment_id, ns.turn, state):
+        write(line)
+        write("\n")
     return 0
 
 
 def render_transcript(segment_id: str, turn: int | None, state: RestoredState) -> str:
     """A readable plain-text transcript of a state; every text from the log is made safe
     (``segview.text``): headings and names on one line, contents with their line breaks."""
+    return "\n".join(transcript_lines(segment_id, turn, state)) + "\n"
+
+
+def transcript_lines(segment_id: str, turn: int | None, state: RestoredState) -> Iterator[str]:
+    """The lines of ``render_transcript``, one item at a time (``show`` writes them as they
+    come: a transcript as large as the log is never held whole)."""
     from segview.store.codec import describe_config
 
-    out: list[str] = []
     at = f"after turn {turn}" if turn is not None else "whole log"
-    out.append(
+    yield (
         f"segment {one_line(segment_id)} ({at}: turn count {state.turn_count}, "
         f"{plural(state.entries_count, 'entry', 'entries')})"
     )
     if state.session_id is not None:
-        out.append(f"session: {one_line(state.session_id)}")
+        yield f"session: {one_line(state.session_id)}"
     shown = " ".join(f"{k}={one_line(v)}" for k, v in describe_config(state.config))
-    out.append(f"config: {shown or '(defaults)'}")
+    yield f"config: {shown or '(defaults)'}"
     if state.system_prompt:
-        out.append("system prompt:")
-        out.append(textwrap.indent(safe(state.system_prompt), "  "))
-    out.append("")
+        yield "system prompt:"
+        yield textwrap.indent(safe(state.system_prompt), "  ")
+    yield ""
     for item in state.history:
-        out.extend(_render_item(item))
+        yield from _render_item(item)
     if state.last_run_interrupted:
-        out.append("(the last run was interrupted)")
-    return "\n".join(out) + "\n"
+        yield "(the last run was interrupted)"
 
 
 def _render_item(item: Any) -> list[str]:

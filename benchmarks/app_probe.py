@@ -1,0 +1,92 @@
+"""The app as a user meets it, headless: ``python benchmarks/app_probe.py STORE`` starts the
+app in this process (Textual's test driver, 160 x 50) and prints JSON figures, each in seconds
+from the start of the process:
+
+* ``first_paint``: the first frame with the tree's rows;
+* ``rows_filled``: every row's details in (turns, title), with the index warm at first paint;
+* ``segment_shown``: the chosen segment (the largest) shown at its last turn;
+* ``key_latency_max``: the longest a key (down in the tree, every 50 ms while anything loads)
+  waited for the screen to answer;
+* ``quit``: from ``q`` to the end of the process (measured by ``probe`` from outside).
+
+``probe(store, cache, warm=...)`` runs it in a subprocess (and once before, for a warm index).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+T0 = time.perf_counter()
+
+
+async def measure(store: Path) -> dict[str, float]:
+    from segview.app import SegviewApp
+
+    largest = max(store.rglob("*.jsonl"), key=lambda p: p.stat().st_size).name[:-6]
+    app = SegviewApp(store, select=largest, now=0, watch=False)
+    figures: dict[str, float] = {}
+    latencies: list[float] = []
+    async with app.run_test(size=(160, 50)) as pilot:
+        main = app.main
+
+        def done() -> bool:
+            forest = main.forest
+            return forest is not None and all(r.turns is not None for r in forest.rows)
+
+        while time.perf_counter() - T0 < 120:
+            forest = main.forest
+            if "first_paint" not in figures and forest is not None and forest.rows:
+                await pilot.pause()
+                figures["first_paint"] = time.perf_counter() - T0
+                main.ancestry.focus()
+            if "rows_filled" not in figures and done():
+                figures["rows_filled"] = time.perf_counter() - T0
+            if "segment_shown" not in figures and main.loaded_segment == largest:
+                figures["segment_shown"] = time.perf_counter() - T0
+            if len(figures) == 3:
+                break
+            if "first_paint" in figures:
+                before = time.perf_counter()
+                await pilot.press("down")
+                latencies.append(time.perf_counter() - before)
+            await asyncio.sleep(0.05)
+        figures["key_latency_max"] = max(latencies, default=0.0)
+        figures["_quit_at"] = time.perf_counter() - T0
+        await pilot.press("q")
+    return {k: round(v, 3) for k, v in figures.items()}
+
+
+def probe(store: Path, cache: Path, *, warm: bool) -> dict[str, float]:
+    """Figures of a fresh process (``warm``: after a first run has written the index)."""
+    env = dict(os.environ, SEGVIEW_CACHE_DIR=str(cache))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if not warm:
+        import shutil
+
+        shutil.rmtree(cache, ignore_errors=True)
+    else:
+        subprocess.run([sys.executable, __file__, str(store)], env=env, capture_output=True)
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, __file__, str(store)], env=env, capture_output=True, text=True
+    )
+    total = time.perf_counter() - start
+    figures = json.loads(proc.stdout.strip().splitlines()[-1])
+    figures["quit"] = round(total - figures.pop("_quit_at"), 3)
+    return figures
+
+
+def main() -> None:
+    store = Path(sys.argv[1])
+    figures = asyncio.run(measure(store))
+    print(json.dumps(figures), flush=True)
+
+
+if __name__ == "__main__":
+    main()
