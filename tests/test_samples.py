@@ -509,7 +509,7 @@ def test_cli_show_renders_a_turn_of_the_demo(capsys: pytest.CaptureFixture[str])
 
     assert cli(["show", str(SAMPLE_LOGS), DEMO_SEGMENTS["main"][:7], "--turn", "3"]) == 0
     out = capsys.readouterr().out
-    assert "after turn 3: 3 turns" in out
+    assert "after turn 3: turn count 3" in out
     assert "(error): 2 failed, 3 passed" in out
     assert "Deployed to staging" in out and "14 passed" in out
     assert cli(["show", str(SAMPLE_LOGS), DEMO_SEGMENTS["system_items"][:7], "--turn", "1"]) == 0
