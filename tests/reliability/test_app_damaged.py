@@ -85,8 +85,9 @@ async def test_every_damaged_segment_opens_and_shows_its_problems(tmp_path: Path
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(
             pilot,
-            lambda: app.main.forest is not None
-            and app.main.forest.problems == len(planted) - notes,
+            lambda: (
+                app.main.forest is not None and app.main.forest.problems == len(planted) - notes
+            ),
             "the store's details loaded",
         )
         assert app.main.forest is not None and app.main.forest.skipped == 4
