@@ -163,6 +163,8 @@ class StoreSearchScreen(ModalScreen[StoreSearchResult | None]):
         row.append(f"{turn:>9}  ", style="dim")
         row.append(f"{one_line(hit.where, 18):<18} ", style="italic")
         row.append(one_line(hit.snippet, 160))
+        width = self.query_one(OptionList).content_region.width
+        row.truncate(max(20, width - 1) if width else 160, overflow="ellipsis")
         return row
 
     def _show_status(self, text: str, *, error: bool = False) -> None:
