@@ -323,6 +323,12 @@ EXTRA_HELP: tuple[tuple[str, str], ...] = (
         "Move the focus between the tree, the turn bar, the history and its parts.",
     ),
     ("enter / click", "In the ancestry tree: open the segment (at its last turn)."),
+    (
+        "tree rows",
+        "▶ the segment shown · ⑂ fork @N / ⇣ compaction @N: made from the parent after its "
+        "turn N · id and title · 10t·2y: 10 turns, last active 2 years ago · ✖ problems · "
+        "⚠ parent missing",
+    ),
     ("escape", "Close a dialog or the search line."),
 )
 """Keys of Textual's own widgets that are worth knowing, shown on the help screen."""

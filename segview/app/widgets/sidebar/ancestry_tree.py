@@ -16,6 +16,7 @@ FORK_MARK = "⑂"
 COMPACTION_MARK = "⇣"
 LABEL_MARK = "✎"
 COMPARE_MARK = "◆"
+OPEN_MARK = "▶"
 
 
 def row_label(
@@ -26,6 +27,7 @@ def row_label(
     label: str | None = None,
     marked: bool = False,
     tokens: str | None = None,
+    open_: bool = False,
 ) -> Text:
     """``⑂ fork @4 01926c6 Try another appr… 2t·3h`` plus flags, cut to ``width`` cells.
 
@@ -34,6 +36,8 @@ def row_label(
     way first, so the marks, the id, the counts and the flags stay visible.
     """
     head = Text()
+    if open_:  # the segment shown on the right, wherever the tree's cursor is
+        head.append(f"{OPEN_MARK} ", style="bold")
     if marked:
         head.append(f"{COMPARE_MARK} ", style="bold reverse")
     if row.origin == "fork":
@@ -95,6 +99,7 @@ class AncestryTree(Tree[str]):
             label=self.labels.get(row.id),
             marked=row.id == self.marked,
             tokens=self.tokens.get(row.id),
+            open_=row.id == self.current_segment,
         )
 
     def set_annotations(
@@ -118,6 +123,15 @@ class AncestryTree(Tree[str]):
                 node = self._node_by_id.get(row.id)
                 if node is not None:
                     node.set_label(self._label(row, self._width_at(node)))
+
+    def _relabel_ids(self, *segment_ids: str | None) -> None:
+        if self.forest is None:
+            return
+        for segment_id in segment_ids:
+            node = self._node_by_id.get(segment_id) if segment_id else None
+            row = self.forest.row(segment_id) if segment_id else None
+            if node is not None and row is not None:
+                node.set_label(self._label(row, self._width_at(node)))
 
     @property
     def cursor_segment(self) -> str | None:
@@ -181,7 +195,8 @@ class AncestryTree(Tree[str]):
 
     def show_segment(self, segment_id: str) -> None:
         """Move the cursor to a segment (without opening it again)."""
-        self.current_segment = segment_id
+        previous, self.current_segment = self.current_segment, segment_id
+        self._relabel_ids(previous, segment_id)
         node = self._node_by_id.get(segment_id)
         if node is None:
             return
