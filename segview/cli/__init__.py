@@ -9,6 +9,7 @@ a non-zero exit code, never a traceback.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -91,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if ns.command is None:
             parser.print_help()
             return 0
+        _warnings_to_stderr()
         if ns.command in LONG_RUNNING:
             return run_guarded(lambda: int(ns.func(ns)))
         # a command that reads and prints, then ends: what it builds lives until it ends, so
@@ -107,3 +109,26 @@ def _entry() -> None:  # pragma: no cover - console script shim
 
 
 __all__ = ["EXIT_USAGE", "CliError", "build_parser", "main"]
+
+
+class _StderrLines(logging.Handler):
+    """``segview: warning: …`` on one line of whatever ``sys.stderr`` is at the time, with
+    anything from a log escaped."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from segview.text import one_line
+
+        try:
+            line = f"segview: {record.levelname.lower()}: {one_line(record.getMessage(), 300)}"
+            sys.stderr.write(line + "\n")
+        except Exception:  # a warning must never break a command
+            self.handleError(record)
+
+
+def _warnings_to_stderr() -> None:
+    """Warnings of the store core (a malformed payload skipped, ...) as one line each on
+    stderr. Only for subcommands: while the app runs, the terminal is the app's."""
+    root = logging.getLogger("segview")
+    if not any(isinstance(h, _StderrLines) for h in root.handlers):
+        root.addHandler(_StderrLines(logging.WARNING))
+        root.propagate = False
