@@ -59,7 +59,7 @@ def test_the_cast_is_asciicast_v2_and_replays_the_segment(demo_store: Path, tmp_
     assert " segview   01926cb6-1232-7884-9f14-cc52b9b80066" in first
     # then the replay's own turn bar, and at the end the last turn
     assert any("▶ 10×" in s for s in shown[1:-2])
-    assert "turn 2 / 2" in last and "▶" not in last
+    assert "turn 2 / 2" in last and "▶ 10×" not in last  # stopped (▶ alone marks the open segment)
     assert "Added to the README" in last
     # only the segment's lineage is in the recording, not the rest of the store
     assert "0192675" not in first and "01924c5" not in first
