@@ -74,10 +74,16 @@ class ItemSources:
 
     def sources_at(self, entries_applied: int) -> list[ItemSource]:
         """The sources of the history items after ``entries_applied`` entries (a prefix view)."""
-        chosen = self._runs[0][1]
-        for start, run in self._runs:
+        return self._runs[self.run_at(entries_applied)][1]
+
+    def run_at(self, entries_applied: int) -> int:
+        """The run of the history after ``entries_applied`` entries: 0 before any
+        ``segment_start``, ``k`` after the k-th one. The histories of one run are prefixes of
+        one another."""
+        chosen = 0
+        for k, (start, _run) in enumerate(self._runs):
             if start < entries_applied:
-                chosen = run
+                chosen = k
         return chosen
 
     def entry(self, source: ItemSource) -> Any:
