@@ -92,6 +92,16 @@ async def steady_screen(pilot: Pilot[None], timeout: float = 20.0) -> None:
         previous = current
 
 
+def squeeze(text: str) -> str:
+    """``text`` without whitespace (drawn text is wrapped at the view's width)."""
+    return "".join(text.split())
+
+
+def drawn(app: SegviewApp, index: int) -> str:
+    """The text the history draws item ``index`` with (its unit's lines), whitespace removed."""
+    return squeeze("".join(app.main.history.item_lines(index)))
+
+
 def screen_text(app: SegviewApp) -> str:
     """What the screen shows, row by row (from Textual's own screenshot)."""
     from .svg_screen import screen_cells
@@ -106,14 +116,17 @@ def screen_text(app: SegviewApp) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Scene:
-    """One screen: which segment to open and what to do before the picture."""
+    """One screen: which segment to open, in which theme, and what to do before the picture."""
 
     name: str
     segment: str
     keys: tuple[str, ...] = ()
     after: Callable[[Pilot[None]], Awaitable[None]] | None = None
+    theme: str | None = None  # None: the app's default (textual-dark)
 
     async def run(self, pilot: Pilot[None]) -> None:
+        if self.theme is not None:
+            pilot.app.theme = self.theme
         await opened(pilot, self.segment)
         if self.keys:
             await press(pilot, *self.keys)
@@ -148,6 +161,7 @@ async def _comparison_built(pilot: Pilot[None]) -> None:
 
 SCENES: tuple[Scene, ...] = (
     Scene("main-view", MAIN, ("g", "3", "enter")),
+    Scene("main-view-light", MAIN, ("g", "3", "enter"), theme="textual-light"),
     Scene("fork-dialog", MAIN, ("g", "2", "enter", "f")),
     Scene("compacted-segment", COMPACTED_1),
     Scene("search", MAIN, ("slash", *"ValueError"), _steady_cursor),

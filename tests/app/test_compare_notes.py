@@ -15,9 +15,9 @@ import pytest
 
 from segview.app import SegviewApp
 from segview.app.screens.compare import CompareScreen
-from segview.app.widgets.conversation.items import ReasoningView
 from segview.cli import main
 from segview.notes import SIDECAR_DIR, read_notes
+from segview.store import ReasoningItem
 from segview.text import format_tokens
 from tests.reliability.test_readonly import can_create_in, fail_writes_under, snapshot
 
@@ -29,9 +29,11 @@ from .helpers import (
     MAIN,
     NOW,
     SIZE,
+    drawn,
     opened,
     press,
     screen_text,
+    squeeze,
     wait_for,
 )
 
@@ -278,7 +280,7 @@ async def test_notes_on_a_turn_and_on_an_item_show_on_their_items_and_in_the_exp
         first_item = history.current_from  # the turn's user input
         await wait_for(
             pilot,
-            lambda: "turn 5: the ISO question" in history.widget_for(first_item).info.notes,
+            lambda: "turn 5: the ISO question" in history.notes_of(first_item),
             "the turn note on the turn's first item",
         )
         # a note on one item (the 49th: the reasoning of turn 5, a collapsible: in its title)
@@ -287,12 +289,11 @@ async def test_notes_on_a_turn_and_on_an_item_show_on_their_items_and_in_the_exp
         await press(pilot, "enter")
         await wait_for(
             pilot,
-            lambda: "turn 5: a good answer" in history.widget_for(48).info.notes,
+            lambda: "turn 5: a good answer" in history.notes_of(48),
             "the item note",
         )
-        widget = history.widget_for(48)
-        assert isinstance(widget, ReasoningView)
-        assert "✎ turn 5: a good answer" in str(widget.title)
+        assert isinstance(history.items[48], ReasoningItem)
+        assert squeeze("✎ turn 5: a good answer") in drawn(app, 48)  # in its folded title
         await wait_for(pilot, lambda: history.settled, "the history redrawn")
         assert "✎ turn 5: the ISO question" in screen_text(app)  # on the user input's head
         notes = read_notes(demo_store, MAIN)

@@ -3,16 +3,13 @@ attachments listed, and what a newer runtime version wrote shown as a note, not 
 
 from __future__ import annotations
 
-import io
 import shutil
 from pathlib import Path
 
-from rich.console import Console
 from textual.widgets import Static
 
 from segview.app import SegviewApp
-from segview.app.widgets.conversation.items import ToolCallView
-from segview.store import MessageItem
+from segview.store import MessageItem, ToolCallItem
 
 from .helpers import NOW, SIZE, opened
 
@@ -40,12 +37,9 @@ async def test_a_current_segment_replays_by_the_current_rules(tmp_path: Path) ->
         app.main.pane.show_stop(1)  # turn 1: the tool results with image attachments
         await pilot.pause()
         await app.workers.wait_for_complete()
-        calls = [w for w in app.main.history.mounted_widgets() if isinstance(w, ToolCallView)]
-        rendered = []
-        for view in calls:
-            console = Console(width=120, record=True, file=io.StringIO())
-            console.print(view.render_item())
-            rendered.append(console.export_text())
+        history = app.main.history
+        calls = [i for i in history.units() if isinstance(history.items[i], ToolCallItem)]
+        rendered = ["\n".join(history.item_lines(i)) for i in calls]
         assert any("[image attachment: image/jpeg, 11 bytes]" in r for r in rendered)
 
 

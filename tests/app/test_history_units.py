@@ -4,22 +4,34 @@ that parts from what was taken in (a tail read again) forgets the tail from wher
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from segview.app import SegviewApp
 from segview.browse.cursor import HistoryUnits, SegmentCursor
 from segview.samples import DEMO_SEGMENTS
 from segview.store import (
     FsStore,
     MessageItem,
+    RequestConfig,
+    RestoredState,
+    SegmentStart,
     TextPart,
+    TextSegment,
     ToolCallItem,
     ToolResultItem,
+    append_entry,
+    create_segment,
+    save_delta,
+    save_turn_end,
+    save_user_input,
 )
 from segview.timeline import Timeline
 
-from .helpers import SAMPLE_LOGS
+from . import expected
+from .helpers import NOW, SAMPLE_LOGS, SIZE, drawn, opened, press, squeeze
 
 TS = 1_728_400_000_000
 
@@ -84,3 +96,43 @@ def test_a_history_that_parts_forgets_the_tail_from_where_they_part() -> None:
     # a shorter history of the same run changes nothing
     units.take(second[:2])
     assert units.cuts == [3] and units.count(2) == 1
+
+
+def segment_with_two_runs(root: Path) -> str:
+    """Turn 1, then a ``segment_start`` in the middle of the log that seeds a new history,
+    then turn 2."""
+    store = FsStore(root)
+    seg = create_segment(store, RestoredState(system_prompt="s"), ts=TS)
+    save_user_input(store, seg, [TextSegment(content="first question")], ts=TS + 1)
+    reply = MessageItem(role="assistant", content=[TextPart(text="first answer")])
+    save_delta(store, seg, [reply], ts=TS + 2)
+    save_turn_end(store, seg, 1, ts=TS + 3)
+    seed = [MessageItem(role="system", content=[TextPart(text="a summary of before")])]
+    append_entry(
+        store, seg, SegmentStart(ts=TS + 4, config=RequestConfig(stop_sequences=[]), history=seed)
+    )
+    save_user_input(store, seg, [TextSegment(content="second question")], ts=TS + 5)
+    reply = MessageItem(role="assistant", content=[TextPart(text="second answer")])
+    save_delta(store, seg, [reply], ts=TS + 6)
+    save_turn_end(store, seg, 2, ts=TS + 7)
+    return seg
+
+
+async def test_a_segment_start_in_the_log_starts_a_new_run(tmp_path: Path) -> None:
+    seg = segment_with_two_runs(tmp_path)
+    cursor = SegmentCursor(Timeline.load(FsStore(tmp_path), seg))
+    runs = {id(cursor.move(i).units) for i in range(len(cursor.stops))}
+    assert len(runs) == 2
+    app = SegviewApp(tmp_path, select=seg, now=NOW, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, seg)
+        history = app.main.history
+        assert history.items == expected.state_at(tmp_path, seg, 2).history
+        assert history.units() == [0, 1, 2]
+        assert squeeze("a summary of before") in drawn(app, 0)
+        assert squeeze("second answer") in drawn(app, 2)
+        await press(pilot, "[")
+        assert history.items == expected.state_at(tmp_path, seg, 1).history
+        assert squeeze("first question") in drawn(app, 0)
+        assert squeeze("first answer") in drawn(app, 1)
+        assert all("current" in history.marks(i) for i in history.units())

@@ -21,10 +21,9 @@ import textual.markup
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets._collapsible import CollapsibleTitle
 
 from segview.app import SegviewApp
-from segview.app.widgets.conversation.items import ReasoningView, TextItem
+from segview.store import ReasoningItem
 from tests.hostile import CONTROL, SENTINEL, HostileStore, write_hostile_store
 
 from .helpers import NOW, SIZE, press, screen_text, wait_for
@@ -70,6 +69,13 @@ def visible_widgets(app: SegviewApp) -> list[Widget]:
     return [w for w in app.screen.walk_children(Widget) if w.display and w.size.area]
 
 
+def expand_reasoning(app: SegviewApp) -> None:
+    history = app.main.history
+    for index in history.units():
+        if isinstance(history.items[index], ReasoningItem):
+            history.set_expanded(index, True)
+
+
 async def click_everything(app: SegviewApp, pilot: Pilot[None]) -> int:
     """Click every cell that carries a click action, every reasoning title, and one item of
     each kind (an item is one click target: every cell of it runs the same handler)."""
@@ -80,18 +86,24 @@ async def click_everything(app: SegviewApp, pilot: Pilot[None]) -> int:
             if "@click" in meta:
                 await pilot.click(widget, offset=(x, y))
                 clicks += 1
-    kinds: dict[type, Widget] = {}
-    for item in app.main.history.query(TextItem):
-        kinds.setdefault(type(item), item)
     history = app.main.history
-    for item in [*kinds.values(), *history.query(CollapsibleTitle)]:
-        # the point clicked must be on the item as shown in the history (not under the footer)
-        if not history.region.contains(item.region.x + 2, item.region.y):
-            history.scroll_to_widget(item, animate=False, top=True)
+    kinds: dict[tuple[type, str], int] = {}
+    reasoning = []
+    for index in history.units():
+        item = history.items[index]
+        kinds.setdefault((type(item), getattr(item, "role", "")), index)
+        if isinstance(item, ReasoningItem):
+            reasoning.append(index)
+    for index in [*kinds.values(), *reasoning]:
+        if history.item_offset(index) is None:
+            history.scroll_to_item(index)
             await pilot.pause()
-        if history.region.contains(item.region.x + 2, item.region.y):
-            await pilot.click(item, offset=(2, 0))
-            clicks += 1
+        offset = history.item_offset(index)
+        assert offset is not None, index
+        expanded = history.is_expanded(index)
+        await pilot.click(history, offset=(offset.x + 2, offset.y))
+        assert history.is_expanded(index) != expanded, index
+        clicks += 1
     return clicks
 
 
@@ -116,8 +128,7 @@ async def walk(app: SegviewApp, pilot: Pilot[None], corpus: HostileStore) -> str
         await wait_for(pilot, lambda sid=segment_id: app.main.loaded_segment == sid, segment_id)
         await wait_for(pilot, lambda: app.main.history.settled, "history laid out")
         for step in range(len(app.main.cursor.stops)):
-            for reasoning in app.main.history.query(ReasoningView):
-                reasoning.collapsed = False
+            expand_reasoning(app)
             await pilot.pause()
             if step == len(app.main.cursor.stops) - 1:  # every item of the segment is shown here
                 await click_everything(app, pilot)

@@ -61,12 +61,14 @@ async def test_control_characters_from_the_log_are_drawn_escaped(tmp_path: Path)
     app = SegviewApp(tmp_path, select=seg, now=0, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, seg)
-        for reasoning in app.main.history.query("ReasoningView"):
-            reasoning.collapsed = False  # type: ignore[attr-defined]
+        history = app.main.history
+        for index in history.units():
+            if isinstance(history.items[index], ReasoningItem):
+                history.set_expanded(index, True)
         await press(pilot, "r")
         await wait_for(pilot, lambda: bool(app.main.inspector.lines), "raw lines")
         await pilot.pause()
-        widgets = [*app.main.history.mounted_widgets(), *app.main.history.query("Static")]
+        widgets: list[Widget] = [history]
         widgets += [
             app.main.inspector,
             *app.main.inspector.query("*"),
@@ -78,3 +80,8 @@ async def test_control_characters_from_the_log_are_drawn_escaped(tmp_path: Path)
         assert any("\\x1b" in t for t in texts.values())  # the escapes are visible as text
         for widget, text in texts.items():
             assert not CONTROL.search(text), (widget, text)
+        # every item, on screen or not, as the history draws it
+        for index in history.units():
+            text = "".join(history.item_lines(index))
+            assert text and not CONTROL.search(text), (index, text)
+        assert "\\x1b" in "".join(history.item_lines(history.units()[-1]))

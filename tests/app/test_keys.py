@@ -16,7 +16,6 @@ from segview.app.screens.fork_dialog import ForkDialog
 from segview.app.screens.goto_turn import GoToTurnScreen
 from segview.app.screens.help import HelpScreen, help_table
 from segview.app.screens.search import SearchScreen
-from segview.app.widgets.conversation.items import HistoryItemMixin, ToolCallView
 from segview.browse.pacing import SPEEDS
 from segview.store import FsStore, MessageItem, ToolCallItem, ToolResultItem, collect_state
 from segview.store import fs_store as fs_store_module
@@ -28,20 +27,14 @@ from .helpers import (
     MAIN,
     SIZE,
     TRUNCATED,
+    drawn,
     opened,
     press,
+    squeeze,
     wait_for,
 )
 
 AppFactory = Callable[..., SegviewApp]
-
-
-def shown_texts(app: SegviewApp) -> list[str]:
-    out = []
-    for w in app.main.history.mounted_widgets():
-        assert isinstance(w, HistoryItemMixin)
-        out.append(w.search_text())
-    return out
 
 
 async def test_opens_at_the_last_turn_with_the_state_of_that_turn(
@@ -54,8 +47,14 @@ async def test_opens_at_the_last_turn_with_the_state_of_that_turn(
         assert app.main.turn_bar.position == f"turn {last} / {last}"
         state = expected.state_at(demo_store, MAIN, last)
         assert app.main.history.items == state.history
-        last_user = [i for i in state.history if isinstance(i, MessageItem) and i.role == "user"]
-        assert any(last_user[-1].text() in t for t in shown_texts(app))
+        last_user = max(
+            n
+            for n, i in enumerate(state.history)
+            if isinstance(i, MessageItem) and i.role == "user"
+        )
+        # the turn's user input is on screen, drawn with its text
+        assert last_user in app.main.history.visible_items()
+        assert squeeze(state.history[last_user].text()) in drawn(app, last_user)
         header = app.query_one("#header").plain  # type: ignore[attr-defined]
         assert "sample_logs" in header and MAIN in header
         # every segment of the store is in the tree
@@ -80,10 +79,9 @@ async def test_brackets_step_between_turns(make_app: AppFactory, demo_store: Pat
         assert app.main.history.items == expected.state_at(demo_store, MAIN, counts[-3]).history
         # the items the current turn added are marked, earlier ones are not
         before = expected.state_at(demo_store, MAIN, counts[-4]).history
-        for w in app.main.history.mounted_widgets():
-            assert isinstance(w, HistoryItemMixin)
-            new = w.index >= len(before)
-            assert w.has_class("current") == new, (w.index, len(before))  # type: ignore[attr-defined]
+        for index in app.main.history.units():
+            new = index >= len(before)
+            assert ("current" in app.main.history.marks(index)) == new, (index, len(before))
         await press(pilot, "]", "]", "]")  # past the end: stays at the last turn
         assert app.main.turn_bar.position == expected.position(demo_store, MAIN, counts[-1])
 
@@ -316,19 +314,17 @@ async def test_search_highlights_matches_and_n_N_move_between_them(
         assert f"match {(first + 1) % k + 1} / {k}" in app.main.search_status
         await press(pilot, "N", "N")
         assert app.main.history.highlight.current == (first - 1) % k
-        current_index = app.main.history.highlight.matches[app.main.history.highlight.current]
-        widget = app.main.history.widget_for(current_index)
-        assert widget is not None and widget.has_class("search-current")
-        assert isinstance(widget, HistoryItemMixin)
-        assert query.lower() in widget.search_text().lower()
-        if isinstance(widget, ToolCallView):
-            assert widget.result is not None or query.lower() in widget.search_text().lower()
-        # scrolled to it: the match is inside the visible part of the history
+        history = app.main.history
+        current_index = history.highlight.matches[history.highlight.current]
+        assert "search-current" in history.marks(current_index)
+        assert query.lower() in history.search_text(current_index).lower()
+        others = set(hl.matches) - {current_index}
+        assert all("search-hit" in history.marks(i) for i in others)
+        # scrolled to it: the match is at the top of the history, drawn with the query in it
         await wait_for(
-            pilot,
-            lambda: widget.region.overlaps(app.main.history.region),
-            "match scrolled into view",
+            pilot, lambda: history.visible_items()[:1] == [current_index], "match scrolled to top"
         )
+        assert query.lower() in drawn(app, current_index).lower()
         # escape in the search line clears the search
         await press(pilot, "/", "escape")
         assert app.main.history.highlight.matches == ()

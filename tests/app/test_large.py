@@ -1,5 +1,5 @@
 """The long demo segment (about 200 turns, 1,500 history items): loading shows progress,
-only a window of the history is mounted, and stepping changes only what differs."""
+only what is on screen is rendered, and stepping renders only what changed."""
 
 from __future__ import annotations
 
@@ -7,15 +7,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 from segview.app import SegviewApp
-from segview.app.widgets.conversation.history_view import MAX_MOUNTED
 
 from . import expected
 from .helpers import LONG, SIZE, opened, press, wait_for
 
 AppFactory = Callable[..., SegviewApp]
+SCREENS = 3  # units are rendered a screen above what is shown and a screen and a half below
 
 
-async def test_the_long_segment_loads_with_progress_and_mounts_a_window(
+def rendered_at_most(app: SegviewApp) -> int:
+    """Items rendered for one screen: every one at least two lines (a blank line, a head)."""
+    return SCREENS * app.main.history.size.height // 2 + 2
+
+
+async def test_the_long_segment_loads_with_progress_and_renders_only_what_is_shown(
     make_app: AppFactory, demo_store: Path
 ) -> None:
     app = make_app(select=LONG)
@@ -27,37 +32,50 @@ async def test_the_long_segment_loads_with_progress_and_mounts_a_window(
         counts = expected.turn_counts(demo_store, LONG)
         assert len(counts) >= 150
         assert app.main.turn_bar.position == f"turn {counts[-1]} / {counts[-1]}"
-        total = len(app.main.history.items)
-        mounted = app.main.history.mounted_widgets()
-        assert total > 1000 and 0 < len(mounted) <= MAX_MOUNTED
-        assert app.main.history.items == expected.state_at(demo_store, LONG, counts[-1]).history
+        history = app.main.history
+        assert history.items == expected.state_at(demo_store, LONG, counts[-1]).history
+        units = history.units()
+        rendered = history.rendered()
+        assert len(units) > 1000 and 0 < len(rendered) <= rendered_at_most(app)
+        visible = history.visible_items()
+        assert visible and set(visible) <= set(rendered)
+        assert visible == units[units.index(visible[0]) :][: len(visible)]  # in order
+        # the virtual height holds every item: the scroll bar reaches the first one
+        await press(pilot, "pageup")
+        history.scroll_to(y=0, animate=False, immediate=True)
+        await pilot.pause()
+        assert history.visible_items()[0] == units[0]
+        assert len(history.rendered()) <= 2 * rendered_at_most(app)
 
 
-async def test_stepping_keeps_the_widgets_of_unchanged_items(
-    make_app: AppFactory, demo_store: Path
-) -> None:
+async def test_stepping_renders_only_what_changed(make_app: AppFactory, demo_store: Path) -> None:
     app = make_app(select=LONG)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, LONG)
         counts = expected.turn_counts(demo_store, LONG)
-        before = {id(w): w.index for w in app.main.history.mounted_widgets()}  # type: ignore[attr-defined]
+        history = app.main.history
+        # the previous turn at the top: it and a screen above it rendered
+        history.scroll_to_item(len(expected.state_at(demo_store, LONG, counts[-3]).history))
+        await pilot.pause()
+        before = history.rendered()
         await press(pilot, "[")
-        after = {id(w): w.index for w in app.main.history.mounted_widgets()}  # type: ignore[attr-defined]
-        kept = set(before) & set(after)
-        prev_len = len(expected.state_at(demo_store, LONG, counts[-2]).history)
-        # every widget of an item that is still there is the same widget object
-        assert {before[k] for k in kept} == {i for i in before.values() if i < prev_len}
-        assert app.main.history.items == expected.state_at(demo_store, LONG, counts[-2]).history
-        # the first item of the current turn is scrolled into view
-        first = app.main.history.first_current_widget()
-        assert first is not None
-        await wait_for(
-            pilot, lambda: first.region.overlaps(app.main.history.region), "turn scrolled into view"
-        )
+        after = history.rendered()
+        prev = expected.state_at(demo_store, LONG, counts[-2]).history
+        assert history.items == prev
+        current_from = history.current_from
+        kept = before.keys() & after.keys()
+        assert any(i < current_from for i in kept)
+        # an item that looks the same is not rendered again; the turn's items, now marked
+        # "new this turn", are
+        for i in kept:
+            assert (after[i] == before[i]) == (i < current_from), i
+        # the first item of the current turn is scrolled to the top
+        first = history.first_current_index()
+        assert first is not None and first >= current_from
+        await wait_for(pilot, lambda: history.visible_items()[:1] == [first], "turn at the top")
         # jumping far back and forth stays correct and bounded
         await press(pilot, "g", *str(counts[20]), "enter")
-        assert app.main.history.items == expected.state_at(demo_store, LONG, counts[20]).history
-        assert len(app.main.history.mounted_widgets()) <= MAX_MOUNTED
+        assert history.items == expected.state_at(demo_store, LONG, counts[20]).history
         await press(pilot, "end")
-        assert app.main.history.items == expected.state_at(demo_store, LONG, counts[-1]).history
-        assert len(app.main.history.mounted_widgets()) <= MAX_MOUNTED
+        assert history.items == expected.state_at(demo_store, LONG, counts[-1]).history
+        assert len(history.rendered()) <= 3 * rendered_at_most(app)

@@ -37,7 +37,9 @@ def append_turn(store: Path, segment_id: str, turn_count: int, text: str) -> Non
 
 
 def shown(app: SegviewApp) -> str:
-    return "\n".join(w.search_text() for w in app.main.history.mounted_widgets())  # type: ignore[attr-defined]
+    """The text of every item the history draws (a tool call with its result)."""
+    history = app.main.history
+    return "\n".join(history.search_text(i) for i in history.units())
 
 
 async def test_at_the_last_turn_the_view_follows_new_turns(

@@ -8,10 +8,11 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rich.console import Console, RenderableType
+from rich.console import Console, Group, RenderableType
 
 from segview.app import logtext
-from segview.app.widgets.conversation.items import ItemInfo, make_item_widget
+from segview.app.widgets.conversation import items as draw
+from segview.app.widgets.conversation.items import ItemInfo
 from segview.app.widgets.sidebar.ancestry_tree import row_label
 from segview.browse.forest import TreeRow
 from segview.store import (
@@ -107,8 +108,7 @@ def items_with(value: str) -> list[tuple[Any, ItemInfo]]:
 @given(TEXT)
 def test_any_text_in_an_item_is_shown_as_it_is(value: str) -> None:
     for item, info in items_with(value):
-        widget = make_item_widget(0, item, info)
-        out = squeeze(rendered(widget.render_item()))  # type: ignore[attr-defined]
+        out = squeeze(rendered(Group(*draw.renderable(item, info))))
         assert visible(value[:200]) in out or squeeze(one_line(value)) in out, (item, out)
 
 
@@ -116,15 +116,16 @@ def test_any_text_in_an_item_is_shown_as_it_is(value: str) -> None:
 @given(TEXT)
 def test_any_text_in_a_reply_or_reasoning_renders_safely(value: str) -> None:
     reply = MessageItem(role="assistant", content=[TextPart(text=value)])
-    rendered(make_item_widget(0, reply, ItemInfo()).render_item())  # type: ignore[attr-defined]
+    rendered(Group(*draw.renderable(reply, ItemInfo())))
     rendered(logtext.markdown(value))
     console = Console(file=io.StringIO(), width=100)
     for segment in console.render(logtext.markdown(value)):
         assert segment.style is None or not segment.style.link, segment
         assert not CONTROL.search(segment.text.replace("\n", "")), segment
-    reasoning = make_item_widget(0, ReasoningItem(text=value, summary=[value]), ItemInfo())
-    assert visible(value) in squeeze(rendered(reasoning._body_text("")))  # type: ignore[attr-defined]
-    title = reasoning._title.label  # type: ignore[attr-defined]
+    reasoning = ReasoningItem(text=value, summary=[value])
+    unfolded = draw.renderable(reasoning, ItemInfo(), expanded=True)
+    assert visible(value) in squeeze(rendered(Group(*unfolded[1:])))
+    title = draw.head(reasoning, ItemInfo(), None, current=False, expanded=False)
     assert squeeze(one_line(value, 90)) in squeeze(title.plain)
 
 

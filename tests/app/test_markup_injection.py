@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets._collapsible import CollapsibleTitle
 
 from segview.app import SegviewApp
-from segview.app.widgets.conversation.items import ReasoningView
 from segview.store import (
     FsStore,
     ReasoningItem,
@@ -26,7 +24,6 @@ from segview.store import (
 )
 
 from .helpers import NOW, SIZE, opened, screen_text
-from .test_hostile_text import drawn
 
 TS = 1_728_400_000_000
 
@@ -41,11 +38,19 @@ def segment_with_summary(root: Path, summary: str) -> str:
     return seg
 
 
+def reasoning(app: SegviewApp) -> int:
+    history = app.main.history
+    return next(i for i in history.units() if isinstance(history.items[i], ReasoningItem))
+
+
 async def click_reasoning_title(app: SegviewApp, pilot: Pilot[None]) -> None:
     """Click the summary in the reasoning's title, where an injected action would sit."""
-    title = app.main.history.query_one(CollapsibleTitle)
-    x = drawn(title).index("·") + 2
-    await pilot.click(title, offset=(x, 0))
+    history = app.main.history
+    index = reasoning(app)
+    offset = history.item_offset(index)
+    assert offset is not None and not history.is_expanded(index)
+    x = history.item_lines(index)[0].index("·") + 2
+    await pilot.click(history, offset=(offset.x + x, offset.y))
     await pilot.pause()
 
 
@@ -69,7 +74,7 @@ async def test_a_click_action_in_a_summary_does_not_quit(tmp_path: Path) -> None
         assert app.is_running and app.return_code is None
         assert "reasoning · [@click=app.quit]click me to expand[/]" in screen_text(app)
         # the click did what a click on a title does: it expanded the reasoning
-        assert app.main.history.query_one(ReasoningView).collapsed is False
+        assert app.main.history.is_expanded(reasoning(app))
 
 
 async def test_a_screenshot_action_in_a_summary_writes_no_file(
@@ -85,6 +90,6 @@ async def test_a_screenshot_action_in_a_summary_writes_no_file(
         await click_reasoning_title(app, pilot)
         await pilot.pause(0.2)
         assert app.is_running
-        assert app.main.history.query_one(ReasoningView).collapsed is False
+        assert app.main.history.is_expanded(reasoning(app))
     assert not target.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]

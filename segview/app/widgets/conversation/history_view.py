@@ -1,151 +1,274 @@
 """The history view: the conversation as the model saw it at the current turn.
 
-It is given whole histories (a list of items) and works out the difference from what it
-shows: items that stayed are kept, items that went are removed, new items are mounted. Only a
-window of the history is mounted (the current turn and some context before it); earlier items
-are mounted on demand (button, search). So stepping through a long segment touches only the
-items that changed, and opening one at its 1,500th item mounts a few dozen widgets.
+One scrolling view draws the whole history, but renders only the lines on screen (Textual's
+line API, like its ``Log`` widget): each item is rendered to lines at the view's width when
+it first comes into view, and kept (per item, for what decides its look: width, expanded,
+search query, current, notes) while it stays useful. The virtual height adds the heights of
+the items rendered so far and an estimate for each of the others; an estimate corrected
+above what is on screen moves the scroll position with it, so the view never jumps.
+
+Stepping goes by the index where two histories part: the states of one run share their
+items (``HistoryUnits``), so the view takes the new length and draws what the new position
+changes (the new items, the "new this turn" marks, a call whose result came or went), never
+comparing or copying the history. A tool call and its result are one unit; reasoning is
+folded to its title until clicked; a click expands or folds an item.
+
+Styles come from the component classes below (``history--*``), which the stylesheet fills
+with theme variables; Markdown code and JSON follow the theme's darkness.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from bisect import bisect_left, bisect_right, insort
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from textual.app import ComposeResult
+from rich.console import Group, RenderableType
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
 from textual.binding import BindingType
-from textual.containers import VerticalScroll
-from textual.widget import Widget
-from textual.widgets import Button
+from textual.geometry import Offset, Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from segview.app import keymap
+from segview.browse.cursor import HistoryUnits
 from segview.browse.sources import ItemSource, ItemSources
-from segview.describe import item_text
-from segview.store import ToolCallItem, ToolResultItem
+from segview.store import ReasoningItem
 
-from .items import HistoryItemMixin, ItemInfo, ToolCallView, make_item_widget
-
-CONTEXT = 30  # items mounted before the current turn's first item
-MAX_MOUNTED = 240  # beyond this, items far above the current turn are unmounted
-EARLIER_STEP = 60  # items mounted per "show earlier" click
+from . import items as draw
+from .items import ItemInfo, Look
 
 ScrollTarget = Literal["turn", "end", "top", "none"]
+
+ESTIMATE = 8  # lines an item not rendered yet is taken to need (with its margin)
+CACHED_UNITS = 800  # rendered items kept
+CONTEXT = 30  # units before the current turn searched for a call still waiting on its result
+LEFT = 4  # cells left of an item's text: margin, border, padding (and one right of it)
+
+TINTS = ("inherited", "error", "search-hit", "search-current")
+BORDERS = (
+    "user",
+    "assistant",
+    "system",
+    "tool",
+    "reasoning",
+    "unknown",
+    "error",
+    "inherited",
+    "current",
+    "search",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Highlight:
     query: str
-    matches: tuple[int, ...]  # item indices (tool results merged into their calls excluded)
+    matches: tuple[int, ...]  # item indices (tool results drawn inside their calls excluded)
     current: int  # position in matches, -1 if none
 
 
-class HistoryView(VerticalScroll):
-    """Scrollable list of history items; focusable (home / end go to the first / last turn)."""
+@dataclass(slots=True)
+class _Drawn:
+    """One unit rendered: what it was rendered from, and its lines."""
+
+    head_key: tuple[Any, ...]
+    head: list[Strip]
+    body_key: tuple[Any, ...]
+    body: list[Strip]
+
+    @property
+    def height(self) -> int:
+        return 1 + len(self.head) + len(self.body)  # a blank line above each item
+
+
+class HistoryView(ScrollView, can_focus=True):
+    """The history at the current turn; focusable (home / end go to the first / last turn)."""
 
     BINDINGS: ClassVar[list[BindingType]] = keymap.bindings("conversation")
-    can_focus = True
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        *(f"history--{part}" for part in draw.PARTS),
+        *(f"history--tint-{tint}" for tint in TINTS),
+        *(f"history--border-{border}" for border in BORDERS),
+    }
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._items: list[Any] = []
-        self._item_widgets: dict[int, Widget] = {}
-        self._window_start = 0
+        self._items: Sequence[Any] = ()
+        self._n = 0  # items shown
+        self._units = HistoryUnits()
+        self._own_units = True  # built here (no cursor gave them)
+        self._cut_seen = 0  # how many of the units' cuts this view has taken into account
+        self._count = 0  # units shown
         self._current_from = 0
         self._inherited_len = 0
         self._sources: Sequence[ItemSource] = ()
         self._index: ItemSources | None = None
-        self._call_at: dict[str, int] = {}  # call_id -> index of the (first) call
-        self._result_at: dict[str, int] = {}  # call_id -> index of its (first) result
+        self._notes: dict[int, tuple[str, ...]] = {}
+        self._expanded: set[int] = set()  # item indices
+        # rendering
+        self._look: Look | None = None
+        self._width = 0  # the text width the drawn units were rendered at
+        self._drawn: OrderedDict[int, _Drawn] = OrderedDict()  # by unit
+        self._heights: dict[int, int] = {}  # unit -> lines (its last rendering)
+        self._measured: list[int] = []  # the units in _heights, ascending
+        self._deltas: list[int] = [0]  # running sum of (height - ESTIMATE) over _measured
+        self._deltas_valid = 0  # how much of _deltas is up to date
+        self._pending: ScrollTarget | int | None = None  # a scroll waiting for a size
+        self._adjusting = False
+        self._at_end = False  # the last line is on screen (a resize keeps it there)
+        # search
         self._query = ""
-        self._text_cache: dict[int, tuple[Any, str]] = {}
-        self._matches: list[int] = []
+        self._hits: dict[int, tuple[bool, bool]] = {}  # unit -> (own text, its result's text)
+        self._hits_scanned = 0  # units looked at for the query
+        self._matches: list[int] = []  # units
         self._match_pos = -1
-        self._pending: list[Awaitable[Any]] = []
-        self._unsettled = 0
-        self._notes: dict[int, tuple[str, ...]] = {}  # item index -> the user's notes
 
-    def compose(self) -> ComposeResult:
-        yield Button("", id="history-earlier", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#history-earlier").display = False
-
-    # --- what is shown ------------------------------------------------------------------------
+    # --- what is shown ----------------------------------------------------------------------
 
     @property
-    def items(self) -> list[Any]:
-        return self._items
-
-    @property
-    def window_start(self) -> int:
-        return self._window_start
+    def items(self) -> Sequence[Any]:
+        """The history shown."""
+        items = self._items
+        return items if len(items) == self._n else items[: self._n]
 
     @property
     def current_from(self) -> int:
         return self._current_from
 
-    def widget_for(self, index: int) -> Widget | None:
-        """The widget showing item ``index`` (a tool result shows in its call's widget)."""
-        item = self._items[index] if 0 <= index < len(self._items) else None
-        if isinstance(item, ToolResultItem):
-            call = self._call_at.get(item.call_id)
-            if call is not None and call < index:
-                index = call
-        return self._item_widgets.get(index)
-
-    def mounted_widgets(self) -> list[Widget]:
-        return [self._item_widgets[i] for i in sorted(self._item_widgets)]
-
-    # --- mounting -----------------------------------------------------------------------------
-
-    def _mount(self, widgets: list[Widget], before: Widget | None = None) -> None:
-        if before is not None:
-            self._pending.append(self.mount_all(widgets, before=before))
-        else:
-            self._pending.append(self.mount_all(widgets))
-
-    def _remove(self, widgets: list[Widget]) -> None:
-        self._pending.append(self.remove_children(widgets))
-
-    def _after_layout(self, callback: Callable[..., object], *args: Any, **kwargs: Any) -> None:
-        """Call ``callback`` once the pending mounts and removals are laid out."""
-        pending, self._pending = self._pending, []
-        self._unsettled += 1
-
-        def finish() -> None:
-            try:
-                callback(*args, **kwargs)
-            finally:
-                self._unsettled -= 1
-
-        async def run() -> None:
-            for awaitable in pending:
-                await awaitable
-            self.call_after_refresh(finish)
-
-        self.call_later(run)
-
     @property
     def settled(self) -> bool:
-        """No mount, removal or scroll is still on its way."""
-        return self._unsettled == 0 and not self._pending
+        """No scroll is waiting for the view to be laid out."""
+        return self._pending is None
+
+    def units(self) -> list[int]:
+        """The indices of the items drawn on their own (a tool result inside its call is not)."""
+        return list(self._units.units[: self._count])
+
+    def unit_of(self, index: int) -> int | None:
+        """The unit drawing item ``index`` (a tool result: its call's), or None."""
+        if not 0 <= index < self._n:
+            return None
+        call = self._units.call_of(index)
+        if call is not None:
+            index = call
+        u = bisect_left(self._units.units, index)
+        return u if u < self._count and self._units.units[u] == index else None
+
+    def visible_items(self) -> list[int]:
+        """The indices of the items with a line on screen, top to bottom."""
+        height = self.scrollable_content_region.height
+        if not self._count or height <= 0:
+            return []
+        y = round(self.scroll_y)
+        first = self._unit_at(y)
+        out = []
+        for u in range(first, self._count):
+            if self._top(u) >= y + height:
+                break
+            out.append(self._units.units[u])
+        return out
+
+    def item_lines(self, index: int) -> list[str]:
+        """The text of the lines item ``index`` is drawn with (rendered now if need be)."""
+        u = self.unit_of(index)
+        if u is None or self._look is None:
+            return []
+        drawn = self._draw(u)
+        return [strip.text for strip in (*drawn.head, *drawn.body)]
+
+    def visible_lines(self) -> list[str]:
+        """The text of the lines on screen, top to bottom."""
+        height = self.scrollable_content_region.height
+        return [self.render_line(y).text for y in range(height)]
+
+    def search_text(self, index: int) -> str:
+        """What a search looks at in the unit drawing item ``index``."""
+        u = self.unit_of(index)
+        if u is None:
+            return ""
+        i = self._units.units[u]
+        return draw.search_text(self._items[i], self._result_item(i))
+
+    def marks(self, index: int) -> frozenset[str]:
+        """How the unit drawing item ``index`` is marked: ``current``, ``inherited``,
+        ``error``, ``search-hit``, ``search-current``, ``expanded``."""
+        u = self.unit_of(index)
+        if u is None:
+            return frozenset()
+        i = self._units.units[u]
+        marks = set()
+        if self._is_current(i):
+            marks.add("current")
+        if i < self._inherited_len:
+            marks.add("inherited")
+        if draw.is_error(self._items[i], self._result_item(i)):
+            marks.add("error")
+        if i in self._expanded:
+            marks.add("expanded")
+        hit = self._hit_state(u)
+        if hit is not None:
+            marks.add(hit)
+        return frozenset(marks)
+
+    def notes_of(self, index: int) -> tuple[str, ...]:
+        u = self.unit_of(index)
+        return () if u is None else self._notes_for(self._units.units[u])
+
+    def item_offset(self, index: int) -> Offset | None:
+        """Where the first line of item ``index`` is, within the view (None: not on screen)."""
+        u = self.unit_of(index)
+        if u is None:
+            return None
+        y = self._top(u) + 1 - round(self.scroll_y)
+        if not 0 <= y < self.scrollable_content_region.height:
+            return None
+        return Offset(LEFT - 1, y) + self.scrollable_content_region.offset - self.region.offset
+
+    def rendered(self) -> dict[int, int]:
+        """Item index -> an identity of its current rendering, for every unit rendered and
+        kept (a unit rendered again gets a new one)."""
+        return {self._units.units[u]: id(d) for u, d in self._drawn.items() if u < self._count}
+
+    def is_expanded(self, index: int) -> bool:
+        u = self.unit_of(index)
+        return u is not None and self._units.units[u] in self._expanded
+
+    def set_expanded(self, index: int, expanded: bool) -> None:
+        """Expand or fold the unit drawing item ``index`` (a reasoning: unfold it)."""
+        u = self.unit_of(index)
+        if u is None:
+            return
+        i = self._units.units[u]
+        if (i in self._expanded) != expanded:
+            anchor = self._anchor()
+            if expanded:
+                self._expanded.add(i)
+            else:
+                self._expanded.discard(i)
+            self._relayout(anchor, follow_end=False)
 
     # --- syncing ----------------------------------------------------------------------------
 
     def reset(self) -> None:
         """Forget everything (another segment is being shown)."""
-        if self._item_widgets:
-            self._remove(list(self._item_widgets.values()))
-        self._item_widgets.clear()
-        self._items = []
-        self._window_start = 0
+        self._items = ()
+        self._n = 0
+        self._units = HistoryUnits()
+        self._own_units = True
+        self._cut_seen = 0
+        self._count = 0
         self._current_from = 0
-        self._call_at.clear()
-        self._result_at.clear()
-        self._text_cache.clear()
-        self._matches = []
-        self._match_pos = -1
+        self._expanded.clear()
+        self._forget_drawn()
+        self._reset_search_state()
+        self._update_virtual_size()
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._at_end = False
+        self.refresh()
 
     def sync(
         self,
@@ -156,79 +279,71 @@ class HistoryView(VerticalScroll):
         current_from: int,
         inherited_len: int,
         scroll: ScrollTarget = "turn",
+        units: HistoryUnits | None = None,
     ) -> None:
-        """Show ``items``, changing only what differs from the items shown now."""
-        old = self._items
-        p = 0
-        limit = min(len(old), len(items))
-        while p < limit and (old[p] is items[p] or old[p] == items[p]):
-            p += 1
+        """Show ``items``. With ``units`` (the cursor's, shared by a run), the items shared
+        with what is shown are known without looking at them; without, the view keeps its
+        own and finds where the histories part by bisection."""
+        anchor = self._anchor() if scroll == "none" else None
+        if units is None:
+            if not self._own_units:
+                self._units = HistoryUnits()
+                self._own_units = True
+                self._cut_seen = 0
+                self._forget_drawn()
+            units = self._units
+            units.take(items)
+        elif units is not self._units:
+            self._units = units
+            self._own_units = False
+            self._cut_seen = len(units.cuts)
+            self._forget_drawn()
+            self._expanded.clear()
+            self._reset_search_state()
+            anchor = None
+        if len(units.cuts) > self._cut_seen:  # a tail was read again: what it drew is stale
+            self._forget_drawn_from(units.count(min(units.cuts[self._cut_seen :])))
+            self._cut_seen = len(units.cuts)
+        self._items = items
+        self._n = len(items)
+        self._count = units.count(self._n)
         self._sources = sources
         self._index = index
+        self._current_from = min(current_from, self._n)
         self._inherited_len = inherited_len
-        self._remove_from(p)
-        self._items = list(items)
-        self._index_calls(p)
-        self._current_from = min(current_from, len(self._items))
-        self._place_window(p)
-        for i, w in self._item_widgets.items():
-            assert isinstance(w, HistoryItemMixin)
-            w.set_current(self._is_current(i, w))
-        self._update_earlier()
         if self._query:
-            self._recompute_matches(keep_position=True)
-        if scroll == "turn":
-            self._after_layout(self.scroll_to_current)
-        elif scroll == "end":
-            self._after_layout(self.scroll_end, animate=False)
-        elif scroll == "top":
-            self._after_layout(self.scroll_home, animate=False)
+            self._update_matches(keep_position=True)
+        self._update_virtual_size()
+        if scroll == "none":
+            self._pending = None
+            self._relayout(anchor)
+        else:
+            self._request_scroll(scroll)
+        self.refresh()
 
-    def _is_current(self, index: int, widget: Widget) -> bool:
-        if index >= self._current_from:
+    def set_notes(self, notes: dict[int, tuple[str, ...]]) -> None:
+        """The user's notes by item index (shown in the heads of their items)."""
+        self._notes = notes
+        self._relayout(self._anchor())
+
+    def _notes_for(self, i: int) -> tuple[str, ...]:
+        """Notes on item ``i``, and on the result drawn inside it when it is a tool call."""
+        notes = self._notes.get(i, ())
+        r = self._result(i)
+        return notes + self._notes.get(r, ()) if r is not None else notes
+
+    def _result(self, i: int) -> int | None:
+        return self._units.result(i, self._n)
+
+    def _result_item(self, i: int) -> Any:
+        r = self._result(i)
+        return self._items[r] if r is not None else None
+
+    def _is_current(self, i: int) -> bool:
+        if i >= self._current_from:
             return True
-        if isinstance(widget, ToolCallView) and widget.result is not None:
-            r = self._result_at.get(widget.item.call_id)
-            return r is not None and r >= self._current_from
-        return False
-
-    def _remove_from(self, p: int) -> None:
-        """Unmount items ``p..``; calls that lose their result go back to waiting."""
-        gone = [i for i in self._item_widgets if i >= p]
-        if gone:
-            self._remove([self._item_widgets.pop(i) for i in sorted(gone)])
-        for i in range(p, len(self._items)):
-            item = self._items[i]
-            if isinstance(item, ToolResultItem) and self._result_at.get(item.call_id) == i:
-                del self._result_at[item.call_id]
-                call = self._call_at.get(item.call_id)
-                if call is not None and call < p:
-                    w = self._item_widgets.get(call)
-                    if isinstance(w, ToolCallView):
-                        w.set_result(None)
-            elif isinstance(item, ToolCallItem) and self._call_at.get(item.call_id) == i:
-                del self._call_at[item.call_id]
-
-    def _index_calls(self, p: int) -> None:
-        for i in range(p, len(self._items)):
-            item = self._items[i]
-            if isinstance(item, ToolCallItem):
-                self._call_at.setdefault(item.call_id, i)
-            elif isinstance(item, ToolResultItem) and item.call_id not in self._result_at:
-                self._result_at[item.call_id] = i
-                call = self._call_at.get(item.call_id)
-                if call is not None and call < p:
-                    w = self._item_widgets.get(call)
-                    if isinstance(w, ToolCallView):
-                        w.set_result(item)
-
-    def _merged(self, i: int) -> bool:
-        """A tool result shown inside its call's widget (no widget of its own)."""
-        item = self._items[i]
-        if not isinstance(item, ToolResultItem):
-            return False
-        call = self._call_at.get(item.call_id)
-        return call is not None and call < i and self._result_at.get(item.call_id) == i
+        r = self._result(i)
+        return r is not None and r >= self._current_from
 
     def _info(self, i: int) -> ItemInfo:
         inherited = i < self._inherited_len
@@ -244,214 +359,460 @@ class HistoryView(VerticalScroll):
             notes=notes,
         )
 
-    def set_notes(self, notes: dict[int, tuple[str, ...]]) -> None:
-        """The user's notes by item index; shown items whose notes changed are redrawn."""
-        self._notes = notes
-        for i, widget in self._item_widgets.items():
-            assert isinstance(widget, HistoryItemMixin)
-            widget.set_notes(self._notes_for(i))
+    # --- rendering units --------------------------------------------------------------------
 
-    def _notes_for(self, i: int) -> tuple[str, ...]:
-        """Notes on item ``i``, and on the result shown inside it when it is a tool call."""
-        notes = self._notes.get(i, ())
-        item = self._items[i] if 0 <= i < len(self._items) else None
-        if isinstance(item, ToolCallItem):
-            r = self._result_at.get(item.call_id)
-            if r is not None and r > i:
-                notes = notes + self._notes.get(r, ())
-        return notes
+    def _forget_drawn(self) -> None:
+        self._drawn.clear()
+        self._heights.clear()
+        self._measured.clear()
+        self._deltas = [0]
+        self._deltas_valid = 0
 
-    def _make(self, i: int) -> Widget | None:
-        if self._merged(i):
-            return None
+    def _forget_drawn_from(self, u: int) -> None:
+        for k in [k for k in self._drawn if k >= u]:
+            del self._drawn[k]
+        for k in [k for k in self._heights if k >= u]:
+            del self._heights[k]
+        cut = bisect_left(self._measured, u)
+        del self._measured[cut:]
+        self._deltas_valid = min(self._deltas_valid, cut)
+
+    def _text_width(self) -> int:
+        return max(1, self.scrollable_content_region.width - LEFT)
+
+    def _current_look(self) -> Look:
+        styles = {}
+        for part in draw.PARTS:
+            name = f"history--{part}"
+            full = self.get_component_rich_style(name)
+            if self.get_component_styles(name).has_rule("background"):
+                styles[part] = full
+            else:  # a span: its colour and text style over whatever the item's background is
+                styles[part] = draw.without_background(full)
+        code_theme = "monokai" if self.app.current_theme.dark else "friendly"
+        return Look(styles, code_theme)
+
+    def _check_look(self) -> None:
+        """Start over when the width or the theme changed what rendered units look like."""
+        look = self._current_look()
+        width = self._text_width()
+        if look != self._look or width != self._width:
+            self._look = look
+            self._width = width
+            self._drawn.clear()
+
+    def _draw(self, u: int) -> _Drawn:
+        """Unit ``u`` rendered as it must look now (from the cache when it still does)."""
+        assert self._look is not None
+        i = self._units.units[u]
         item = self._items[i]
-        result = None
-        if isinstance(item, ToolCallItem):
-            r = self._result_at.get(item.call_id)
-            result = self._items[r] if r is not None and r > i else None
-        widget = make_item_widget(i, item, self._info(i), result)
-        assert isinstance(widget, HistoryItemMixin)
-        if self._query:
-            widget.set_query(self._query)
-        return widget
-
-    def _place_window(self, p: int) -> None:
-        """Mount what the window needs: new items at the end, earlier ones on top if needed.
-
-        Before this, the widgets of items ``[window_start, p)`` are mounted (or none).
-        """
-        n = len(self._items)
-        desired = max(0, min(self._current_from, n) - CONTEXT)
-        top: list[tuple[int, Widget]] = []
-        if not self._item_widgets:
-            start = bottom_from = desired
+        expanded = i in self._expanded
+        current = self._is_current(i)
+        info = self._info(i)
+        r = self._result(i)
+        result = self._items[r] if r is not None else None
+        hit = self._hit_state(u) is not None
+        head_key = (current, expanded, info.notes)
+        body_key = (expanded, self._query if hit else "", r)
+        drawn = self._drawn.get(u)
+        if drawn is None or drawn.head_key != head_key or drawn.body_key != body_key:
+            look = self._look
+            if drawn is None or drawn.head_key != head_key:
+                head = self._render_strips(
+                    draw.head(item, info, result, current=current, expanded=expanded, look=look)
+                )
+            else:
+                head = drawn.head
+            if drawn is None or drawn.body_key != body_key:
+                parts = draw.body(
+                    item, info, result, expanded=expanded, query=body_key[1], look=look
+                )
+                body = self._render_strips(Group(*parts)) if parts else []
+            else:
+                body = drawn.body
+            drawn = _Drawn(head_key, head, body_key, body)
+            self._drawn[u] = drawn
+            while len(self._drawn) > CACHED_UNITS:
+                self._drawn.popitem(last=False)
         else:
-            old_start = self._window_start
-            start = min(old_start, desired)
-            if n - start > MAX_MOUNTED:
-                start = max(start, min(desired, n - MAX_MOUNTED))
-            if start > old_start:  # trim the top
-                drop = sorted(i for i in self._item_widgets if i < start)
-                self._remove([self._item_widgets.pop(i) for i in drop])
-            top = [(i, w) for i in range(start, old_start) if (w := self._make(i))]
-            bottom_from = max(p, start)
-        bottom = [(i, w) for i in range(bottom_from, n) if (w := self._make(i))]
-        if top:
-            first = self._item_widgets[min(self._item_widgets)] if self._item_widgets else None
-            if first is not None:
-                self._mount([w for _, w in top], before=first)
-            else:
-                self._mount([w for _, w in top])
-        if bottom:
-            self._mount([w for _, w in bottom])
-        self._item_widgets.update(top)
-        self._item_widgets.update(bottom)
-        self._window_start = start
+            self._drawn.move_to_end(u)
+        self._set_height(u, drawn.height)
+        return drawn
 
-    def show_earlier(self, count: int = EARLIER_STEP) -> None:
-        """Mount ``count`` more items above the window."""
-        self.extend_window_to(max(0, self._window_start - count))
+    def _render_strips(self, renderable: RenderableType) -> list[Strip]:
+        console = self.app.console
+        options = console.options.update(width=self._width, height=None, highlight=False)
+        lines = console.render_lines(renderable, options, pad=False, new_lines=False)
+        return [Strip(line) for line in lines]
 
-    def extend_window_to(self, index: int) -> None:
-        if index >= self._window_start:
+    # --- heights and positions --------------------------------------------------------------
+
+    def _set_height(self, u: int, height: int) -> None:
+        old = self._heights.get(u)
+        if old == height:
             return
-        first = self._item_widgets[min(self._item_widgets)] if self._item_widgets else None
-        new = [(i, w) for i in range(index, self._window_start) if (w := self._make(i))]
-        for i, w in new:
-            assert isinstance(w, HistoryItemMixin)
-            w.set_current(self._is_current(i, w))
-        if new:
-            if first is not None:
-                self._mount([w for _, w in new], before=first)
+        self._heights[u] = height
+        k = bisect_left(self._measured, u)
+        if old is None:
+            insort(self._measured, u)
+        self._deltas_valid = min(self._deltas_valid, k)
+
+    def _delta_before(self, u: int) -> int:
+        """The sum of (height - ESTIMATE) over the measured units before ``u``."""
+        k = bisect_left(self._measured, u)
+        if self._deltas_valid < k:
+            deltas, measured, heights = self._deltas, self._measured, self._heights
+            del deltas[self._deltas_valid + 1 :]
+            total = deltas[-1]
+            for j in range(self._deltas_valid, len(measured)):
+                total += heights[measured[j]] - ESTIMATE
+                deltas.append(total)
+            self._deltas_valid = len(measured)
+        return self._deltas[k]
+
+    def _top(self, u: int) -> int:
+        """The first line of unit ``u`` (its blank line above)."""
+        return u * ESTIMATE + self._delta_before(u)
+
+    def _height(self, u: int) -> int:
+        return self._heights.get(u, ESTIMATE)
+
+    def _unit_at(self, y: int) -> int:
+        """The unit holding line ``y`` (clamped to the units shown)."""
+        if self._count == 0:
+            return 0
+        u = bisect_right(range(self._count), y, key=self._top) - 1
+        return max(0, min(u, self._count - 1))
+
+    def _total(self) -> int:
+        return self._top(self._count)
+
+    def _update_virtual_size(self) -> None:
+        size = Size(self.scrollable_content_region.width, self._total())
+        if size != self.virtual_size:
+            self.virtual_size = size
+
+    # --- keeping what is on screen ----------------------------------------------------------
+
+    def _ready(self) -> bool:
+        return self.is_mounted and self.scrollable_content_region.height > 0
+
+    def _anchor(self) -> tuple[int, int] | None:
+        """The unit at the top of the screen and how far into it the screen starts."""
+        if not self._count:
+            return None
+        y = round(self.scroll_y)
+        u = self._unit_at(y)
+        return u, y - self._top(u)
+
+    def _relayout(self, anchor: tuple[int, int] | None, *, follow_end: bool = True) -> None:
+        """Render what is (or comes) on screen and keep ``anchor`` where it was; a view
+        showing the last line keeps showing it (unless ``follow_end`` is off)."""
+        if not self._ready():
+            self._update_virtual_size()
+            self.refresh()
+            return
+        self._check_look()
+        if follow_end and self._at_end and self._count:
+            self._scroll_end()
+            return
+        if anchor is None or anchor[0] >= self._count:
+            anchor = self._anchor()
+        if anchor is None:
+            self._update_virtual_size()
+            self.refresh()
+            return
+        u, offset = anchor
+        self._measure_around(u, offset)
+        offset = min(offset, self._height(u) - 1)
+        self._scroll_to_line(self._top(u) + offset)
+
+    def _measure_around(self, u: int, offset: int = 0, *, above: bool = True) -> None:
+        """Render the units from ``u`` down a screen and a half, and a screen above it."""
+        height = self.scrollable_content_region.height
+        filled = -offset
+        k = u
+        while k < self._count and filled < height * 3 // 2:
+            filled += self._draw(k).height
+            k += 1
+        filled = 0
+        k = u - 1
+        while above and k >= 0 and filled < height:
+            filled += self._draw(k).height
+            k -= 1
+
+    def _scroll_to_line(self, y: int) -> None:
+        self._update_virtual_size()
+        self._adjusting = True
+        try:
+            self.scroll_to(y=y, animate=False, immediate=True, force=True)
+        finally:
+            self._adjusting = False
+        self._note_end()
+        self.refresh()
+
+    def _note_end(self) -> None:
+        self._at_end = self.scroll_y >= self.max_scroll_y
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if not self._adjusting and self._ready() and self._count:
+            self._relayout(self._anchor(), follow_end=False)
+            self._note_end()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._pending is not None:
+            self._request_scroll(self._pending)
+        else:
+            self._relayout(self._anchor())
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        if self._look is not None and self.is_mounted:
+            self.call_later(self._restyle)
+
+    def _restyle(self) -> None:
+        self._relayout(self._anchor())
+        self.refresh()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        if self._ready() and self._count:
+            self._check_look()
+            y = round(self.scroll_y)
+            u = self._unit_at(y)
+            # units above are measured before a scroll settles (``_relayout``): measuring
+            # them here would move what is on screen while it is drawn
+            self._measure_around(u, y - self._top(u), above=False)
+            self._update_virtual_size()
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        line = round(self.scroll_y) + y
+        if not self._count or self._look is None or line >= self._total():
+            return Strip.blank(width, base)
+        u = self._unit_at(line)
+        offset = line - self._top(u)
+        if offset == 0:
+            return Strip.blank(width, base)
+        drawn = self._draw(u)
+        lines = (*drawn.head, *drawn.body)
+        content = lines[offset - 1] if offset - 1 < len(lines) else Strip.blank(0)
+        return self._frame(u, content, width, base)
+
+    def _frame(self, u: int, content: Strip, width: int, base: Style) -> Strip:
+        """A line of unit ``u``: margin, border, padding, text, padding."""
+        i = self._units.units[u]
+        item = self._items[i]
+        tint = base + self._tint(u, i, item)
+        border = self._border(u, i, item)
+        border_style = tint + Style(color=border.color)
+        char = "█" if self._thick(u, i) else "▎"
+        text = content.crop_extend(0, self._width, tint).apply_style(tint)
+        return Strip.join(
+            [
+                Strip([Segment(" ", base)], 1),
+                Strip([Segment(char, border_style)], 1),
+                Strip([Segment(" ", tint)], 1),
+                text,
+                Strip.blank(max(0, width - LEFT - self._width + 1), tint),
+            ]
+        ).crop(0, width)
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(name)
+
+    def _tint(self, u: int, i: int, item: Any) -> Style:
+        hit = self._hit_state(u)
+        if hit == "search-current":
+            return self._style("history--tint-search-current")
+        if hit == "search-hit":
+            return self._style("history--tint-search-hit")
+        if draw.is_error(item, self._result_item(i)):
+            return self._style("history--tint-error")
+        if i < self._inherited_len:
+            return self._style("history--tint-inherited")
+        return Style()
+
+    def _border(self, u: int, i: int, item: Any) -> Style:
+        if self._hit_state(u) == "search-current":
+            return self._style("history--border-search")
+        if draw.is_error(item, self._result_item(i)):
+            return self._style("history--border-error")
+        if self._is_current(i):
+            return self._style("history--border-current")
+        if i < self._inherited_len:
+            return self._style("history--border-inherited")
+        return self._style(f"history--border-{draw.item_kind(item)}")
+
+    def _thick(self, u: int, i: int) -> bool:
+        return self._hit_state(u) == "search-current" or self._is_current(i)
+
+    # --- scrolling --------------------------------------------------------------------------
+
+    def _request_scroll(self, target: ScrollTarget | int) -> None:
+        """Scroll to ``target`` (a unit: to its top) now, or once the view has a size."""
+        if not self._ready():
+            self._pending = target
+            return
+        self._pending = None
+        self._check_look()
+        if not self._count:
+            self._scroll_to_line(0)
+            return
+        if target == "turn":
+            first = self.first_current_unit()
+            target = first if first is not None else "end"
+        if target == "end":
+            self._scroll_end()
+        elif target in ("top", "none"):
+            self._measure_around(0)
+            self._scroll_to_line(0)
+        else:
+            assert isinstance(target, int)
+            self._measure_around(target)
+            top = self._top(target)
+            if top > self._total() - self.scrollable_content_region.height:
+                self._scroll_end()  # too near the end to be at the top: show the end
             else:
-                self._mount([w for _, w in new])
-        self._item_widgets.update(new)
-        self._window_start = index
-        self._update_earlier()
+                self._scroll_to_line(top)
 
-    def _update_earlier(self) -> None:
-        button = self.query_one("#history-earlier", Button)
-        hidden = self._window_start
-        button.display = hidden > 0
-        if hidden:
-            step = min(EARLIER_STEP, hidden)
-            button.label = f"▲ {hidden} earlier items not shown · show {step} more"
+    def _scroll_end(self) -> None:
+        height = self.scrollable_content_region.height
+        filled = 0
+        u = self._count - 1
+        while u >= 0 and filled < height * 2:
+            filled += self._draw(u).height
+            u -= 1
+        self._scroll_to_line(self._total())  # as far as it goes
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "history-earlier":
-            event.stop()
-            self.show_earlier()
+    def first_current_unit(self) -> int | None:
+        """The first unit the current turn added to (or whose result it added)."""
+        first = self._units.count(self._current_from)
+        for u in range(max(0, first - CONTEXT), min(first, self._count)):
+            if self._is_current(self._units.units[u]):
+                return u
+        return first if first < self._count else None
 
-    # --- scrolling ----------------------------------------------------------------------------
-
-    def first_current_widget(self) -> Widget | None:
-        for i in sorted(self._item_widgets):
-            w = self._item_widgets[i]
-            if i >= self._current_from or (isinstance(w, ToolCallView) and self._is_current(i, w)):
-                return w
-        return None
+    def first_current_index(self) -> int | None:
+        u = self.first_current_unit()
+        return None if u is None else self._units.units[u]
 
     def scroll_to_current(self) -> None:
-        target = self.first_current_widget()
-        if target is None:
-            self.scroll_end(animate=False)
-        else:
-            self._scroll_to_top(target, retries=3)
+        self._request_scroll("turn")
 
-    def _scroll_to_top(self, target: Widget, retries: int) -> None:
-        """Scroll ``target`` to the top; check again after the next layout (heights of
-        freshly mounted items can still change) and follow it if it moved."""
-        self.scroll_to_widget(target, animate=False, top=True)
-        if retries:
-            self._unsettled += 1
-            self.call_after_refresh(self._check_scroll, target, target.virtual_region.y, retries)
+    def scroll_to_item(self, index: int) -> None:
+        """Scroll the unit drawing item ``index`` to the top."""
+        u = self.unit_of(index)
+        if u is not None:
+            self._request_scroll(u)
 
-    def _check_scroll(self, target: Widget, y: int, retries: int) -> None:
-        self._unsettled -= 1
-        if target.is_attached and target.virtual_region.y != y:
-            self._scroll_to_top(target, retries - 1)
+    # --- clicks -----------------------------------------------------------------------------
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or not self._count:
+            return
+        line = round(self.scroll_y) + offset.y
+        if line >= self._total():
+            return
+        u = self._unit_at(line)
+        row = line - self._top(u)
+        if row == 0:
+            return  # the blank line between items
+        i = self._units.units[u]
+        if isinstance(self._items[i], ReasoningItem) and row > len(self._draw(u).head):
+            return  # reasoning folds from its title only
+        event.stop()
+        self.set_expanded(i, i not in self._expanded)
 
     # --- search -----------------------------------------------------------------------------
 
     @property
     def highlight(self) -> Highlight:
-        return Highlight(self._query, tuple(self._matches), self._match_pos)
+        return Highlight(
+            self._query,
+            tuple(self._units.units[u] for u in self._matches),
+            self._match_pos,
+        )
+
+    def _reset_search_state(self) -> None:
+        self._hits = {}
+        self._hits_scanned = 0
+        self._matches = []
+        self._match_pos = -1
 
     def search(self, query: str) -> Highlight:
-        """Highlight every item containing ``query`` (case-insensitive); go to the first."""
-        self._query = query
-        for w in self._item_widgets.values():
-            assert isinstance(w, HistoryItemMixin)
-            w.set_query(query)
+        """Highlight every item containing ``query`` (case-insensitive); go to the first
+        from the current turn on."""
+        if query != self._query:
+            self._query = query
+            self._reset_search_state()
         self._match_pos = -1
-        self._recompute_matches(keep_position=False)
+        self._update_matches(keep_position=False)
         if self._matches:
             self.goto_match(self._first_match_from_current())
+        else:
+            self._relayout(self._anchor())
         return self.highlight
 
     def clear_search(self) -> None:
         self.search("")
 
     def _first_match_from_current(self) -> int:
-        for pos, i in enumerate(self._matches):
-            if i >= self._current_from:
+        for pos, u in enumerate(self._matches):
+            if self._units.units[u] >= self._current_from:
                 return pos
         return len(self._matches) - 1
 
-    def _recompute_matches(self, *, keep_position: bool) -> None:
+    def _hit_state(self, u: int) -> str | None:
+        """``search-current``, ``search-hit`` or None for unit ``u``."""
+        if not self._query:
+            return None
+        if 0 <= self._match_pos < len(self._matches) and self._matches[self._match_pos] == u:
+            return "search-current"
+        own, result = self._hits.get(u, (False, False))
+        if own or (result and self._result(self._units.units[u]) is not None):
+            return "search-hit"
+        return None
+
+    def _update_matches(self, *, keep_position: bool) -> None:
+        """The units matching the query in the history shown. Units are looked at once per
+        query: the items of a run never change, and a call's result counts once it is shown."""
         previous = (
             self._matches[self._match_pos] if 0 <= self._match_pos < len(self._matches) else None
         )
         needle = self._query.casefold()
-        matches: list[int] = []
+        units, items, hits = self._units, self._items, self._hits
         if needle:
-            for i, item in enumerate(self._items):
-                if self._merged(i):
-                    continue
-                text = self._folded_text(item)
-                if isinstance(item, ToolCallItem):
-                    r = self._result_at.get(item.call_id)
-                    if r is not None and r > i:
-                        text += "\n" + self._folded_text(self._items[r])
-                if needle in text:
-                    matches.append(i)
+            for u in range(self._hits_scanned, self._count):
+                i = units.units[u]
+                own = needle in draw.folded_text(items[i])
+                r = units.result(i, len(units.items))
+                result = r is not None and needle in draw.folded_text(units.items[r])
+                if own or result:
+                    hits[u] = (own, result)
+            self._hits_scanned = max(self._hits_scanned, self._count)
+        matches = [
+            u
+            for u in sorted(hits)
+            if u < self._count and (hits[u][0] or self._result(units.units[u]) is not None)
+        ]
         self._matches = matches
         if keep_position and previous in matches:
             self._match_pos = matches.index(previous)
         elif not keep_position or self._match_pos >= len(matches):
             self._match_pos = -1 if not matches else min(max(self._match_pos, 0), len(matches) - 1)
-        self._mark_matches()
-
-    def _folded_text(self, item: Any) -> str:
-        """The searchable text of an item, case-folded (cached: items never change)."""
-        cached = self._text_cache.get(id(item))
-        if cached is not None and cached[0] is item:
-            return cached[1]
-        text = item_text(item).casefold()
-        self._text_cache[id(item)] = (item, text)
-        return text
-
-    def _mark_matches(self) -> None:
-        hits = set(self._matches)
-        current = (
-            self._matches[self._match_pos] if 0 <= self._match_pos < len(self._matches) else None
-        )
-        for i, w in self._item_widgets.items():
-            w.set_class(i in hits, "search-hit")
-            w.set_class(i == current, "search-current")
 
     def goto_match(self, pos: int) -> None:
         if not self._matches:
             return
         self._match_pos = pos % len(self._matches)
-        index = self._matches[self._match_pos]
-        self.extend_window_to(index)
-        self._mark_matches()
-        widget = self._item_widgets.get(index)
-        if widget is not None:
-            assert isinstance(widget, HistoryItemMixin)
-            widget.reveal()
-            self._after_layout(self._scroll_to_top, widget, 3)
+        u = self._matches[self._match_pos]
+        i = self._units.units[u]
+        self._expanded.add(i)  # a match may be in a folded part
+        self._request_scroll(u)
 
     def next_match(self) -> None:
         if self._matches:

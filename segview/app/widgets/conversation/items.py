@@ -1,23 +1,28 @@
-"""One widget per history item: user and assistant messages, tool calls with their results,
+"""How one history item looks: user and assistant messages, tool calls with their results,
 reasoning, system items.
 
-Each is a single ``Static`` rendering Rich renderables (cheap to mount by the hundred), except
-reasoning, which is a ``Collapsible`` (collapsed by default). Items know their index in the
-history; the history view sets their classes (``current``, ``inherited``, ``search-hit``).
+Each item is drawn as a head line (a coloured kind label, then tags: its time, ``inherited``,
+``● new this turn``, the user's notes) and a body of Rich renderables (Markdown, JSON, plain
+text, chips, badges). The history view renders them to lines at its width, only for the items
+on screen. Long texts are clipped by lines and by characters until the item is expanded.
+
+No colour is written here: every style comes from a ``Look``, which the history view fills from
+its component classes in the stylesheet (theme variables), and the syntax theme of Markdown code
+and JSON follows the theme's darkness. Log text reaches a renderable only through ``logtext``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, cast
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+from rich.segment import Segment
+from rich.style import Style
 from rich.syntax import Syntax
 from rich.text import Text
-from textual import events
-from textual.content import Content
-from textual.widget import Widget
-from textual.widgets import Collapsible, Static
 
 from segview.app import logtext
 from segview.describe import (
@@ -45,7 +50,63 @@ EXPANDED_CHARS = 200_000  # an expanded item shows this much; the raw inspector 
 MESSAGE_LINES = 400  # assistant replies are long by nature: they fold later
 MESSAGE_CHARS = 40_000
 ARGUMENT_LINES = 60  # pretty-printed tool-call arguments
-HIGHLIGHT = "bold black on #e5c07b"
+PASTE_LINES = 6  # a pasted block in a user message
+
+Kind = Literal["user", "assistant", "system", "tool", "reasoning", "unknown"]
+
+# The parts of an item that carry a style of their own; the history view has one component
+# class per name (``history--<name>``) and the stylesheet styles them with theme variables.
+PARTS: tuple[str, ...] = (
+    "label-user",  # the kind labels
+    "label-assistant",
+    "label-system",
+    "label-tool",
+    "label-unknown",
+    "reasoning-title",
+    "tag",  # plain tags: the time, a call id
+    "tag-inherited",
+    "new",  # ● new this turn
+    "note",  # the user's notes
+    "badge",  # the kind of a system item
+    "tool-name",
+    "refusal",
+    "result-ok",
+    "result-error",
+    "error-text",
+    "output",  # tool output
+    "paste",  # pasted text in a user message
+    "chip-paste",
+    "chip-file",
+    "chip-knowledge",
+    "chip-workflow",
+    "chip-flow",
+    "chip-other",
+    "match",  # a search match
+    "more",  # "… 20 more lines (click to expand)"
+)
+
+_CHIPS = {
+    "paste": "chip-paste",
+    "file_ref": "chip-file",
+    "knowledge_ref": "chip-knowledge",
+    "workflow_invoke": "chip-workflow",
+    "flow": "chip-flow",
+}
+
+
+@dataclass(frozen=True)
+class Look:
+    """The styles of the parts of items, and the syntax theme of code and JSON."""
+
+    styles: Mapping[str, Style] = field(default_factory=dict)
+    code_theme: str = "monokai"
+
+    def __getitem__(self, part: str) -> Style:
+        return self.styles.get(part, _NULL)
+
+
+_NULL = Style()
+PLAIN = Look()  # no styles: what tests and tools render with
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,26 +120,35 @@ class ItemInfo:
     notes: tuple[str, ...] = ()  # the user's notes on this item (or on the turn it starts)
 
 
-def _highlight(text: Text, query: str) -> Text:
-    if query:
-        text.highlight_words([query], HIGHLIGHT, case_sensitive=False)
-    return text
+def item_kind(item: Any) -> Kind:
+    if isinstance(item, MessageItem):
+        return "user" if item.role == "user" else "system" if item.role == "system" else "assistant"
+    if isinstance(item, (ToolCallItem, ToolResultItem)):
+        return "tool"
+    if isinstance(item, ReasoningItem):
+        return "reasoning"
+    return "unknown"
 
 
-Tag = str | tuple[str, str]  # plain (dim) text, or (text, style)
+def is_error(item: Any, result: ToolResultItem | None) -> bool:
+    """A failed tool call (its result is an error) or a failed result shown on its own."""
+    if isinstance(item, ToolResultItem):
+        return item.is_error
+    return result is not None and result.is_error
 
 
-def _head(kind: str, style: str, *tags: Tag) -> Text:
-    """The first line of an item: a coloured kind label, then tags."""
-    head = Text()
-    head.append(f" {kind} ", style=style)
-    for tag in tags:
-        head.append("  ")
-        if isinstance(tag, tuple):
-            head.append(tag[0], style=tag[1])
-        else:
-            head.append(tag, style="dim")
-    return head
+def folded_text(item: Any) -> str:
+    """What a search looks at in one item, case-folded."""
+    return item_text(item).casefold()
+
+
+def search_text(item: Any, result: ToolResultItem | None = None) -> str:
+    """Everything a search looks at in an item (a tool call: with its result)."""
+    text = item_text(item)
+    return text if result is None else text + "\n" + item_text(result)
+
+
+# --- clipping -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +159,7 @@ class Clipped:
     hidden_lines: int = 0
     hidden_chars: int = 0
 
-    def more(self, expanded: bool) -> Text | None:
+    def more(self, expanded: bool, look: Look = PLAIN) -> Text | None:
         """The note under a clipped text (None when nothing is hidden)."""
         if not (self.hidden_lines or self.hidden_chars):
             return None
@@ -97,14 +167,14 @@ class Clipped:
             return Text(
                 f"… {self.hidden_chars:,} more characters not shown "
                 "(r shows the raw entries of the turn)",
-                style="italic dim",
+                style=look["more"],
             )
         what = (
             f"{self.hidden_lines:,} more lines"
             if self.hidden_lines
             else f"{self.hidden_chars:,} more characters"
         )
-        return Text(f"… {what} (click to expand)", style="italic dim")
+        return Text(f"… {what} (click to expand)", style=look["more"])
 
 
 def _clip(
@@ -129,331 +199,260 @@ def _clip(
     return Clipped(text)
 
 
-def _more(clipped: Clipped, expanded: bool) -> list[RenderableType]:
-    note = clipped.more(expanded)
+def _more(clipped: Clipped, expanded: bool, look: Look) -> list[RenderableType]:
+    note = clipped.more(expanded, look)
     return [] if note is None else [note]
 
 
-class HistoryItemMixin:
-    """Shared by every item widget."""
-
-    index: int
-    item: Any
-    info: ItemInfo
-
-    def search_text(self) -> str:
-        return item_text(self.item)
-
-    def set_query(self, query: str) -> None:
-        """Highlight ``query`` (empty: no highlight)."""
-
-    def reveal(self) -> None:
-        """Make every part visible (a search match may be in a folded part)."""
-
-    def set_current(self, current: bool) -> None:
-        """Mark the item as added by the current turn (or not)."""
-        widget = self
-        assert isinstance(widget, Widget)
-        if widget.has_class("current") != current:
-            widget.set_class(current, "current")
-            self.current_changed()
-
-    def current_changed(self) -> None:
-        pass
-
-    def set_notes(self, notes: tuple[str, ...]) -> None:
-        """Show these notes with the item."""
-        if notes != self.info.notes:
-            self.info = replace(self.info, notes=notes)
-            self.notes_changed()
-
-    def notes_changed(self) -> None:
-        pass
+def _highlight(text: Text, query: str, look: Look) -> Text:
+    if query:
+        text.highlight_words([query], look["match"], case_sensitive=False)
+    return text
 
 
-NOTE_STYLE = "italic #e5c07b"
+class Transparent:
+    """Another renderable without its backgrounds (JSON over the item's own background)."""
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for segment in console.render(self.renderable, options):
+            style = segment.style
+            if style is not None and style.bgcolor is not None:
+                yield Segment(segment.text, without_background(style), segment.control)
+            else:
+                yield segment
 
 
-class TextItem(HistoryItemMixin, Static):
-    """A Static item rendered from the item, the search query and an expanded flag."""
-
-    def __init__(self, index: int, item: Any, info: ItemInfo, classes: str = "") -> None:
-        self.index = index
-        self.item = item
-        self.info = info
-        self.query_text = ""
-        self.expanded = False
-        super().__init__(classes=f"item {classes}".strip())
-        self.rerender()  # content before the first layout, so its height is right from the start
-
-    def render_item(self) -> RenderableType:
-        raise NotImplementedError
-
-    def rerender(self) -> None:
-        self.update(self.render_item())
-
-    def set_query(self, query: str) -> None:
-        """Highlight ``query`` if this item contains it (else show the item as usual)."""
-        if query and query.casefold() not in self.search_text().casefold():
-            query = ""
-        if query != self.query_text:
-            self.query_text = query
-            self.rerender()
-
-    def reveal(self) -> None:
-        if not self.expanded:
-            self.expanded = True
-            self.rerender()
-
-    def on_click(self, event: events.Click) -> None:
-        self.expanded = not self.expanded
-        self.rerender()
-
-    def current_changed(self) -> None:
-        self.rerender()
-
-    def notes_changed(self) -> None:
-        self.rerender()
-
-    def _tags(self) -> list[Tag]:
-        tags: list[Tag] = []
-        if self.info.ts is not None:
-            tags.append(format_clock(self.info.ts))
-        if self.info.inherited:
-            tags.append(("inherited", "italic #9a8cc2"))
-        if self.has_class("current"):
-            tags.append(("● new this turn", "bold #7fd88f"))
-        tags.extend(("✎ " + one_line(note, 120), NOTE_STYLE) for note in self.info.notes)
-        return tags
+@lru_cache(maxsize=256)
+def without_background(style: Style) -> Style:
+    """``style`` without its background colour."""
+    return Style(
+        color=style.color,
+        bold=style.bold,
+        dim=style.dim,
+        italic=style.italic,
+        underline=style.underline,
+        strike=style.strike,
+        reverse=style.reverse,
+    )
 
 
-class UserMessageItem(TextItem):
-    """A user message: typed input segments as chips, then the text the model saw."""
+# --- the head line ------------------------------------------------------------------------------
 
-    def render_item(self) -> RenderableType:
-        assert isinstance(self.item, MessageItem)
-        head = _head("user", "bold black on #61afef", *self._tags())
-        body = Text()
-        segs = self.info.segments
-        if segs and any(not isinstance(s, TextSegment) for s in segs):
-            for seg in segs:
-                chip = segment_chip_text(seg)
-                if chip is None:
-                    assert isinstance(seg, TextSegment)
-                    body.append_text(logtext.text(seg.content))
-                    continue
-                body.append(f" {one_line(chip, 200)} ", style=_chip_style(seg))
-                if isinstance(seg, PasteSegment):
-                    clipped = _clip(seg.content, self.expanded, 6)
-                    body.append("\n")
-                    body.append_text(logtext.text(clipped.shown, style="#98a2b3"))
-                    body.append("\n")
-                    if clipped.hidden_lines:
-                        note = f"… {clipped.hidden_lines:,} more pasted lines\n"
-                        body.append(note, style="italic dim")
-                    elif (more := clipped.more(self.expanded)) is not None:
-                        body.append_text(more)
-                        body.append("\n")
-            return Group(head, _highlight(body, self.query_text))
-        clipped = _clip(message_text(self.item), self.expanded, MESSAGE_LINES, MESSAGE_CHARS)
-        body.append_text(logtext.text(clipped.shown))
-        return Group(head, _highlight(body, self.query_text), *_more(clipped, self.expanded))
+Tag = tuple[str, str]  # (text, part)
 
 
-def _chip_style(seg: UserSegment) -> str:
-    kind = getattr(seg, "kind", "")
-    return {
-        "paste": "bold black on #d19a66",
-        "file_ref": "bold black on #56b6c2",
-        "knowledge_ref": "bold black on #c678dd",
-        "workflow_invoke": "bold black on #98c379",
-    }.get(kind, "bold white on #e06c75")
+def _head(kind: str, part: str, tags: list[Tag], look: Look) -> Text:
+    head = Text()
+    head.append(f" {kind} ", style=look[part])
+    for text, tag_part in tags:
+        head.append("  ")
+        head.append(text, style=look[tag_part])
+    return head
 
 
-class AssistantMessageItem(TextItem):
-    """Assistant text, rendered as Markdown."""
-
-    def render_item(self) -> RenderableType:
-        assert isinstance(self.item, MessageItem)
-        tags = self._tags()
-        refusal = any(getattr(p, "kind", "") == "refusal" for p in self.item.content)
-        if refusal:
-            tags.append(("refusal", "bold #e06c75"))
-        head = _head("assistant", "bold black on #98c379", *tags)
-        clipped = _clip(message_text(self.item), self.expanded, MESSAGE_LINES, MESSAGE_CHARS)
-        # Markdown stays rendered while searching: the item as a whole is highlighted
-        return Group(head, logtext.markdown(clipped.shown), *_more(clipped, self.expanded))
+def _tags(info: ItemInfo, current: bool) -> list[Tag]:
+    tags: list[Tag] = []
+    if info.ts is not None:
+        tags.append((format_clock(info.ts), "tag"))
+    if info.inherited:
+        tags.append(("inherited", "tag-inherited"))
+    if current:
+        tags.append(("● new this turn", "new"))
+    tags.extend(("✎ " + one_line(note, 120), "note") for note in info.notes)
+    return tags
 
 
-class SystemMessageItem(TextItem):
-    """A system message with a badge for its kind (notification, pod event, file, ...)."""
-
-    def render_item(self) -> RenderableType:
-        assert isinstance(self.item, MessageItem)
-        badge = system_badge(self.info.system_item) if self.info.system_item else "system"
-        tag = (f"[{one_line(badge, 120)}]", "bold #e5c07b")
-        head = _head("system", "bold black on #e5c07b", tag, *self._tags())
-        clipped = _clip(message_text(self.item), self.expanded)
-        body = _highlight(logtext.text(clipped.shown), self.query_text)
-        return Group(head, body, *_more(clipped, self.expanded))
+def reasoning_title(item: ReasoningItem, notes: tuple[str, ...] = ()) -> str:
+    """The one line a reasoning shows while folded: its summary (or its size)."""
+    summary = one_line(" · ".join(item.summary[:20]), 90) if item.summary else ""
+    title = f"reasoning · {summary}" if summary else f"reasoning ({len(item.text):,} chars)"
+    if item.encrypted_content and not item.text:
+        title += " · encrypted"
+    for note in notes:
+        title += " · ✎ " + one_line(note, 120)
+    return title
 
 
-class ToolCallView(TextItem):
-    """A tool call with pretty-printed arguments, and its result (matched by ``call_id``)."""
-
-    def __init__(
-        self,
-        index: int,
-        item: Any,
-        info: ItemInfo,
-        result: ToolResultItem | None,
-        classes: str = "",
-    ) -> None:
-        self.result = result
-        self._pretty: str | None = None
-        super().__init__(index, item, info, classes)
-        self._apply_error_class()
-
-    def _apply_error_class(self) -> None:
-        self.set_class(self.result is not None and self.result.is_error, "error")
-
-    def set_result(self, result: ToolResultItem | None) -> None:
-        if result is not self.result:
-            self.result = result
-            self._apply_error_class()
-            self.rerender()
-
-    def search_text(self) -> str:
-        text = item_text(self.item)
-        return text if self.result is None else text + "\n" + item_text(self.result)
-
-    def render_item(self) -> RenderableType:
-        assert isinstance(self.item, ToolCallItem)
-        head = _head(
-            "tool call",
-            "bold black on #56b6c2",
-            (one_line(self.item.name, 80), "bold #56b6c2"),
-            one_line(self.item.call_id, 48),
-            *self._tags(),
-        )
-        if self._pretty is None:
-            self._pretty = pretty_json(self.item.arguments)
-        clipped = _clip(self._pretty, self.expanded, ARGUMENT_LINES)
-        args = safe(clipped.shown)
-        parts: list[RenderableType] = [head]
-        if self.query_text or clipped.hidden_chars:
-            parts.append(_highlight(Text(args), self.query_text))
-        else:
-            parts.append(
-                Syntax(args, "json", theme="monokai", background_color="default", word_wrap=True)
+def head(
+    item: Any,
+    info: ItemInfo,
+    result: ToolResultItem | None,
+    *,
+    current: bool,
+    expanded: bool,
+    look: Look = PLAIN,
+) -> Text:
+    """The first line of an item: its kind, then its tags (a reasoning: its folding title)."""
+    tags = _tags(info, current)
+    if isinstance(item, MessageItem):
+        if item.role == "user":
+            return _head("user", "label-user", tags, look)
+        if item.role == "system":
+            badge = system_badge(info.system_item) if info.system_item else "system"
+            return _head(
+                "system", "label-system", [(f"[{one_line(badge, 120)}]", "badge"), *tags], look
             )
-        parts.extend(_more(clipped, self.expanded))
-        parts.extend(_result_parts(self.result, self.expanded, self.query_text))
-        return Group(*parts)
+        if any(getattr(p, "kind", "") == "refusal" for p in item.content):
+            tags.append(("refusal", "refusal"))
+        return _head("assistant", "label-assistant", tags, look)
+    if isinstance(item, ToolCallItem):
+        name = (one_line(item.name, 80), "tool-name")
+        return _head(
+            "tool call", "label-tool", [name, (one_line(item.call_id, 48), "tag"), *tags], look
+        )
+    if isinstance(item, ToolResultItem):
+        return _head(
+            "tool result", "label-tool", [(one_line(item.call_id, 48), "tag"), *tags], look
+        )
+    if isinstance(item, ReasoningItem):
+        mark = "▼" if expanded else "▶"
+        # log text: a Text is drawn as it is (never parsed as markup)
+        return Text(f"{mark} {reasoning_title(item, info.notes)}", style=look["reasoning-title"])
+    return _head("item", "label-unknown", tags, look)
 
 
-def _result_parts(
-    result: ToolResultItem | None, expanded: bool, query: str
+# --- the body ---------------------------------------------------------------------------------
+
+
+def body(
+    item: Any,
+    info: ItemInfo,
+    result: ToolResultItem | None,
+    *,
+    expanded: bool,
+    query: str,
+    look: Look = PLAIN,
 ) -> list[RenderableType]:
-    if result is None:
-        return [Text("… waiting for the result", style="italic dim")]
-    line = Text()
-    if result.is_error:
-        line.append(" ✗ error ", style="bold white on #e06c75")
+    """What an item shows under its head (nothing for a folded reasoning); ``query`` is
+    highlighted where it occurs."""
+    if isinstance(item, MessageItem):
+        if item.role == "user":
+            return _user_body(item, info, expanded, query, look)
+        clipped = (
+            _clip(message_text(item), expanded)
+            if item.role == "system"
+            else _clip(message_text(item), expanded, MESSAGE_LINES, MESSAGE_CHARS)
+        )
+        if item.role == "system":
+            text = _highlight(logtext.text(clipped.shown), query, look)
+            return [text, *_more(clipped, expanded, look)]
+        # Markdown stays rendered while searching: the item as a whole is highlighted
+        reply = logtext.markdown(clipped.shown, code_theme=look.code_theme)
+        return [reply, *_more(clipped, expanded, look)]
+    if isinstance(item, ToolCallItem):
+        return [
+            *_arguments(item, expanded, query, look),
+            *_result_parts(result, expanded, query, look),
+        ]
+    if isinstance(item, ToolResultItem):
+        return _result_parts(item, expanded, query, look)
+    if isinstance(item, ReasoningItem):
+        return [_reasoning_body(item, query, look)] if expanded else []
+    return [Text(safe(repr(item)))]
+
+
+def _user_body(
+    item: MessageItem, info: ItemInfo, expanded: bool, query: str, look: Look
+) -> list[RenderableType]:
+    """A user message: typed input segments as chips, then the text the model saw."""
+    text = Text()
+    segs = info.segments
+    if segs and any(not isinstance(s, TextSegment) for s in segs):
+        for seg in segs:
+            chip = segment_chip_text(seg)
+            if chip is None:
+                assert isinstance(seg, TextSegment)
+                text.append_text(logtext.text(seg.content))
+                continue
+            text.append(
+                f" {one_line(chip, 200)} ",
+                style=look[_CHIPS.get(getattr(seg, "kind", ""), "chip-other")],
+            )
+            if isinstance(seg, PasteSegment):
+                clipped = _clip(seg.content, expanded, PASTE_LINES)
+                text.append("\n")
+                text.append_text(logtext.text(clipped.shown, style=look["paste"]))
+                text.append("\n")
+                if clipped.hidden_lines:
+                    text.append(
+                        f"… {clipped.hidden_lines:,} more pasted lines\n", style=look["more"]
+                    )
+                elif (more := clipped.more(expanded, look)) is not None:
+                    text.append_text(more)
+                    text.append("\n")
+        return [_highlight(text, query, look)]
+    clipped = _clip(message_text(item), expanded, MESSAGE_LINES, MESSAGE_CHARS)
+    text.append_text(logtext.text(clipped.shown))
+    return [_highlight(text, query, look), *_more(clipped, expanded, look)]
+
+
+def _arguments(item: ToolCallItem, expanded: bool, query: str, look: Look) -> list[RenderableType]:
+    """A tool call's arguments, pretty-printed (JSON colours unless searching or cut)."""
+    clipped = _clip(pretty_json(item.arguments), expanded, ARGUMENT_LINES)
+    args = safe(clipped.shown)
+    parts: list[RenderableType] = []
+    if query or clipped.hidden_chars:
+        parts.append(_highlight(Text(args), query, look))
     else:
-        line.append(" ✓ result ", style="bold black on #7fd88f")
-    line.append(" ")
-    summary = _clip(result.summary, expanded, PREVIEW_LINES)
-    line.append_text(logtext.text(summary.shown, style="bold #e06c75" if result.is_error else ""))
-    parts: list[RenderableType] = [_highlight(line, query), *_more(summary, expanded)]
-    if result.content:
-        clipped = _clip(result.content, expanded)
-        parts.append(_highlight(logtext.text(clipped.shown, style="#abb2bf"), query))
-        parts.extend(_more(clipped, expanded))
-    parts.extend(logtext.text(attachment_label(a), style="italic dim") for a in result.attachments)
+        parts.append(Transparent(Syntax(args, "json", theme=look.code_theme, word_wrap=True)))
+    parts.extend(_more(clipped, expanded, look))
     return parts
 
 
-class ToolResultView(TextItem):
-    """A tool result whose call is not in the history (shown on its own)."""
-
-    def render_item(self) -> RenderableType:
-        assert isinstance(self.item, ToolResultItem)
-        head = _head(
-            "tool result", "bold black on #56b6c2", one_line(self.item.call_id, 48), *self._tags()
-        )
-        return Group(head, *_result_parts(self.item, self.expanded, self.query_text))
-
-
-class ReasoningView(HistoryItemMixin, Collapsible):
-    """Reasoning, collapsed by default; the title shows its summary."""
-
-    def __init__(self, index: int, item: ReasoningItem, info: ItemInfo, classes: str = "") -> None:
-        self.index = index
-        self.item = item
-        self.info = info
-        self._body = Static(self._body_text(""), classes="reasoning-body")
-        # The title is log text: handed over as Content, which the title label takes as it is
-        # (a str would be parsed as markup); Collapsible's signature says str but passes it on.
-        literal = cast(str, Content(self._title_text()))
-        super().__init__(
-            self._body, title=literal, collapsed=True, classes=f"item {classes}".strip()
-        )
-
-    def _title_text(self) -> str:
-        item = self.item
-        summary = one_line(" · ".join(item.summary[:20]), 90) if item.summary else ""
-        title = f"reasoning · {summary}" if summary else f"reasoning ({len(item.text):,} chars)"
-        if item.encrypted_content and not item.text:
-            title += " · encrypted"
-        for note in self.info.notes:
-            title += " · ✎ " + one_line(note, 120)
-        return title
-
-    def notes_changed(self) -> None:
-        self.title = cast(str, Content(self._title_text()))
-
-    def _body_text(self, query: str) -> Text:
-        text = Text()
-        if self.item.summary:
-            text.append("summary: ", style="bold")
-            summary = _clip("\n".join(self.item.summary), True)
-            text.append_text(logtext.text(summary.shown + "\n\n", style="italic"))
-        body = _clip(self.item.text, True)
-        text.append_text(logtext.text(body.shown) if body.shown else Text("(no text)"))
-        note = body.more(True)
-        if note is not None:
-            text.append("\n")
-            text.append_text(note)
-        return _highlight(text, query)
-
-    def set_query(self, query: str) -> None:
-        self._body.update(self._body_text(query))
-
-    def reveal(self) -> None:
-        self.collapsed = False
+def _result_parts(
+    result: ToolResultItem | None, expanded: bool, query: str, look: Look
+) -> list[RenderableType]:
+    if result is None:
+        return [Text("… waiting for the result", style=look["more"])]
+    line = Text()
+    if result.is_error:
+        line.append(" ✗ error ", style=look["result-error"])
+    else:
+        line.append(" ✓ result ", style=look["result-ok"])
+    line.append(" ")
+    summary = _clip(result.summary, expanded, PREVIEW_LINES)
+    line.append_text(
+        logtext.text(summary.shown, style=look["error-text"] if result.is_error else "")
+    )
+    parts: list[RenderableType] = [_highlight(line, query, look), *_more(summary, expanded, look)]
+    if result.content:
+        clipped = _clip(result.content, expanded)
+        parts.append(_highlight(logtext.text(clipped.shown, style=look["output"]), query, look))
+        parts.extend(_more(clipped, expanded, look))
+    parts.extend(logtext.text(attachment_label(a), style=look["more"]) for a in result.attachments)
+    return parts
 
 
-def make_item_widget(
-    index: int, item: Any, info: ItemInfo, result: ToolResultItem | None = None
-) -> Widget:
-    """The widget for one history item."""
-    classes = "inherited" if info.inherited else ""
-    if isinstance(item, MessageItem):
-        if item.role == "user":
-            return UserMessageItem(index, item, info, f"user {classes}")
-        if item.role == "system":
-            return SystemMessageItem(index, item, info, f"system {classes}")
-        return AssistantMessageItem(index, item, info, f"assistant {classes}")
-    if isinstance(item, ToolCallItem):
-        return ToolCallView(index, item, info, result, f"tool {classes}")
-    if isinstance(item, ToolResultItem):
-        return ToolResultView(index, item, info, f"tool result {classes}")
-    if isinstance(item, ReasoningItem):
-        return ReasoningView(index, item, info, f"reasoning {classes}")
-    return UnknownItem(index, item, info, classes)
+def _reasoning_body(item: ReasoningItem, query: str, look: Look) -> Text:
+    text = Text()
+    if item.summary:
+        text.append("summary: ", style="bold")
+        summary = _clip("\n".join(item.summary), True)
+        text.append_text(logtext.text(summary.shown + "\n\n", style="italic"))
+    clipped = _clip(item.text, True)
+    text.append_text(logtext.text(clipped.shown) if clipped.shown else Text("(no text)"))
+    note = clipped.more(True, look)
+    if note is not None:
+        text.append("\n")
+        text.append_text(note)
+    return _highlight(text, query, look)
 
 
-class UnknownItem(TextItem):
-    def render_item(self) -> RenderableType:
-        return Text(safe(repr(self.item)))
+def renderable(
+    item: Any,
+    info: ItemInfo = ItemInfo(),
+    result: ToolResultItem | None = None,
+    *,
+    current: bool = False,
+    expanded: bool = False,
+    query: str = "",
+    look: Look = PLAIN,
+) -> list[RenderableType]:
+    """The whole item, head and body, as the view draws it (for tests and tools)."""
+    return [
+        head(item, info, result, current=current, expanded=expanded, look=look),
+        *body(item, info, result, expanded=expanded, query=query, look=look),
+    ]

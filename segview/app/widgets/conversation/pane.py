@@ -313,6 +313,7 @@ class ConversationPane(Vertical):
             current_from=position.current_from,
             inherited_len=tl.inherited_len if tl.start is not None else 0,
             scroll=scroll,
+            units=position.units,
         )
         self._update_search_status()
         self._show_turn_bar()
@@ -425,9 +426,9 @@ class ConversationPane(Vertical):
     def _replay_step(self) -> None:
         cursor = self.cursor
         frame = self.player.step(cursor) if cursor is not None else None
-        if frame is None:
+        if frame is None or cursor is None:
             return
-        position = Position(frame.state, frame.revealed, frame.current_from, frame.sources)
+        position = cursor.frame_position(frame)
         self._show(position, "end")
         self._schedule_replay()
 
