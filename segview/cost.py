@@ -212,6 +212,8 @@ class SegmentUsage:
     turns: tuple[TurnSpan, ...] = ()
     tail: Tokens = Tokens()
     total: Tokens = Tokens()
+    # running totals of ``turns``, filled on first use (stepping asks at every turn)
+    _running: list[Tokens] = field(default_factory=list, compare=False, repr=False)
 
     def through_turn(self, turn_count: int) -> Tokens:
         """What the segment spent up to and including the first turn with ``turn_count``
@@ -227,7 +229,15 @@ class SegmentUsage:
 
     def through_index(self, index: int) -> Tokens:
         """What turns ``0..index`` (positions in ``turns``) spent."""
-        return sum_tokens(s.tokens for s in self.turns[: index + 1])
+        running = self._running
+        if len(running) < len(self.turns):
+            acc = running[-1] if running else Tokens()
+            for span in self.turns[len(running) :]:
+                acc = acc + span.tokens
+                running.append(acc)
+        if index < 0 or not running:
+            return Tokens()
+        return running[min(index, len(running) - 1)]
 
 
 def segment_usage(entries: Sequence[Any]) -> SegmentUsage:
