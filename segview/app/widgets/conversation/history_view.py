@@ -22,7 +22,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 from rich.console import Group, RenderableType
@@ -73,12 +73,15 @@ class Highlight:
 
 @dataclass(slots=True)
 class _Drawn:
-    """One unit rendered: what it was rendered from, and its lines."""
+    """One unit rendered: what it was rendered from, and its lines (framed: with margin,
+    border and padding, for the frame styles of ``frame_key``)."""
 
     head_key: tuple[Any, ...]
     head: list[Strip]
     body_key: tuple[Any, ...]
     body: list[Strip]
+    frame_key: tuple[Any, ...] = ()
+    framed: dict[int, Strip] = field(default_factory=dict)
 
     @property
     def height(self) -> int:
@@ -119,7 +122,15 @@ class HistoryView(ScrollView, can_focus=True):
         self._deltas_valid = 0  # how much of _deltas is up to date
         self._pending: ScrollTarget | int | None = None  # a scroll waiting for a size
         self._adjusting = False
-        self._at_end = False  # the last line is on screen (a resize keeps it there)
+        self._at_end = False
+        # while a frame is drawn: the view's style, the frame styles of units, the last unit
+        self._base: Style | None = None
+        self._framing: dict[int, tuple[Style, Style, str]] = {}
+        self._span = (
+            0,
+            0,
+            0,
+        )  # (unit, its first line, one past its last)  # the last line is on screen (a resize keeps it there)
         # search
         self._query = ""
         self._hits: dict[int, tuple[bool, bool]] = {}  # unit -> (own text, its result's text)
@@ -584,41 +595,65 @@ class HistoryView(ScrollView, can_focus=True):
             # them here would move what is on screen while it is drawn
             self._measure_around(u, y - self._top(u), above=False)
             self._update_virtual_size()
-        return super().render_lines(crop)
+        self._framing = {}
+        self._base = self.rich_style
+        self._span = (0, 0, 0)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base = None
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._base or self.rich_style
         line = round(self.scroll_y) + y
         if not self._count or self._look is None or line >= self._total():
             return Strip.blank(width, base)
-        u = self._unit_at(line)
-        offset = line - self._top(u)
-        if offset == 0:
-            return Strip.blank(width, base)
-        drawn = self._draw(u)
-        lines = (*drawn.head, *drawn.body)
-        content = lines[offset - 1] if offset - 1 < len(lines) else Strip.blank(0)
-        return self._frame(u, content, width, base)
+        u, top, bottom = self._span
+        if not top <= line < bottom or self._base is None:
+            u = self._unit_at(line)
+            top = self._top(u)
+            self._span = (u, top, top + self._height(u))
+        row = line - top
+        if row == 0:
+            return Strip.blank(width, base)  # the blank line above an item
+        drawn = self._drawn.get(u) or self._draw(u)
+        tint, border, char = self._frame_styles(u, base)
+        key = (tint, border, char, width)
+        if drawn.frame_key != key:
+            drawn.frame_key = key
+            drawn.framed = {}
+        strip = drawn.framed.get(row)
+        if strip is None:
+            k = row - 1
+            head = drawn.head
+            if k < len(head):
+                content = head[k]
+            elif k - len(head) < len(drawn.body):
+                content = drawn.body[k - len(head)]
+            else:
+                content = Strip([])
+            text = content.crop_extend(0, self._width, tint).apply_style(tint)
+            right = max(0, width - LEFT + 1 - self._width)
+            segments = [Segment(" ", base), Segment(char, border), Segment(" ", tint)]
+            segments.extend(text)
+            segments.append(Segment(" " * right, tint))
+            strip = drawn.framed[row] = Strip(segments, 3 + self._width + right).crop(0, width)
+        return strip
 
-    def _frame(self, u: int, content: Strip, width: int, base: Style) -> Strip:
-        """A line of unit ``u``: margin, border, padding, text, padding."""
-        i = self._units.units[u]
-        item = self._items[i]
-        tint = base + self._tint(u, i, item)
-        border = self._border(u, i, item)
-        border_style = tint + Style(color=border.color)
-        char = "█" if self._thick(u, i) else "▎"
-        text = content.crop_extend(0, self._width, tint).apply_style(tint)
-        return Strip.join(
-            [
-                Strip([Segment(" ", base)], 1),
-                Strip([Segment(char, border_style)], 1),
-                Strip([Segment(" ", tint)], 1),
-                text,
-                Strip.blank(max(0, width - LEFT - self._width + 1), tint),
-            ]
-        ).crop(0, width)
+    def _frame_styles(self, u: int, base: Style) -> tuple[Style, Style, str]:
+        """How unit ``u`` is framed: the style of its lines (a tint for inherited, failed or
+        matching items), of its left border, and the border's character (thick for what the
+        current turn added and for the current match)."""
+        framing = self._framing.get(u)
+        if framing is None:
+            i = self._units.units[u]
+            item = self._items[i]
+            tint = base + self._tint(u, i, item)
+            border = tint + Style(color=self._border(u, i, item).color)
+            char = "█" if self._thick(u, i) else "▎"
+            framing = self._framing[u] = (tint, border, char)
+        return framing
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(name)

@@ -10,6 +10,7 @@ bar shows the tokens of the turn and of the branch so far.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from rich.text import Text
@@ -230,6 +231,10 @@ class ConversationPane(Vertical):
         self.loading = False
         self.empty = False
         cursor = self.cursor = SegmentCursor(timeline)
+        # A big log is millions of objects that live as long as it is open: the cyclic
+        # collector walking them all stalls the app for a second at a time, so they (and
+        # what is alive now) are moved out of its reach; reference counting still frees them.
+        gc.freeze()
         self.history.reset()
         self.show_notes()
         origin = timeline.origin
