@@ -736,24 +736,31 @@ class Lineage:
 
     # --- details ----------------------------------------------------------------------------
 
-    def load_details(self, node: SegmentNode) -> SegmentNode:
+    def load_details(self, node: SegmentNode, read: TolerantRead | None = None) -> SegmentNode:
         """Fill title, turns, entries, last activity and problems (cached by size and mtime).
 
         A file that only grew since the last read is read from where that read stopped.
+        ``read``, a tolerant read of the file from its start made elsewhere (the timeline of
+        the open segment), is used instead of reading the file again.
         """
         key = (node.size, node.mtime)
         if node.details_loaded and node._details_key == key:
             return node
-        if node._cursor is None and node._cursor_source is not None:
-            node._cursor = self._indexed_cursor(*node._cursor_source)
-            if node._cursor is None:
-                node._fingerprint = None
+        if read is not None:  # a read of the whole file made elsewhere
             node._cursor_source = None
-        cursor = node._cursor or _DetailsCursor()
+            cursor = _DetailsCursor()
+        else:
+            if node._cursor is None and node._cursor_source is not None:
+                node._cursor = self._indexed_cursor(*node._cursor_source)
+                if node._cursor is None:
+                    node._fingerprint = None
+                node._cursor_source = None
+            cursor = node._cursor or _DetailsCursor()
         try:
-            read = node.store.read_tolerant(
-                node.id, offset=cursor.end_offset, first_line=cursor.next_line
-            )
+            if read is None:
+                read = node.store.read_tolerant(
+                    node.id, offset=cursor.end_offset, first_line=cursor.next_line
+                )
         except StoreError as exc:
             node._cursor = node._fingerprint = None
             self._set_details(node, None, 0, 0, None, [Problem(None, str(exc))])

@@ -11,6 +11,9 @@ Checkpoints are cheap because replay only ever appends to the lists of a state (
 each list of the live replay state and its length at that point, and the prefix of such a
 list never changes afterwards.
 
+A load can be given up (``cancelled``, asked about every MiB read and every few thousand
+entries replayed): it raises ``LoadCancelled``, and what it built is dropped.
+
 ``refresh`` reads only the bytes appended since the last read (a live agent still writing).
 A segment rewritten in place (the runtime's rewind: a plain overwrite, or a temporary file
 renamed over it) is read again from the start instead: ``refresh`` keeps the file's identity
@@ -22,7 +25,7 @@ from __future__ import annotations
 import os
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from segview.gcpause import gc_paused
@@ -57,10 +60,16 @@ from segview.store.errors import NotFound
 from segview.store.fs_store import TolerantRead
 from segview.store.layout import FileStat, prefix_fingerprint
 
-__all__ = ["CHECKPOINT_EVERY", "PREVIEW_WIDTH", "Timeline", "Turn", "gc_paused"]
+__all__ = ["CHECKPOINT_EVERY", "PREVIEW_WIDTH", "LoadCancelled", "Timeline", "Turn", "gc_paused"]
 
 CHECKPOINT_EVERY = 64
 PREVIEW_WIDTH = 200
+CANCEL_CHECK_ENTRIES = 4096  # entries replayed between two looks at ``cancelled``
+
+
+class LoadCancelled(Exception):
+    """A load given up because its ``cancelled`` callback said so."""
+
 
 # What indexing needs to know of each entry type (looked up by exact type, for speed)
 _ITEM, _ITEMS, _USER, _SYSTEM, _SYSTEM_ITEMS, _USAGE, _TURN_END = range(1, 8)
@@ -208,6 +217,7 @@ class Timeline:
         self._by_count: dict[int, Turn] = {}
         self._stat: FileStat | None = None  # the file as it was when last read
         self._fingerprint: bytes | None = None  # of the bytes before the resume point
+        self._cancelled: Callable[[], bool] | None = None  # asked while loading
 
     @classmethod
     def load(
@@ -215,22 +225,39 @@ class Timeline:
         store: FsStore,
         segment_id: str,
         progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
     ) -> Timeline:
         """Read and index the whole segment; ``progress(bytes_read, total)`` is called as it goes.
 
         A file that cannot be read gives an empty timeline with the reason in ``problems``.
+        ``cancelled()`` is asked about every MiB read and every few thousand entries indexed;
+        when it says true, ``LoadCancelled`` is raised.
         """
         timeline = cls(store, segment_id)
         with gc_paused():
-            timeline._load(progress)
+            timeline._cancelled = cancelled
+            try:
+                timeline._load(progress)
+            finally:
+                timeline._cancelled = None
         return timeline
 
     # --- reading ----------------------------------------------------------------------------
 
     def _load(self, progress: Callable[[int, int], None] | None = None) -> None:
+        cancelled = self._cancelled
+        report = progress
+        if cancelled is not None:
+
+            def report(done: int, total: int) -> None:
+                if cancelled():
+                    raise LoadCancelled(self.segment_id)
+                if progress is not None:
+                    progress(done, total)
+
         try:
             self._stat = self._file_stat()
-            read = self.store.read_tolerant(self.segment_id, progress=progress)
+            read = self.store.read_tolerant(self.segment_id, progress=report)
             self._read_failed = False
         except StoreError as exc:
             read = TolerantRead(problems=[Problem(None, str(exc))])
@@ -256,6 +283,20 @@ class Timeline:
     @property
     def path(self) -> str:
         return os.fspath(self.store.path_for(self.segment_id))
+
+    def read_so_far(self) -> TolerantRead:
+        """The tolerant read of the file from its start, as far as it was read (its entries,
+        line numbers, offsets and problems): what the segment's details are made from, so
+        the file need not be read again. A copy of the lists (not of the entries), to take
+        where no ``refresh`` runs at the same time."""
+        read = self._read
+        return replace(
+            read,
+            entries=list(read.entries),
+            lines=list(read.lines),
+            offsets=list(read.offsets),
+            problems=list(read.problems),
+        )
 
     def _file_stat(self) -> FileStat:
         path = self.store.path_for(self.segment_id)
@@ -378,7 +419,10 @@ class Timeline:
         codes = _CODES
         every = CHECKPOINT_EVERY
         since = live.entries_count - self._checkpoint_at[-1]
+        cancelled = self._cancelled
         for i in range(start, len(entries)):
+            if cancelled is not None and i % CANCEL_CHECK_ENTRIES == 0 and cancelled():
+                raise LoadCancelled(self.segment_id)
             entry = entries[i]
             apply_entry(live, entry)
             if acc.first_ts is None:

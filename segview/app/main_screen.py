@@ -41,7 +41,7 @@ from segview.browse.session import StoreSession
 from segview.cost import Priced, PriceTable, UsageReader, load_prices
 from segview.notes import NotesError, add_note, set_label
 from segview.store import StoreError
-from segview.timeline import Timeline
+from segview.timeline import LoadCancelled, Timeline
 
 from . import keymap
 from .messages import (
@@ -87,10 +87,6 @@ NEEDS_SEGMENT = KEYED_ACTIONS - {
 LIVE_SECONDS = 10.0  # the header says "live" this long after the open segment grew
 
 
-class _Cancelled(Exception):
-    """Raised from a worker's progress callback to stop a read the worker no longer needs."""
-
-
 class MainScreen(Screen[None]):
     """Browse the store: tree on the left, the open segment on the right."""
 
@@ -108,6 +104,7 @@ class MainScreen(Screen[None]):
         self._open_generation = 0
         self._narrow = False
         self._grew_at = -LIVE_SECONDS  # when the open segment last grew (monotonic)
+        self._loading: dict[int, str] = {}  # generation -> the segment it loads
         self.pane = ConversationPane(self.session, id="main")
         # labels and notes (sidecars), the compare mark, tokens and their cost
         self.notes = self.pane.notes
@@ -263,10 +260,17 @@ class MainScreen(Screen[None]):
         self.post_message(ForestChanged(forest))
         self.app.call_from_thread(self._open_initial)
         worker = get_current_worker()
-        for snapshot in self.session.load_details(cancelled=lambda: worker.is_cancelled):
+        details = self.session.load_details(
+            cancelled=lambda: worker.is_cancelled, later=self._being_loaded
+        )
+        for snapshot in details:
             self.post_message(ForestChanged(snapshot))
         if not worker.is_cancelled:
             self.segview.watcher.start()
+
+    def _being_loaded(self, segment_id: str) -> bool:
+        """A timeline of ``segment_id`` is loading (its details will come from it)."""
+        return segment_id in list(self._loading.values())
 
     def _open_initial(self) -> None:
         target, warning = self.session.resolve(self.initial_select)
@@ -358,6 +362,7 @@ class MainScreen(Screen[None]):
         self.ancestry.show_segment(segment_id)
         self._update_header()
         self.pane.begin_loading(segment_id)
+        self._loading[self._open_generation] = segment_id
         self._load_timeline(segment_id, turn_count, self._open_generation)
         self._load_inherited(segment_id)
 
@@ -368,30 +373,41 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="timeline")
     def _load_timeline(self, segment_id: str, turn_count: int | None, generation: int) -> None:
+        try:
+            self._load(segment_id, turn_count, generation)
+        finally:
+            self._loading.pop(generation, None)
+
+    def _load(self, segment_id: str, turn_count: int | None, generation: int) -> None:
         store = self.session.store_for(segment_id)
         if store is None:
             self.post_message(TimelineFailed(segment_id, "not in this store", generation))
             return
         last = [-1]
-        worker = get_current_worker()
 
         def progress(done: int, total: int) -> None:
-            if worker.is_cancelled:  # the app is closing, or another segment was chosen
-                raise _Cancelled
             step = total // 50 or 1
             if total >= PROGRESS_MIN_BYTES and (done // step != last[0] or done >= total):
                 last[0] = done // step
                 self.post_message(LoadProgress(segment_id, done, total))
 
+        worker = get_current_worker()
         try:
-            timeline = Timeline.load(store, segment_id, progress=progress)
-        except _Cancelled:
+            timeline = Timeline.load(
+                store, segment_id, progress=progress, cancelled=lambda: worker.is_cancelled
+            )
+        except LoadCancelled:  # another segment was opened, or the app is quitting
             return
         except Exception as exc:  # a segment must never take the app down
             log.exception("loading %s", segment_id)
             self.post_message(TimelineFailed(segment_id, str(exc), generation))
             return
+        read = timeline.read_so_far()  # before anything refreshes the timeline
         self.post_message(TimelineLoaded(segment_id, timeline, turn_count, generation))
+        # the segment's details (title, turns, problems) from this read, not a second one
+        update = self.session.details_from(segment_id, read)
+        if update is not None:
+            self.post_message(ForestChanged(update))
 
     @on(LoadProgress)
     def _load_progress(self, message: LoadProgress) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from segview.compare import Comparison, compare
 from segview.lineage import Lineage, SegmentNode
 from segview.store import FsStore, LogEntry, UnknownEntry, fork_at
+from segview.store.fs_store import TolerantRead
 from segview.store.layout import StoreScan, resolve_id
 
 from .forest import ForestSnapshot, TreeRow, snapshot
@@ -23,6 +24,8 @@ from .forest import ForestSnapshot, TreeRow, snapshot
 __all__ = ["DETAILS_BATCH_SECONDS", "ForestUpdate", "StoreSession"]
 
 DETAILS_BATCH_SECONDS = 0.25
+BIG_FILE = 8 << 20  # details of a bigger file are read on a thread of their own
+WAIT_SECONDS = 0.05  # how often a wait looks at ``cancelled``
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,22 +71,33 @@ class StoreSession:
         *,
         batch_seconds: float = DETAILS_BATCH_SECONDS,
         cancelled: Callable[[], bool] = lambda: False,
+        later: Callable[[str], bool] = lambda _segment_id: False,
     ) -> Iterator[ForestSnapshot]:
         """Fill every node's details (title, turns, problems), yielding a snapshot about
-        every ``batch_seconds`` and a complete one at the end."""
+        every ``batch_seconds`` and a complete one at the end.
+
+        Stops (yielding nothing more) once ``cancelled()``: between segments, and while a big
+        one is read (that read goes on, on a daemon thread, to be dropped). A segment for
+        which ``later(segment_id)`` holds comes last, and waits while it holds: one being
+        loaded, whose details come from that load (``details_from``), not a second read.
+        """
         lineage = self.lineage
         if lineage is None:
             return
         with self._lock:
             nodes = [n for _d, n in lineage.walk() if not n.details_loaded]
+        held = [n for n in nodes if later(n.id)]
         last = time.monotonic()
         done: list[SegmentNode] = []
-        for node in nodes:
-            if cancelled():
+        for node in [*(n for n in nodes if n not in held), *held]:
+            while later(node.id) and not node.details_loaded:
+                if cancelled():
+                    self._save(done)
+                    return
+                time.sleep(WAIT_SECONDS)
+            if cancelled() or not self._load_node(lineage, node, cancelled):
                 self._save(done)
                 return
-            with self._lock:
-                lineage.load_details(node)
             done.append(node)
             if time.monotonic() - last > batch_seconds:
                 self._save(done)
@@ -98,6 +112,47 @@ class StoreSession:
         if nodes and self.lineage is not None:
             with self._lock:
                 self.lineage.save_index(nodes)
+
+    def _load_node(
+        self, lineage: Lineage, node: SegmentNode, cancelled: Callable[[], bool]
+    ) -> bool:
+        """Load one node's details; False when cancelled before a big read ended."""
+        if node.details_loaded or node.size < BIG_FILE:
+            with self._lock:
+                lineage.load_details(node)
+            return True
+        done = threading.Event()
+
+        def read() -> None:
+            try:
+                with self._lock:
+                    lineage.load_details(node)
+            finally:
+                done.set()
+
+        threading.Thread(target=read, name="segview-details", daemon=True).start()
+        while not done.wait(WAIT_SECONDS):
+            if cancelled():
+                return False
+        return True
+
+    def details_from(self, segment_id: str, read: TolerantRead) -> ForestSnapshot | None:
+        """The forest once a segment's details are taken from a read of it made elsewhere
+        (the timeline the app loaded): None when that segment is not in the store or its
+        details were known already."""
+        lineage = self.lineage
+        if lineage is None:
+            return None
+        with self._lock:
+            node = lineage.get(segment_id)
+            if node is None:
+                return None
+            loaded = node.details_loaded
+            lineage.load_details(node, read)
+            if loaded:
+                return None
+            self._save([node])
+            return self._snapshot(with_details=False)
 
     def _snapshot(self, *, with_details: bool) -> ForestSnapshot:
         assert self.lineage is not None

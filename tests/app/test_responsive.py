@@ -3,15 +3,35 @@ reach the dialog, and q ends the app at once whatever is loading (every worker s
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from segview.app import SegviewApp
 from segview.app.screens.goto_turn import GoToTurnScreen
+from segview.browse import session as session_module
+from segview.lineage import Lineage
+from segview.store import (
+    AssistantItem,
+    FsStore,
+    MessageItem,
+    RestoredState,
+    TextPart,
+    TextSegment,
+    TurnEnd,
+    UserInput,
+    create_segment,
+    encode_entry,
+)
+from segview.timeline import LoadCancelled, Timeline
 
 from . import expected
 from .helpers import LONG, MAIN, SIZE, opened, wait_for
@@ -76,3 +96,133 @@ async def test_a_burst_of_steps_lands_where_it_should(make_app: AppFactory) -> N
         await wait_for(
             pilot, lambda: history.highlight.current == (first + 1) % len(hl.matches), "n"
         )
+
+
+# --- quitting while something loads -------------------------------------------------------------
+
+TS = 1_728_400_000_000
+
+
+def big_segment(root: Path, turns: int = 1_500) -> str:
+    """A segment of ``turns`` turns of about 3 KB (4 MB, 4,500 entries), written with the
+    codec as the runtime writes its lines."""
+    store = FsStore(root)
+    seg = create_segment(store, RestoredState(system_prompt="careful"), ts=TS)
+    lines = []
+    for t in range(1, turns + 1):
+        ts = TS + t * 10
+        reply = MessageItem(role="assistant", content=[TextPart(text=f"answer {t} " + "y" * 2000)])
+        for entry in (
+            UserInput(ts=ts, segments=[TextSegment(content=f"question {t} " + "x" * 1000)]),
+            AssistantItem(ts=ts + 1, item=reply),
+            TurnEnd(ts=ts + 2, turn_count=t),
+        ):
+            lines.append(encode_entry(entry) + b"\n")
+    with open(store.path_for(seg), "ab") as f:
+        f.write(b"".join(lines))
+    return seg
+
+
+def test_a_load_stops_when_cancelled_while_reading_or_indexing(tmp_path: Path) -> None:
+    seg = big_segment(tmp_path)
+    store = FsStore(tmp_path)
+    looks: list[int] = []
+
+    def third_look() -> bool:
+        looks.append(1)
+        return len(looks) == 3
+
+    with pytest.raises(LoadCancelled):
+        Timeline.load(store, seg, cancelled=third_look)
+    assert len(looks) == 3  # asked about every MiB read: it stopped while reading
+    read_done: list[bool] = []
+
+    def progress(done: int, total: int) -> None:
+        read_done.append(done == total)
+
+    with pytest.raises(LoadCancelled):  # asked while indexing too
+        Timeline.load(store, seg, progress=progress, cancelled=lambda: any(read_done))
+    whole = Timeline.load(store, seg, cancelled=lambda: False)
+    assert len(whole.turns) == 1_500
+
+
+def never_ending_reads(monkeypatch: pytest.MonkeyPatch, gave_up: list[str]) -> Callable[[], None]:
+    """Make every timeline load crawl until it is cancelled (as a huge file would)."""
+    real = Timeline.load.__func__  # type: ignore[attr-defined]
+
+    def load(
+        cls: type[Timeline],
+        store: FsStore,
+        segment_id: str,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Timeline:
+        assert cancelled is not None
+
+        def crawl(done: int, total: int) -> None:
+            if progress is not None:
+                progress(done, total)
+            deadline = time.monotonic() + 60  # a guard: the test fails rather than hangs
+            while not cancelled() and time.monotonic() < deadline:
+                time.sleep(0.001)
+
+        try:
+            return real(cls, store, segment_id, progress=crawl, cancelled=cancelled)  # type: ignore[no-any-return]
+        except LoadCancelled:
+            gave_up.append(segment_id)
+            raise
+
+    monkeypatch.setattr(Timeline, "load", classmethod(load))
+
+
+async def workers_ended() -> None:
+    """What ``asyncio.run`` does once ``App.run`` returns: wait for the workers' threads."""
+    await asyncio.wait_for(asyncio.get_running_loop().shutdown_default_executor(), 60)
+
+
+async def test_q_while_a_segment_loads_quits_and_stops_the_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seg = big_segment(tmp_path)
+    gave_up: list[str] = []
+    never_ending_reads(monkeypatch, gave_up)
+    app = SegviewApp(tmp_path, select=seg, now=0, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.main.load_progress is not None, "loading")
+        assert app.main.loaded_segment is None
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running, "quit")
+    await workers_ended()
+    assert gave_up == [seg]
+    assert app.return_code == 0
+
+
+async def test_q_while_a_big_segment_is_read_for_the_tree_quits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read that cannot be interrupted (the details of a big segment, for its tree row)
+    runs on a daemon thread: quitting does not wait for it."""
+    opened_seg = big_segment(tmp_path, turns=3)
+    other = big_segment(tmp_path, turns=5)
+    monkeypatch.setattr(session_module, "BIG_FILE", 0)  # every file counts as big
+    release = threading.Event()
+    real = Lineage.load_details
+
+    def stuck(self: Lineage, node: Any, read: Any = None) -> Any:
+        if node.id == other and read is None:
+            release.wait(60)
+        return real(self, node, read)
+
+    monkeypatch.setattr(Lineage, "load_details", stuck)
+    try:
+        app = SegviewApp(tmp_path, select=opened_seg, now=0, watch=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.main.loaded_segment == opened_seg, "opened")
+            row = app.main.forest.row(other) if app.main.forest else None
+            assert row is not None and row.turns is None  # its details still being read
+            await pilot.press("q")
+            await wait_for(pilot, lambda: not app.is_running, "quit")
+        await workers_ended()
+        assert not release.is_set()  # the read was left behind, never waited for
+    finally:
+        release.set()
