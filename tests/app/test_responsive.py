@@ -226,3 +226,41 @@ async def test_q_while_a_big_segment_is_read_for_the_tree_quits(
         assert not release.is_set()  # the read was left behind, never waited for
     finally:
         release.set()
+
+
+async def test_a_long_history_is_searched_a_slice_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typing a query into a long history never waits for the whole search: it goes on a
+    slice at a time, the status says how far it got, and it ends at the first match from
+    the current turn on, with every match found."""
+    from segview.app.widgets.conversation import history_view
+
+    seg = big_segment(tmp_path, turns=600)
+    monkeypatch.setattr(history_view, "SEARCH_SLICE", 0.0)  # 64 items at a time
+    app = SegviewApp(tmp_path, select=seg, now=0, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, seg)
+        await pilot.press("g", "3", "0", "0", "enter")
+        statuses: list[str] = []
+        update = app.main.pane._update_search_status
+
+        def spy() -> None:
+            update()
+            statuses.append(app.main.search_status)
+
+        monkeypatch.setattr(app.main.pane, "_update_search_status", spy)
+        await pilot.press("slash", *"answer 1", "enter")
+        history = app.main.history
+        await wait_for(pilot, lambda: history.highlight.done, "the search done")
+        assert any(s.startswith("searching… ") for s in statuses)
+        want = [i for i, item in enumerate(history.items) if "answer 1" in item.text()]
+        hl = history.highlight
+        assert list(hl.matches) == want  # 1, 10..19, 100..199: 111 answers
+        assert len(want) == 111 and app.main.search_status == f"match {hl.current + 1} / 111"
+        # turn 300 comes after every match: the search goes to the last one
+        assert all(i < history.current_from for i in want) and hl.current == len(want) - 1
+        await wait_for(pilot, lambda: want[-1] in history.visible_items(), "the match shown")
+        await pilot.press("n")
+        assert history.highlight.current == 0
+        await wait_for(pilot, lambda: history.visible_items()[:1] == [want[0]], "at the top")

@@ -19,6 +19,7 @@ with theme variables; Markdown code and JSON follow the theme's darkness.
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_left, bisect_right, insort
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -31,8 +32,10 @@ from rich.style import Style
 from textual import events
 from textual.binding import BindingType
 from textual.geometry import Offset, Region, Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 from segview.app import keymap
 from segview.browse.cursor import HistoryUnits
@@ -47,6 +50,8 @@ ScrollTarget = Literal["turn", "end", "top", "none"]
 ESTIMATE = 8  # lines an item not rendered yet is taken to need (with its margin)
 CACHED_UNITS = 800  # rendered items kept
 CONTEXT = 30  # units before the current turn searched for a call still waiting on its result
+SEARCH_SLICE = 0.01  # seconds of searching at a time (a long history: then other events)
+SEARCH_PAUSE = 0.005  # between two slices
 LEFT = 4  # cells left of an item's text: margin, border, padding (and one right of it)
 
 TINTS = ("inherited", "error", "search-hit", "search-current")
@@ -69,6 +74,12 @@ class Highlight:
     query: str
     matches: tuple[int, ...]  # item indices (tool results drawn inside their calls excluded)
     current: int  # position in matches, -1 if none
+    searched: int = 0  # items looked at so far (a long history is searched a slice at a time)
+    total: int = 0  # items to look at
+
+    @property
+    def done(self) -> bool:
+        return self.searched >= self.total
 
 
 @dataclass(slots=True)
@@ -121,19 +132,17 @@ class HistoryView(ScrollView, can_focus=True):
         self._deltas: list[int] = [0]  # running sum of (height - ESTIMATE) over _measured
         self._deltas_valid = 0  # how much of _deltas is up to date
         self._pending: ScrollTarget | int | None = None  # a scroll waiting for a size
-        self._adjusting = False
-        self._at_end = False
+        self._adjusting = False  # the view is scrolling itself
+        self._at_end = False  # the last line is on screen (a change of size keeps it there)
         # while a frame is drawn: the view's style, the frame styles of units, the last unit
         self._base: Style | None = None
         self._framing: dict[int, tuple[Style, Style, str]] = {}
-        self._span = (
-            0,
-            0,
-            0,
-        )  # (unit, its first line, one past its last)  # the last line is on screen (a resize keeps it there)
+        self._span = (0, 0, 0)  # (unit, its first line, one past its last)
         # search
         self._query = ""
-        self._hits: dict[int, tuple[bool, bool]] = {}  # unit -> (own text, its result's text)
+        self._scan_timer: Timer | None = None
+        self._own_hits: list[int] = []  # units whose own text holds the query, ascending
+        self._result_hits: list[int] = []  # units (calls) where only the result holds it
         self._hits_scanned = 0  # units looked at for the query
         self._matches: list[int] = []  # units
         self._match_pos = -1
@@ -313,7 +322,11 @@ class HistoryView(ScrollView, can_focus=True):
             self._reset_search_state()
             anchor = None
         if len(units.cuts) > self._cut_seen:  # a tail was read again: what it drew is stale
-            self._forget_drawn_from(units.count(min(units.cuts[self._cut_seen :])))
+            cut = units.count(min(units.cuts[self._cut_seen :]))
+            self._forget_drawn_from(cut)
+            del self._own_hits[bisect_left(self._own_hits, cut) :]
+            del self._result_hits[bisect_left(self._result_hits, cut) :]
+            self._hits_scanned = min(self._hits_scanned, cut)
             self._cut_seen = len(units.cuts)
         self._items = items
         self._n = len(items)
@@ -764,36 +777,91 @@ class HistoryView(ScrollView, can_focus=True):
 
     # --- search -----------------------------------------------------------------------------
 
+    class SearchProgress(Message):
+        """A search through a long history went on (or ended): its status changed."""
+
     @property
     def highlight(self) -> Highlight:
         return Highlight(
             self._query,
             tuple(self._units.units[u] for u in self._matches),
             self._match_pos,
+            min(self._hits_scanned, self._count),
+            self._count,
         )
 
     def _reset_search_state(self) -> None:
-        self._hits = {}
+        self._own_hits = []
+        self._result_hits = []
         self._hits_scanned = 0
         self._matches = []
         self._match_pos = -1
+        if self._scan_timer is not None:
+            self._scan_timer.stop()
+            self._scan_timer = None
 
     def search(self, query: str) -> Highlight:
-        """Highlight every item containing ``query`` (case-insensitive); go to the first
-        from the current turn on."""
+        """Highlight every item containing ``query`` (case-insensitive) and go to the first
+        from the current turn on. A long history is searched a slice at a time between
+        other events (``SearchProgress`` says how far it got), so typing stays live."""
         if query != self._query:
             self._query = query
             self._reset_search_state()
         self._match_pos = -1
-        self._update_matches(keep_position=False)
-        if self._matches:
-            self.goto_match(self._first_match_from_current())
+        if self._scan(SEARCH_SLICE):
+            self._collect_matches(keep_position=False)
+            self._go_to_first_match()
         else:
-            self._relayout(self._anchor())
+            self._collect_matches(keep_position=False)
+            self._scan_later()
         return self.highlight
 
     def clear_search(self) -> None:
         self.search("")
+
+    def _go_to_first_match(self) -> None:
+        if self._matches:
+            self.goto_match(self._first_match_from_current())
+        else:
+            self._relayout(self._anchor())
+
+    def _scan_later(self) -> None:
+        if self._scan_timer is None:
+            self._scan_timer = self.set_timer(SEARCH_PAUSE, self._scan_on)
+
+    def _scan_on(self) -> None:
+        self._scan_timer = None
+        done = self._scan(SEARCH_SLICE)
+        self._collect_matches(keep_position=True)
+        if done:
+            self._go_to_first_match()
+        else:
+            self._scan_later()
+        self.post_message(self.SearchProgress())
+
+    def _scan(self, seconds: float) -> bool:
+        """Look for the query in the units not looked at yet, for about ``seconds``; True
+        when every unit shown has been looked at."""
+        needle = self._query.casefold()
+        if not needle:
+            self._hits_scanned = max(self._hits_scanned, self._count)
+            return True
+        units, items = self._units, self._units.items
+        deadline = time.perf_counter() + seconds
+        u = self._hits_scanned
+        while u < self._count:
+            i = units.units[u]
+            if needle in draw.folded_text(items[i]):
+                self._own_hits.append(u)
+            else:
+                r = units.result(i, len(items))
+                if r is not None and needle in draw.folded_text(items[r]):
+                    self._result_hits.append(u)
+            u += 1
+            if u % 64 == 0 and time.perf_counter() > deadline:
+                break
+        self._hits_scanned = max(self._hits_scanned, u)
+        return u >= self._count
 
     def _first_match_from_current(self) -> int:
         for pos, u in enumerate(self._matches):
@@ -805,39 +873,39 @@ class HistoryView(ScrollView, can_focus=True):
         """``search-current``, ``search-hit`` or None for unit ``u``."""
         if not self._query:
             return None
-        if 0 <= self._match_pos < len(self._matches) and self._matches[self._match_pos] == u:
+        matches = self._matches
+        if 0 <= self._match_pos < len(matches) and matches[self._match_pos] == u:
             return "search-current"
-        own, result = self._hits.get(u, (False, False))
-        if own or (result and self._result(self._units.units[u]) is not None):
-            return "search-hit"
-        return None
+        k = bisect_left(matches, u)
+        return "search-hit" if k < len(matches) and matches[k] == u else None
 
     def _update_matches(self, *, keep_position: bool) -> None:
-        """The units matching the query in the history shown. Units are looked at once per
-        query: the items of a run never change, and a call's result counts once it is shown."""
+        """After a step: the matches in the history shown now (units are looked at once per
+        query, as the items of a run never change; a call's result counts once shown)."""
+        if self._scan_timer is None and not self._scan(SEARCH_SLICE):
+            self._scan_later()
+        self._collect_matches(keep_position=keep_position)
+
+    def _collect_matches(self, *, keep_position: bool) -> None:
         previous = (
             self._matches[self._match_pos] if 0 <= self._match_pos < len(self._matches) else None
         )
-        needle = self._query.casefold()
-        units, items, hits = self._units, self._items, self._hits
-        if needle:
-            for u in range(self._hits_scanned, self._count):
-                i = units.units[u]
-                own = needle in draw.folded_text(items[i])
-                r = units.result(i, len(units.items))
-                result = r is not None and needle in draw.folded_text(units.items[r])
-                if own or result:
-                    hits[u] = (own, result)
-            self._hits_scanned = max(self._hits_scanned, self._count)
-        matches = [
+        count = self._count
+        matches = self._own_hits[: bisect_left(self._own_hits, count)]
+        shown = [
             u
-            for u in sorted(hits)
-            if u < self._count and (hits[u][0] or self._result(units.units[u]) is not None)
+            for u in self._result_hits[: bisect_left(self._result_hits, count)]
+            if self._result(self._units.units[u]) is not None
         ]
+        if shown:
+            matches = sorted(matches + shown)
         self._matches = matches
-        if keep_position and previous in matches:
-            self._match_pos = matches.index(previous)
-        elif not keep_position or self._match_pos >= len(matches):
+        if keep_position and previous is not None:
+            k = bisect_left(matches, previous)
+            if k < len(matches) and matches[k] == previous:
+                self._match_pos = k
+                return
+        if not keep_position or self._match_pos >= len(matches):
             self._match_pos = -1 if not matches else min(max(self._match_pos, 0), len(matches) - 1)
 
     def goto_match(self, pos: int) -> None:

@@ -85,6 +85,7 @@ class ConversationPane(Vertical):
         self.last_export: Path | None = None
         self.load_progress: tuple[int, int] | None = None  # (bytes read, total) of a big load
         self._replay_timer: Timer | None = None
+        self._search_screen: SearchScreen | None = None
         # the user's notes (set by the screen), and tokens with their cost
         self.notes = NotesBook()
         self.placement = NotePlacement({}, (), None)
@@ -471,13 +472,24 @@ class ConversationPane(Vertical):
 
     def search(self) -> None:
         def done(query: str | None) -> None:
+            self._search_screen = None
             self._apply_search(query or "")
 
         def changed(query: str) -> str:
             self._apply_search(query)
             return self.search_status
 
-        self.app.push_screen(SearchScreen(self.search_query, changed), done)
+        self._search_screen = SearchScreen(self.search_query, changed)
+        self.app.push_screen(self._search_screen, done)
+
+    @on(HistoryView.SearchProgress)
+    def _search_progress(self, message: HistoryView.SearchProgress) -> None:
+        """A search through a long history went on: say how far (here and in the search
+        line, if it is still open)."""
+        self._update_search_status()
+        screen = self._search_screen
+        if screen is not None and screen.is_attached:
+            screen.set_status(self.search_status)
 
     def clear_search(self) -> None:
         if self.search_query:
@@ -523,11 +535,14 @@ class ConversationPane(Vertical):
         hl = self.history.highlight
         if not hl.query:
             return ""
-        here = (
-            f"match {hl.current + 1} / {len(hl.matches)} here"
-            if hl.matches
-            else f"no match for “{one_line(hl.query, 60)}” here"
-        )
+        if not hl.done:
+            here = (
+                f"searching… {hl.searched:,} / {hl.total:,} items here, {len(hl.matches):,} found"
+            )
+        elif hl.matches:
+            here = f"match {hl.current + 1} / {len(hl.matches)} here"
+        else:
+            here = f"no match for “{one_line(hl.query, 60)}” here"
         hits = self.segment_hits
         if hits is None:
             return here + " · searching every turn…"
