@@ -578,6 +578,23 @@ class HistoryView(ScrollView, can_focus=True):
     def _note_end(self) -> None:
         self._at_end = self.scroll_y >= self.max_scroll_y
 
+    # keys scroll without an animation: the view moves its own scroll position when items
+    # above it get measured, which an animation would overwrite at its next frame
+
+    def action_scroll_up(self) -> None:
+        self.scroll_to(y=round(self.scroll_y) - 1, animate=False)
+
+    def action_scroll_down(self) -> None:
+        self.scroll_to(y=round(self.scroll_y) + 1, animate=False)
+
+    def action_page_up(self) -> None:
+        page = self.scrollable_content_region.height
+        self.scroll_to(y=round(self.scroll_y) - page, animate=False)
+
+    def action_page_down(self) -> None:
+        page = self.scrollable_content_region.height
+        self.scroll_to(y=round(self.scroll_y) + page, animate=False)
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if not self._adjusting and self._ready() and self._count:
