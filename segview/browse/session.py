@@ -238,6 +238,8 @@ class StoreSession:
         store = self.store_for(source)
         if store is None:
             raise LookupError(f"{source} is not in this store")
+        # fork_at takes LogEntry only; an UnknownEntry (a newer runtime's kind) passes
+        # through the replay untouched, as the reader kept it
         return fork_at(store, source, at_turn, entries=entries)  # type: ignore[arg-type]
 
     def compare(self, a: str, b: str) -> Comparison:

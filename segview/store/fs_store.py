@@ -74,6 +74,8 @@ def _load_codec() -> None:
     global validate_entry, SegmentStart
     from . import codec, model
 
+    # the classes are declared under TYPE_CHECKING (mypy sees them as imported types, which
+    # cannot be assigned to): this binds the very same classes, only later
     NEWER_VERSION = codec.NEWER_VERSION
     DecodeError = codec.DecodeError  # type: ignore[misc]
     UnknownKindError = codec.UnknownKindError  # type: ignore[misc]
