@@ -77,7 +77,7 @@ from segview.store import (
     encode_entry,
 )
 from segview.store.codec import parse_json_marked
-from segview.store.fs_store import _decode_tolerant
+from segview.store.tolerant import decode_tolerant
 from segview.timeline import Timeline, gc_paused
 
 BASE_TS = 1_730_000_000_000
@@ -380,7 +380,7 @@ def floor_first_lines(root: Path) -> None:
 def decode_first_lines(lines: list[bytes]) -> None:
     """Decoding first lines already in memory (parse, exactness checks, models)."""
     for line in lines:
-        _decode_tolerant(line)
+        decode_tolerant(line)
 
 
 def bare_parse(path: Path) -> None:
@@ -401,7 +401,7 @@ def decode_all(path: Path) -> None:
     """Parse, check and validate every line into models, keeping nothing."""
     with open(path, "rb") as f:
         for line in f:
-            _decode_tolerant(line[:-1])
+            decode_tolerant(line[:-1])
 
 
 def read_kept(store: FsStore, segment_id: str) -> None:
@@ -422,7 +422,7 @@ MEMORY_PROBE = """
 import gc, sys, tracemalloc
 from segview.store import FsStore
 from segview.store.codec import parse_json_marked
-from segview.store.fs_store import _decode_tolerant
+from segview.store.tolerant import decode_tolerant
 from segview.timeline import Timeline, gc_paused
 root, segment_id = sys.argv[1], sys.argv[2]
 store = FsStore(root)
@@ -439,7 +439,7 @@ RSS_PROBE = """
 import gc, sys
 from segview.store import FsStore
 from segview.store.codec import parse_json_marked
-from segview.store.fs_store import _decode_tolerant
+from segview.store.tolerant import decode_tolerant
 from segview.timeline import Timeline, gc_paused
 
 def status(key):

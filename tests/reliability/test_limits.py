@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+import segview.store.lines as line_reading
 from segview.lineage import Lineage
-from segview.store import Corrupt, FsStore, StoreIOError, TolerantRead, fs_store
+from segview.store import Corrupt, FsStore, StoreIOError, TolerantRead
 from segview.store.fs_store import MAX_PROBLEMS, LongLine, read_lines
 from tests.reliability.test_pathological import GOOD, VALID, write_segment
 
@@ -19,8 +20,8 @@ SMALL = 1000  # MAX_LINE_BYTES in these tests
 
 @pytest.fixture
 def small_lines(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fs_store, "MAX_LINE_BYTES", SMALL)
-    monkeypatch.setattr(fs_store, "_CHUNK", 64)  # chunks far smaller than a line
+    monkeypatch.setattr(line_reading, "MAX_LINE_BYTES", SMALL)
+    monkeypatch.setattr(line_reading, "_CHUNK", 64)  # chunks far smaller than a line
 
 
 def store_with(root: Path, *extra: bytes, terminated: bool = True) -> FsStore:

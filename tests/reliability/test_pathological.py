@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+import segview.store.publish as publishing
 from segview.app.export import export_file
 from segview.lineage import Lineage
 from segview.store import (
@@ -42,7 +43,6 @@ from segview.store import (
     collect_state,
     create_segment,
     fork_at,
-    fs_store,
     save_delta,
     save_turn_end,
     save_user_input,
@@ -59,7 +59,7 @@ BAD = "0190c000-0000-7000-8000-0000000000ba"
 NEW = "0190c000-0000-7000-8000-0000000000ee"
 VALID = 9  # lines of write_segment
 LIMIT = 60.0  # seconds: far beyond any of these commands, short of a hang
-UMASK = fs_store._UMASK
+UMASK = publishing._UMASK
 
 
 def write_segment(store: FsStore, segment_id: str, *, ts: int = TS, arguments: str = "{}") -> None:
@@ -403,7 +403,7 @@ def test_without_hard_links_no_partial_segment_is_ever_visible(
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "replace", replace)
     if publish == "placeholder":
-        monkeypatch.setattr(fs_store, "_renameat2", lambda: None)
+        monkeypatch.setattr(publishing, "_renameat2", lambda: None)
     code, out, _err = cli("fork", tmp_path, GOOD, "--at-turn", "2")
     assert code == 0
     new = out.strip()
@@ -421,7 +421,7 @@ def test_without_hard_links_no_partial_segment_is_ever_visible(
     other = tmp_path / ".other"
     other.write_bytes(b"other\n")
     with pytest.raises(FileExistsError):
-        fs_store._publish(str(other), store.path_for(new))
+        publishing._publish(str(other), store.path_for(new))
     other.unlink()
     assert store.path_for(new).read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == sorted([f"{GOOD}.jsonl", f"{new}.jsonl"])
@@ -447,10 +447,10 @@ def test_a_fork_interrupted_anywhere_leaves_nothing(
         monkeypatch.setattr(os, "link", interrupt)
     elif where == "renameat2":
         monkeypatch.setattr(os, "link", no_link)
-        monkeypatch.setattr(fs_store, "_rename_noreplace", interrupt)
+        monkeypatch.setattr(publishing, "_rename_noreplace", interrupt)
     else:  # the placeholder is claimed, then the rename over it is interrupted
         monkeypatch.setattr(os, "link", no_link)
-        monkeypatch.setattr(fs_store, "_renameat2", lambda: None)
+        monkeypatch.setattr(publishing, "_renameat2", lambda: None)
         monkeypatch.setattr(os, "replace", interrupt)
     with pytest.raises(KeyboardInterrupt):
         fork_at(store, GOOD, 1, segment_id=NEW)
