@@ -1,0 +1,198 @@
+"""Token counts (``Tokens``) and what the requests of one segment used: the turns and their
+requests (``TurnSpan``, ``turn_spans``) and a segment's usage from its entries
+(``SegmentUsage``, ``segment_usage``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from segview.store import (
+    AssistantItem,
+    AssistantItems,
+    HookInjectedItems,
+    Invoke,
+    LlmUsage,
+    SegmentStart,
+    SystemItemEntry,
+    SystemItems,
+    ToolResultEntry,
+    ToolResults,
+    TurnEnd,
+    UserInput,
+)
+
+__all__ = [
+    "NO_TOKENS",
+    "SegmentUsage",
+    "Tokens",
+    "TurnSpan",
+    "segment_usage",
+    "sum_tokens",
+    "turn_spans",
+]
+
+
+# Entries that begin a turn: a request's usage after a turn_end belongs to that turn until
+# one of these comes.
+_TURN_STARTERS = (
+    Invoke,
+    UserInput,
+    SegmentStart,
+    AssistantItem,
+    ToolResultEntry,
+    SystemItemEntry,
+    AssistantItems,
+    ToolResults,
+    SystemItems,
+    HookInjectedItems,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """Summed counters of some requests."""
+
+    requests: int = 0
+    input: int = 0  # input_total_tokens: the whole prompt, cached parts included
+    cache_read: int = 0
+    cache_write: int = 0
+    output: int = 0
+
+    @classmethod
+    def of(cls, usage: LlmUsage) -> Tokens:
+        return cls(
+            1,
+            usage.input_total_tokens,
+            usage.cache_read_tokens,
+            usage.cache_write_tokens,
+            usage.output_tokens,
+        )
+
+    def __add__(self, other: Tokens) -> Tokens:
+        return Tokens(
+            self.requests + other.requests,
+            self.input + other.input,
+            self.cache_read + other.cache_read,
+            self.cache_write + other.cache_write,
+            self.output + other.output,
+        )
+
+    def __sub__(self, other: Tokens) -> Tokens:
+        return Tokens(
+            self.requests - other.requests,
+            self.input - other.input,
+            self.cache_read - other.cache_read,
+            self.cache_write - other.cache_write,
+            self.output - other.output,
+        )
+
+    @property
+    def uncached_input(self) -> int:
+        """Input tokens neither read from nor written to the cache."""
+        return max(0, self.input - self.cache_read - self.cache_write)
+
+    def __bool__(self) -> bool:
+        return self.requests > 0
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "requests": self.requests,
+            "input_total_tokens": self.input,
+            "cache_read_tokens": self.cache_read,
+            "cache_write_tokens": self.cache_write,
+            "output_tokens": self.output,
+        }
+
+
+NO_TOKENS = Tokens()
+
+
+def sum_tokens(values: Iterable[Tokens]) -> Tokens:
+    total = Tokens()
+    for value in values:
+        total = total + value
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class TurnSpan:
+    """The entries of one completed turn, with what closes it, and its requests.
+
+    ``first`` is its first entry (after what closed the previous turn), ``end`` the index of
+    its ``turn_end``, ``close`` one past the last entry written after the ``turn_end`` for it
+    (usage, the run's outcome).
+    """
+
+    turn_count: int
+    first: int
+    end: int
+    close: int
+    tokens: Tokens
+
+
+def turn_spans(entries: Sequence[Any]) -> tuple[list[TurnSpan], Tokens]:
+    """One span per ``turn_end``, in log order, and the usage after the last closed turn
+    (an unfinished turn's requests, if any were written)."""
+    spans: list[TurnSpan] = []
+    first = 0
+    pending: tuple[int, int, int] | None = None  # (turn_count, first, end) awaiting its close
+    acc = Tokens()
+    for i, entry in enumerate(entries):
+        if isinstance(entry, LlmUsage):
+            acc = acc + Tokens.of(entry)
+        elif isinstance(entry, TurnEnd):
+            if pending is not None:
+                spans.append(TurnSpan(pending[0], pending[1], pending[2], i, acc))
+                acc, first = Tokens(), i
+            pending = (entry.turn_count, first, i)
+        elif isinstance(entry, _TURN_STARTERS) and pending is not None:
+            spans.append(TurnSpan(pending[0], pending[1], pending[2], i, acc))
+            acc, first, pending = Tokens(), i, None
+    if pending is not None:
+        spans.append(TurnSpan(pending[0], pending[1], pending[2], len(entries), acc))
+        acc = Tokens()
+    return spans, acc
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentUsage:
+    """The requests of one segment file: per turn, after the last turn, and in total."""
+
+    turns: tuple[TurnSpan, ...] = ()
+    tail: Tokens = Tokens()
+    total: Tokens = Tokens()
+    # running totals of ``turns``, filled on first use (stepping asks at every turn)
+    _running: list[Tokens] = field(default_factory=list, compare=False, repr=False)
+
+    def through_turn(self, turn_count: int) -> Tokens:
+        """What the segment spent up to and including the first turn with ``turn_count``
+        (0: nothing; a count no turn has: everything, as ``fork_at`` keeps the whole log)."""
+        if turn_count == 0:
+            return Tokens()
+        acc = Tokens()
+        for span in self.turns:
+            acc = acc + span.tokens
+            if span.turn_count == turn_count:
+                return acc
+        return self.total
+
+    def through_index(self, index: int) -> Tokens:
+        """What turns ``0..index`` (positions in ``turns``) spent."""
+        running = self._running
+        if len(running) < len(self.turns):
+            acc = running[-1] if running else Tokens()
+            for span in self.turns[len(running) :]:
+                acc = acc + span.tokens
+                running.append(acc)
+        if index < 0 or not running:
+            return Tokens()
+        return running[min(index, len(running) - 1)]
+
+
+def segment_usage(entries: Sequence[Any]) -> SegmentUsage:
+    spans, tail = turn_spans(entries)
+    total = sum_tokens(s.tokens for s in spans) + tail
+    return SegmentUsage(tuple(spans), tail, total)
