@@ -8,7 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segview.store.codec import _DupDict, _slow_parse, parse_json
+from segview.store.codec import parse_json
+from segview.store.codec.parse import _DupDict, _slow_parse
 
 keys = st.text(alphabet=st.sampled_from('ab:"\\\u2028é😀x'), min_size=0, max_size=4)
 scalars = st.one_of(
