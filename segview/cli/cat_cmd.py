@@ -17,10 +17,7 @@ if TYPE_CHECKING:
     from segview.store.layout import SegmentFile
 
 from .arguments import format_version
-from .common import (
-    open_scan,
-    resolve_segment,
-)
+from .common import open_scan, resolve_segment
 from .reading import index_record, read_for_display, unchanged
 
 

@@ -25,12 +25,7 @@ if TYPE_CHECKING:
     from segview.store.layout import SegmentFile, StoreScan
 
 from .annotations import Annotations, annotate
-from .common import (
-    open_index,
-    open_scan,
-    print_json,
-    resolve_segment,
-)
+from .common import open_index, open_scan, print_json, resolve_segment
 from .lineage_cmds import open_lineage
 from .reading import unchanged
 

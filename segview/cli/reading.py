@@ -18,9 +18,7 @@ if TYPE_CHECKING:
     from segview.store.layout import SegmentFile
 
 from .arguments import format_version
-from .common import (
-    open_index,
-)
+from .common import open_index
 
 
 def unchanged(path: str, identity: tuple[int, int, int, int, int]) -> bool:

@@ -25,13 +25,7 @@ if TYPE_CHECKING:
     from segview.store.replay import RestoredState
 
 from .arguments import format_version
-from .common import (
-    EXIT_USAGE,
-    CliError,
-    open_scan,
-    print_json,
-    resolve_segment,
-)
+from .common import EXIT_USAGE, CliError, open_scan, print_json, resolve_segment
 from .reading import index_record, read_for_display
 
 

@@ -17,14 +17,7 @@ if TYPE_CHECKING:
 
 from .arguments import SEGMENT_HELP, STORE_HELP, add_format_version, format_version, non_negative
 from .cat_cmd import cmd_cat
-from .common import (
-    EXIT_USAGE,
-    CliError,
-    add_index_flag,
-    open_scan,
-    print_json,
-    resolve_segment,
-)
+from .common import EXIT_USAGE, CliError, add_index_flag, open_scan, print_json, resolve_segment
 from .ls_cmd import cmd_ls
 from .show_cmd import cmd_show, turn_ranges
 

@@ -11,13 +11,7 @@ from typing import Any, Literal
 
 from segview.cost import NO_TOKENS, Tokens, TurnSpan, segment_usage
 from segview.lineage import Lineage, SegmentNode, title_of
-from segview.store import (
-    MessageItem,
-    RunErrored,
-    SegmentStart,
-    ToolCallItem,
-    ToolResultItem,
-)
+from segview.store import MessageItem, RunErrored, SegmentStart, ToolCallItem, ToolResultItem
 from segview.timeline import Timeline
 
 __all__ = [

@@ -12,10 +12,7 @@ from typing import Any
 
 from segview.cost import NO_TOKENS, Tokens, sum_tokens
 from segview.lineage import Lineage
-from segview.store import (
-    ToolCallItem,
-    ToolResultItem,
-)
+from segview.store import ToolCallItem, ToolResultItem
 from segview.text import pretty_json
 from segview.timeline import Timeline
 

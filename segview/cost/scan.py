@@ -10,9 +10,7 @@ from typing import Any, TypeGuard
 
 import orjson
 
-from segview.store import (
-    FsStore,
-)
+from segview.store import FsStore
 
 from .tokens import SegmentUsage, Tokens, TurnSpan, sum_tokens
 

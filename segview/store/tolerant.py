@@ -17,15 +17,7 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, BinaryIO
 
-from .lines import (
-    BOM,
-    LongLine,
-    chunk_size,
-    is_blank,
-    limit_text,
-    read_lines,
-    read_long_line,
-)
+from .lines import BOM, LongLine, chunk_size, is_blank, limit_text, read_lines, read_long_line
 from .reads import MAX_PROBLEMS, NEWER_VERSION_KIND, Problem, TolerantRead, UnknownEntry
 from .version import FormatVersion
 

@@ -11,14 +11,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel
 
-from ..model import (
-    U64_MAX,
-    FormatVersion,
-    LogEntry,
-    RequestConfig,
-    StoreModel,
-    UnknownVariant,
-)
+from ..model import U64_MAX, FormatVersion, LogEntry, RequestConfig, StoreModel, UnknownVariant
 from .floats import format_f32, format_f64
 from .parse import I64_MIN
 

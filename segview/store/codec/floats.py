@@ -10,9 +10,7 @@ import struct
 from decimal import Decimal
 from fractions import Fraction
 
-from ..model import (
-    f32,
-)
+from ..model import f32
 
 __all__ = [
     "format_f32",

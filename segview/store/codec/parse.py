@@ -14,9 +14,7 @@ from typing import Any
 
 import orjson
 
-from ..model import (
-    U64_MAX,
-)
+from ..model import U64_MAX
 
 __all__ = [
     "NEWER_VERSION",
