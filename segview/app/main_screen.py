@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -22,24 +19,10 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.reactive import var
-from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
-from segview.browse.annotations import (
-    TOKEN_MODE_NAMES,
-    TOKEN_MODES,
-    TokenMode,
-    forest_figures,
-    inherited_share,
-    tree_token_texts,
-)
-from segview.browse.cursor import SegmentCursor
-from segview.browse.forest import ForestSnapshot, TreeRow
-from segview.browse.player import ReplayPlayer
-from segview.browse.session import StoreSession
-from segview.cost import Priced, PriceTable, UsageReader, load_prices
-from segview.notes import NotesError, add_note, set_label
+from segview.cost import Priced, load_prices
 from segview.store import StoreError
 from segview.timeline import LoadCancelled, Timeline
 
@@ -52,21 +35,18 @@ from .messages import (
     TimelineGrew,
     TimelineLoaded,
 )
-from .screens.compare import CompareScreen
 from .screens.export_dialog import ExportDialog, ExportFormat
 from .screens.fork_dialog import ForkDialog
 from .screens.help import HelpScreen
-from .screens.note_dialog import LabelDialog, NoteDialog, NoteRequest
 from .screens.store_search import StoreSearchResult, StoreSearchScreen
 from .widgets.chrome.app_header import AppHeader, DemoNote
-from .widgets.conversation.history_view import HistoryView
-from .widgets.conversation.pane import ConversationPane
-from .widgets.conversation.turn_bar import TurnBar
-from .widgets.panels.entry_inspector import EntryInspector
 from .widgets.sidebar.ancestry_tree import AncestryTree
 
 if TYPE_CHECKING:
-    from .app import SegviewApp
+    pass
+
+from .annotating import AnnotatingScreen
+from .screen_state import LIVE_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -84,44 +64,16 @@ NEEDS_SEGMENT = KEYED_ACTIONS - {
     "label_segment",
     "toggle_tokens",
 }
-LIVE_SECONDS = 10.0  # the header says "live" this long after the open segment grew
 
 
-class MainScreen(Screen[None]):
+class MainScreen(AnnotatingScreen):
+    """Browse the store: tree on the left, the open segment on the right."""
+
     """Browse the store: tree on the left, the open segment on the right."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(keymap.bindings("screen"))
 
     tree_shown: var[bool] = var(True)
-
-    def __init__(self, store_path: Path, *, select: str | None, note: str | None) -> None:
-        super().__init__()
-        self.session = StoreSession(store_path)
-        self.initial_select = select
-        self.note = note
-        self.segment_id: str | None = None
-        self.loaded_segment: str | None = None
-        self._open_generation = 0
-        self._narrow = False
-        self._grew_at = -LIVE_SECONDS  # when the open segment last grew (monotonic)
-        self._loading: dict[int, str] = {}  # generation -> the segment it loads
-        self.pane = ConversationPane(self.session, id="main")
-        # labels and notes (sidecars), the compare mark, tokens and their cost
-        self.notes = self.pane.notes
-        self.marked: str | None = None
-        self.token_mode: TokenMode = "off"
-        self.prices = PriceTable()
-        self._notes_lock = threading.Lock()
-        self._usage_lock = threading.Lock()
-        self._usage_reader = UsageReader()
-        self._note_dirs: tuple[ForestSnapshot | None, list[Path]] | None = None
-
-    @property
-    def segview(self) -> SegviewApp:
-        from .app import SegviewApp
-
-        assert isinstance(self.app, SegviewApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield AppHeader(id="header")
@@ -146,98 +98,6 @@ class MainScreen(Screen[None]):
         if action in NEEDS_SEGMENT and self.pane.cursor is None:
             return None
         return True
-
-    # --- what tests and the palette look at -------------------------------------------------
-
-    @property
-    def history(self) -> HistoryView:
-        return self.pane.history
-
-    @property
-    def turn_bar(self) -> TurnBar:
-        return self.pane.turn_bar
-
-    @property
-    def inspector(self) -> EntryInspector:
-        return self.pane.inspector
-
-    @property
-    def ancestry(self) -> AncestryTree:
-        return self.query_one("#tree", AncestryTree)
-
-    @property
-    def forest(self) -> ForestSnapshot | None:
-        return self.session.forest
-
-    @property
-    def cursor(self) -> SegmentCursor | None:
-        return self.pane.cursor
-
-    @property
-    def player(self) -> ReplayPlayer:
-        return self.pane.player
-
-    @property
-    def timeline(self) -> Timeline | None:
-        return self.pane.cursor.timeline if self.pane.cursor is not None else None
-
-    @property
-    def turn_count(self) -> int:
-        return self.pane.cursor.turn_count if self.pane.cursor is not None else 0
-
-    @property
-    def position_text(self) -> str:
-        return self.pane.position_text
-
-    @property
-    def replaying(self) -> bool:
-        return self.pane.player.playing
-
-    @property
-    def speed(self) -> int:
-        return self.pane.player.speed
-
-    @property
-    def replay_position(self) -> int | None:
-        """Entries revealed by a playing or paused replay (None when there is none)."""
-        player = self.pane.player
-        return player.revealed if player.active else None
-
-    @property
-    def search_status(self) -> str:
-        return self.pane.search_status
-
-    @property
-    def last_export(self) -> Path | None:
-        return self.pane.last_export
-
-    @property
-    def load_progress(self) -> tuple[int, int] | None:
-        return self.pane.load_progress
-
-    def _update_header(self) -> None:
-        tl, forest = self.timeline, self.forest
-        row = self.session.row(self.segment_id) if self.segment_id else None
-        self.query_one("#header", AppHeader).show(
-            self.segview.store_label,
-            self.segment_id,
-            # notes about what a newer runtime version wrote are no damage
-            sum(not p.is_note for p in tl.problems) + tl.damage_omitted if tl is not None else 0,
-            forest.problems if forest is not None else None,
-            session=row.session_id if row is not None else None,
-            live=self.live,
-        )
-
-    @property
-    def live(self) -> bool:
-        """The open segment grew while the app watched it, within the last ``LIVE_SECONDS``."""
-        return time.monotonic() - self._grew_at < LIVE_SECONDS
-
-    def _check_live(self) -> None:
-        if not self.live:
-            self._update_header()
-
-    # --- the store --------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="store")
     def _open_store(self) -> None:
@@ -352,8 +212,6 @@ class MainScreen(Screen[None]):
             self._update_header()
             self.set_timer(LIVE_SECONDS + 0.1, self._check_live)
 
-    # --- opening a segment ------------------------------------------------------------------
-
     def open_segment(self, segment_id: str, turn_count: int | None = None) -> None:
         """Open ``segment_id`` at turn ``turn_count`` (None: its last turn)."""
         self._open_generation += 1
@@ -434,8 +292,6 @@ class MainScreen(Screen[None]):
                 severity="warning",
             )
         self._update_header()
-
-    # --- keys -------------------------------------------------------------------------------
 
     def action_next_turn(self) -> None:
         self.pane.step(+1)
@@ -585,13 +441,6 @@ class MainScreen(Screen[None]):
         else:
             self.open_segment(origin.segment_id, origin.at_turn_index)
 
-    def _refuse_write(self, what: str) -> bool:
-        """In a read-only app: say that ``what`` is off and return True."""
-        if not self.segview.read_only:
-            return False
-        self.notify(f"read-only: {what} is turned off here", severity="warning", timeout=6)
-        return True
-
     def action_fork_here(self) -> None:
         if self._refuse_write("forking (it writes a new segment)"):
             return
@@ -622,160 +471,3 @@ class MainScreen(Screen[None]):
         if update is not None:
             self.post_message(ForestChanged(update.forest, added=update.added))
         self.app.call_from_thread(self.open_segment, new_id)
-
-    # --- labels, notes, comparing, tokens -----------------------------------------------------
-
-    def _target_segment(self) -> str | None:
-        """The segment under the tree's cursor, else the open one."""
-        return self.ancestry.cursor_segment or self.segment_id
-
-    def _rows(self) -> tuple[TreeRow, ...]:
-        forest = self.forest
-        return forest.rows if forest is not None else ()
-
-    def _note_directories(self) -> list[Path]:
-        """The directories whose ``.segview/`` may hold notes (kept per forest snapshot)."""
-        forest = self.forest
-        cached = self._note_dirs
-        if cached is not None and cached[0] is forest:
-            return cached[1]
-        dirs = {self.session.path: None}
-        for row in self._rows():
-            store = self.session.store_for(row.id)
-            if store is not None:
-                dirs.setdefault(store.root, None)
-        self._note_dirs = (forest, list(dirs))
-        return self._note_dirs[1]
-
-    def _refresh_notes(self, *, force: bool = False) -> None:
-        """Read the sidecars again (in a worker or on the watcher's thread); redraw when they
-        changed."""
-        with self._notes_lock:
-            changed = self.notes.refresh(self._note_directories())
-        if changed or force:
-            self.app.call_from_thread(self._notes_changed)
-
-    def _notes_changed(self) -> None:
-        self.ancestry.set_annotations(labels=self.notes.labels())
-        self.pane.show_notes()
-
-    def action_label_segment(self) -> None:
-        segment_id = self._target_segment()
-        if segment_id is None or self._refuse_write("labelling (it writes beside the logs)"):
-            return
-        row = self.session.row(segment_id)
-
-        def done(text: str | None) -> None:
-            if text is not None:
-                self._write_notes(segment_id, lambda root: set_label(root, segment_id, text))
-
-        dialog = LabelDialog(
-            short=self.session.short(segment_id),
-            title=row.title if row is not None else None,
-            label=self.notes.get(segment_id).label,
-        )
-        self.app.push_screen(dialog, done)
-
-    def action_annotate(self) -> None:
-        cursor = self.pane.cursor
-        if cursor is None or cursor.state is None:
-            return
-        if self._refuse_write("notes (they are written beside the logs)"):
-            return
-        segment_id, turn, items = cursor.segment_id, cursor.turn_count, len(cursor.state.history)
-
-        def done(request: NoteRequest | None) -> None:
-            if request is not None:
-                text, item = request.text, request.item
-                self._write_notes(
-                    segment_id, lambda root: add_note(root, segment_id, text, turn=turn, item=item)
-                )
-
-        short = self.session.short(segment_id)
-        self.app.push_screen(NoteDialog(short=short, turn=turn, items=items), done)
-
-    @work(thread=True, group="notes")
-    def _write_notes(self, segment_id: str, write: Callable[[Path], object]) -> None:
-        """Write a label or a note beside the segment's log; a failure is shown, and leaves
-        nothing written."""
-        store = self.session.store_for(segment_id)
-        if store is None:
-            return
-        try:
-            write(store.root)
-        except NotesError as exc:
-            self.app.call_from_thread(
-                self.app.notify, str(exc), title="nothing written", severity="error", timeout=15
-            )
-            return
-        self._refresh_notes(force=True)
-
-    def action_mark_segment(self) -> None:
-        segment_id = self._target_segment()
-        if segment_id is None:
-            return
-        self.marked = None if segment_id == self.marked else segment_id
-        self.ancestry.set_marked(self.marked)
-        if self.marked is not None:
-            short = self.session.short(segment_id)
-            self.notify(f"marked {short}: press c on another segment to compare", timeout=4)
-
-    def action_compare(self) -> None:
-        target = self._target_segment()
-        if target is None:
-            return
-        marked = self.marked if self.session.contains(self.marked or "") else None
-        row = self.session.row(target)
-        if marked is not None and marked != target:
-            a, b = marked, target
-        elif row is not None and row.parent_id is not None:
-            a, b = target, row.parent_id  # a fork or compaction against its parent
-        else:
-            self.notify(
-                "nothing to compare: mark a segment with m, then press c on another "
-                "(or press c on a fork to compare it with its parent)"
-            )
-            return
-        self.app.push_screen(
-            CompareScreen(
-                a=a,
-                b=b,
-                build=lambda: self.session.compare(a, b),
-                names={r.id: r.short for r in self._rows()},
-                labels=self.notes.labels(),
-                price=self.pane.priced,
-            )
-        )
-
-    def action_toggle_tokens(self) -> None:
-        self.token_mode = TOKEN_MODES[(TOKEN_MODES.index(self.token_mode) + 1) % len(TOKEN_MODES)]
-        if self.token_mode == "off":
-            self.ancestry.set_annotations(tokens={})
-            self.notify("tokens in the tree: off", timeout=3)
-            return
-        what = "input/output tokens" + (" and cost" if self.pane.priced is not None else "")
-        self.notify(f"{what} in the tree: {TOKEN_MODE_NAMES[self.token_mode]}", timeout=4)
-        self._compute_figures()
-
-    @work(thread=True, exclusive=True, group="tokens")
-    def _compute_figures(self) -> None:
-        forest, mode = self.forest, self.token_mode
-        if forest is None or mode == "off":
-            return
-        with self._usage_lock:
-            figures = forest_figures(forest, self._usage_reader, self.session.store_for)
-        texts = tree_token_texts(figures, mode, self.pane.priced)
-        self.app.call_from_thread(self._show_figures, mode, texts)
-
-    def _show_figures(self, mode: TokenMode, texts: dict[str, str]) -> None:
-        if mode == self.token_mode:
-            self.ancestry.set_annotations(tokens=texts)
-
-    @work(thread=True, group="inherited")
-    def _load_inherited(self, segment_id: str) -> None:
-        forest = self.forest
-        if forest is None:
-            return
-        with self._usage_lock:
-            share = inherited_share(forest, segment_id, self._usage_reader, self.session.store_for)
-        self.app.call_from_thread(self.pane.set_inherited, segment_id, share)
