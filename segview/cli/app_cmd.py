@@ -1,4 +1,5 @@
-"""``segview [STORE | FILE.jsonl] [--demo]``: open the Textual app.
+"""``segview [STORE | FILE.jsonl] [--demo]``: open the Textual app (the options are read by
+the one parser in ``segview.cli``).
 
 With no argument the agent runtime's data directory is opened when there is one; otherwise
 a fresh copy of the demo store, with a note in the app saying so. A demo copy lives in a
@@ -7,12 +8,11 @@ temporary directory that is removed when the app exits, unless something was wri
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,32 +20,6 @@ from segview.store.layout import NotAStore, locate
 from segview.text import one_line
 
 from .common import EXIT_OK, EXIT_USAGE, CliError
-
-DESCRIPTION = """\
-Open the segview app on a store of segment logs.
-
-  segview                 the agent runtime's data directory if there is one, else the demo
-  segview STORE           a store: a flat directory of segments, a directory of session
-                          directories, a runtime data directory (its sessions/ and
-                          runtime/workers/ both), one session directory, or a worker
-                          aggregate (runtime/workers/ID, its session/ or session/segments/)
-  segview FILE.jsonl      the store of FILE's directory, with that segment selected
-  segview --demo          a fresh copy of the demo store (in a temporary directory,
-                          removed on exit unless you fork in it)
-
-The default is the first of $YOI_DATA_DIR, $YOI_HOME, $XDG_DATA_HOME/yoi,
-~/.local/share/yoi and the older $INSOMNIA_DATA_DIR, $INSOMNIA_HOME, ~/.insomnia that
-holds a sessions/ or runtime/workers/ directory; it is opened whole.
-Inside the app press ? for the keys, ctrl+p for every action.
-"""
-
-EPILOG = """\
-examples:
-  segview --demo
-  segview sample_logs
-  segview sample_logs/01926b80-f80e-7fda-abe5-925c8c52fefc.jsonl
-  segview ~/.local/share/yoi
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,20 +72,6 @@ class Target:
     select: str | None = None
     note: str | None = None
     demo: DemoCopy | None = None  # a temporary demo copy, removed on exit if untouched
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="segview",
-        description=DESCRIPTION,
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "path", nargs="?", metavar="STORE | FILE.jsonl", help="a store directory or a segment file"
-    )
-    parser.add_argument("--demo", action="store_true", help="open a fresh copy of the demo store")
-    return parser
 
 
 def default_store_candidates(env: Mapping[str, str] | None = None) -> list[Path]:
@@ -200,14 +160,11 @@ def has_terminal() -> bool:
         return False
 
 
-def main(argv: Sequence[str]) -> int:
-    parser = build_parser()
+def main(path: str | None, demo: bool) -> int:
+    """Open the app on ``path`` (None: the default store), or on a demo copy with ``demo``;
+    the options come from the one parser of ``segview`` (``segview.cli.build_parser``)."""
     try:
-        ns = parser.parse_args(list(argv))
-    except SystemExit as exc:  # --help (0) or a usage error (2)
-        return int(exc.code or 0)
-    try:
-        target = resolve_target(ns.path, ns.demo)
+        target = resolve_target(path, demo)
     except CliError as exc:
         print(f"segview: {one_line(str(exc))}", file=sys.stderr)
         return exc.code

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 from .common import EXIT_OK, CliError, print_json
 from .lineage_cmds import open_lineage
 
-COMMANDS = ("diff",)
-
 TEXT_LINES = 12  # a text shown whole is cut to this many lines (--full shows all)
 SIMILAR = 0.5  # texts sharing less than this are shown one after the other, not interleaved
 WIDTH = 100

@@ -29,8 +29,6 @@ from .common import (
     print_json,
 )
 
-COMMANDS = ("tree", "check")
-
 STORE_HELP = (
     "a store directory (flat, session directories, a runtime data directory, a session "
     "directory or a worker aggregate), or a segment file (tree: its store; check: that file)"

@@ -16,8 +16,6 @@ from .common import EXIT_OK, EXIT_USAGE, CliError, print_json
 from .compare_cmds import resolve
 from .lineage_cmds import open_lineage
 
-COMMANDS = ("notes", "label", "note")
-
 SIDECAR_HELP = (
     "Labels and notes are kept in STORE/.segview/SEGMENT.notes.jsonl (beside the\n"
     "segment's log, which is never modified); the agent runtime ignores that directory."

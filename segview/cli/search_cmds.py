@@ -20,8 +20,6 @@ from .common import (
     resolve_segment,
 )
 
-COMMANDS = ("search",)
-
 
 def register(sub: Any) -> None:
     p = sub.add_parser(

@@ -12,8 +12,6 @@ from typing import Any
 
 from .common import EXIT_OK, EXIT_USAGE, CliError
 
-COMMANDS = ("serve", "export")
-
 MAX_SPEED = 50
 
 

@@ -21,8 +21,6 @@ from .common import EXIT_USAGE, CliError, add_index_flag, open_scan, print_json,
 from .ls_cmd import cmd_ls
 from .show_cmd import cmd_show, turn_ranges
 
-COMMANDS = ("ls", "show", "cat", "fork")
-
 
 def register(sub: Any) -> None:
     fmt = argparse.RawDescriptionHelpFormatter

@@ -50,11 +50,10 @@ def test_a_file_that_is_not_a_store_is_one_line_and_exit_2(
 
 
 def test_help_explains_itself_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
-    from segview.cli import app_cmd
-
-    assert app_cmd.main(["--help"]) == 0
+    assert cli_main(["--help"]) == 0
     out = capsys.readouterr().out
     assert "examples:" in out and "segview --demo" in out and "FILE.jsonl" in out
+    assert "$YOI_DATA_DIR" in out and "ls" in out and "serve" in out
 
 
 def test_a_segment_file_opens_its_store_with_that_segment(demo_store: Path) -> None:
