@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from textual import work
 
@@ -21,13 +20,9 @@ from segview.browse.annotations import (
 )
 from segview.notes import NotesError, add_note, set_label
 
+from .screen_state import ScreenState
 from .screens.compare import CompareScreen
 from .screens.note_dialog import LabelDialog, NoteDialog, NoteRequest
-
-if TYPE_CHECKING:
-    pass
-
-from .screen_state import ScreenState
 
 
 class AnnotatingScreen(ScreenState):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events, on, work
@@ -27,6 +27,7 @@ from segview.store import StoreError
 from segview.timeline import LoadCancelled, Timeline
 
 from . import keymap
+from .annotating import AnnotatingScreen
 from .messages import (
     ForestChanged,
     LoadProgress,
@@ -35,18 +36,13 @@ from .messages import (
     TimelineGrew,
     TimelineLoaded,
 )
+from .screen_state import LIVE_SECONDS
 from .screens.export_dialog import ExportDialog, ExportFormat
 from .screens.fork_dialog import ForkDialog
 from .screens.help import HelpScreen
 from .screens.store_search import StoreSearchResult, StoreSearchScreen
 from .widgets.chrome.app_header import AppHeader, DemoNote
 from .widgets.sidebar.ancestry_tree import AncestryTree
-
-if TYPE_CHECKING:
-    pass
-
-from .annotating import AnnotatingScreen
-from .screen_state import LIVE_SECONDS
 
 log = logging.getLogger(__name__)
 

@@ -6,13 +6,10 @@ subcommand.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any
 
 from segview.store.version import FormatVersion
-
-if TYPE_CHECKING:
-    pass
-
 
 STORE_HELP = (
     "a store directory (flat, session directories, a runtime data directory, a session "
@@ -20,7 +17,54 @@ STORE_HELP = (
 )
 
 
-SEGMENT_HELP = "a segment id or a unique prefix of one (optional when STORE is a segment file)"
+SEGMENT_HELP = "a segment id or a unique prefix of one"
+NO_INDEX_HELP = (
+    "do not use or update the index of files already read (in the user cache directory; "
+    "see SEGVIEW_CACHE_DIR)"
+)
+
+
+def add_command(
+    sub: Any,
+    name: str,
+    func: Callable[[argparse.Namespace], int],
+    *,
+    help: str,
+    description: str,
+    epilog: str,
+) -> argparse.ArgumentParser:
+    """The parser of subcommand ``name``, which runs ``func``; ``description`` and ``epilog``
+    are printed as written."""
+    p: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.set_defaults(func=func)
+    return p
+
+
+def add_store(p: argparse.ArgumentParser, help: str = STORE_HELP) -> None:
+    p.add_argument("store", metavar="STORE", help=help)
+
+
+def add_segment(p: argparse.ArgumentParser, *, optional: bool = False) -> None:
+    """SEGMENT; ``optional`` where a segment file given as STORE names it."""
+    if optional:
+        help = f"{SEGMENT_HELP} (optional when STORE is a segment file)"
+        p.add_argument("segment", metavar="SEGMENT", nargs="?", help=help)
+    else:
+        p.add_argument("segment", metavar="SEGMENT", help=SEGMENT_HELP)
+
+
+def add_json(p: argparse.ArgumentParser, help: str) -> None:
+    p.add_argument("--json", action="store_true", help=help)
+
+
+def add_index_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-index", action="store_true", help=NO_INDEX_HELP)
 
 
 def add_format_version(p: argparse.ArgumentParser) -> None:
@@ -38,6 +82,7 @@ def format_version(ns: argparse.Namespace) -> FormatVersion:
 
 
 def non_negative(text: str) -> int:
+    """A count that must be 0 or more (an argument type)."""
     try:
         value = int(text)
     except ValueError:

@@ -105,16 +105,6 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-NO_INDEX_HELP = (
-    "do not use or update the index of files already read (in the user cache directory; "
-    "see SEGVIEW_CACHE_DIR)"
-)
-
-
-def add_index_flag(parser: Any) -> None:
-    parser.add_argument("--no-index", action="store_true", help=NO_INDEX_HELP)
-
-
 def open_index(store: str, ns: Any) -> StoreIndex | None:
     """The index for a command on ``store`` (None with ``--no-index``, or when it cannot be
     opened: commands then read every file, as they would the first time)."""

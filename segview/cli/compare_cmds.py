@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from segview.cost import Priced, Tokens
     from segview.lineage import Lineage
 
+from .arguments import add_command, add_json, add_store
 from .common import EXIT_OK, CliError, print_json
 from .lineage_cmds import open_lineage
 
@@ -24,8 +25,10 @@ WIDTH = 100
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "diff",
+        cmd_diff,
         help="compare the conversations of two segments (where they part, and after)",
         description=(
             "Compare the conversations of segments A and B: their common ancestor (through\n"
@@ -41,16 +44,14 @@ def register(sub: Any) -> None:
             "example:\n  segview diff sample_logs 01926c6 01926b8\n"
             "  segview diff sample_logs 01926c6 01926b8 --json | jq .divergence"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("store", metavar="STORE", help="the store directory")
+    add_store(p, "the store directory")
     p.add_argument("a", metavar="A", help="a segment id or a unique prefix of one")
     p.add_argument("b", metavar="B", help="the segment to compare it with")
-    p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    add_json(p, "print the comparison as JSON")
     p.add_argument(
         "--full", action="store_true", help=f"print long texts whole (else {TEXT_LINES} lines)"
     )
-    p.set_defaults(func=cmd_diff)
 
 
 def resolve(lineage: Lineage, prefix: str) -> str:

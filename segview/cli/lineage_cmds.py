@@ -18,12 +18,12 @@ from segview.store.layout import NotAStore
 from segview.text import one_line
 
 from .annotations import Annotations, annotate
+from .arguments import add_command, add_index_flag, add_json, add_store
 from .common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     EXIT_USAGE,
     CliError,
-    add_index_flag,
     dumps_json,
     open_index,
     print_json,
@@ -40,9 +40,10 @@ PROGRESS_MIN_BYTES = 64 << 20
 
 
 def register(sub: Any) -> None:
-    fmt = argparse.RawDescriptionHelpFormatter
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "tree",
+        cmd_tree,
         help="print the ancestry forest of a store (forks and compactions)",
         description=(
             "Print every segment of STORE as a tree: each fork or compaction under the\n"
@@ -50,15 +51,15 @@ def register(sub: Any) -> None:
             "Each line: id prefix, origin and parent turn, turns, flags, title."
         ),
         epilog="example:\n  segview tree sample_logs\n  segview tree sample_logs --json | jq '.[0]'",
-        formatter_class=fmt,
     )
-    p.add_argument("store", metavar="STORE", help=STORE_HELP)
-    p.add_argument("--json", action="store_true", help="print the forest as nested JSON")
+    add_store(p, STORE_HELP)
+    add_json(p, "print the forest as nested JSON")
     add_index_flag(p)
-    p.set_defaults(func=cmd_tree)
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "check",
+        cmd_check,
         help="report every problem in a store (exit status 1 if any)",
         description=(
             "Read every segment of STORE in full and report each problem once, as\n"
@@ -69,12 +70,10 @@ def register(sub: Any) -> None:
             "Exit status: 0 clean or only notes, 1 damage, 2 usage."
         ),
         epilog="example:\n  segview check sample_logs\n  segview check sample_logs --json",
-        formatter_class=fmt,
     )
-    p.add_argument("store", metavar="STORE", help=STORE_HELP)
-    p.add_argument("--json", action="store_true", help="print the problems as a JSON list")
+    add_store(p, STORE_HELP)
+    add_json(p, "print the problems as a JSON list")
     add_index_flag(p)
-    p.set_defaults(func=cmd_check)
 
 
 def open_lineage(path: str, ns: argparse.Namespace | None = None) -> Lineage:

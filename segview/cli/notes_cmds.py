@@ -12,6 +12,7 @@ from segview.store import StoreError
 from segview.text import format_ts, one_line, short_ids
 
 from .annotations import store_directories
+from .arguments import add_command, add_json, add_segment, add_store, non_negative
 from .common import EXIT_OK, EXIT_USAGE, CliError, print_json
 from .compare_cmds import resolve
 from .lineage_cmds import open_lineage
@@ -23,35 +24,36 @@ SIDECAR_HELP = (
 
 
 def register(sub: Any) -> None:
-    fmt = argparse.RawDescriptionHelpFormatter
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "notes",
+        cmd_notes,
         help="list the labels and notes of a store's segments",
         description="List every segment of STORE that has a label or notes.\n\n" + SIDECAR_HELP,
         epilog="example:\n  segview notes sample_logs\n  segview notes sample_logs --json",
-        formatter_class=fmt,
     )
-    p.add_argument("store", metavar="STORE", help="the store directory")
-    p.add_argument("--json", action="store_true", help="print the notes as JSON")
-    p.set_defaults(func=cmd_notes)
+    add_store(p, "the store directory")
+    add_json(p, "print the notes as JSON")
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "label",
+        cmd_label,
         help="label a segment (shown instead of its title in the tree)",
         description=(
             "Give SEGMENT a label, shown instead of its title in `segview tree` and in the\n"
             'app\'s tree. An empty TEXT ("") removes the label.\n\n' + SIDECAR_HELP
         ),
         epilog='example:\n  segview label sample_logs 01926c6 "timedelta: rejected"',
-        formatter_class=fmt,
     )
-    p.add_argument("store", metavar="STORE", help="the store directory")
-    p.add_argument("segment", metavar="SEGMENT", help="a segment id or a unique prefix of one")
+    add_store(p, "the store directory")
+    add_segment(p)
     p.add_argument("text", metavar="TEXT", nargs="+", help="the label")
-    p.set_defaults(func=cmd_label)
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "note",
+        cmd_note,
         help="add a note to a segment, one of its turns or one of its items",
         description=(
             "Add a note to SEGMENT: on its turn N (its own turn count, as `segview show\n"
@@ -62,24 +64,12 @@ def register(sub: Any) -> None:
         epilog=(
             'example:\n  segview note sample_logs 01926b8 --turn 5 "the ISO question starts here"'
         ),
-        formatter_class=fmt,
     )
-    p.add_argument("store", metavar="STORE", help="the store directory")
-    p.add_argument("segment", metavar="SEGMENT", help="a segment id or a unique prefix of one")
-    p.add_argument("--turn", type=_count, metavar="N", help="the turn the note is on")
-    p.add_argument("--item", type=_count, metavar="K", help="the history item the note is on")
+    add_store(p, "the store directory")
+    add_segment(p)
+    p.add_argument("--turn", type=non_negative, metavar="N", help="the turn the note is on")
+    p.add_argument("--item", type=non_negative, metavar="K", help="the history item the note is on")
     p.add_argument("text", metavar="TEXT", nargs="+", help="the note")
-    p.set_defaults(func=cmd_note)
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
-    return value
 
 
 def lineage_notes(lineage: Lineage) -> dict[str, SegmentNotes]:

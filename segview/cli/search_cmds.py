@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from segview.search import SegmentHits
 from segview.text import one_line, short_ids
 
+from .arguments import add_command, add_json, add_store
 from .common import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -22,8 +23,10 @@ from .common import (
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "search",
+        cmd_search,
         help="find text in every conversation of a store (as the model saw it)",
         description=(
             "Find QUERY in the conversations of a store: user input, assistant text,\n"
@@ -40,9 +43,8 @@ def register(sub: Any) -> None:
             "  segview search sample_logs 'parse_\\w+\\(' --regex --case-sensitive\n"
             "  segview search sample_logs timedelta --segment 01926c6 --json"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("store", metavar="STORE", help="a store (any layout) or a segment file")
+    add_store(p, "a store (any layout) or a segment file")
     p.add_argument("query", metavar="QUERY", help="the text (or with --regex, the pattern)")
     p.add_argument("--regex", "-e", action="store_true", help="QUERY is a regular expression")
     p.add_argument(
@@ -56,8 +58,7 @@ def register(sub: Any) -> None:
         action="store_true",
         help="also search the history a fork inherited from its parent (found in the parent)",
     )
-    p.add_argument("--json", action="store_true", help="print the hits as JSON")
-    p.set_defaults(func=cmd_search)
+    add_json(p, "print the hits as JSON")
 
 
 def _turn(turn: int | None) -> str:

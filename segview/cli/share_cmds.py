@@ -10,15 +10,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .arguments import add_command, add_segment, add_store
 from .common import EXIT_OK, EXIT_USAGE, CliError
 
 MAX_SPEED = 50
 
 
 def register(sub: Any) -> None:
-    fmt = argparse.RawDescriptionHelpFormatter
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "serve",
+        cmd_serve,
         help="serve the app to web browsers (textual-serve)",
         description=(
             "Serve the segview app on a web page: every browser that opens it gets its own\n"
@@ -33,7 +35,6 @@ def register(sub: Any) -> None:
             "  segview serve ~/.insomnia/sessions --read-only --port 8080\n"
             "  segview serve sample_logs --host 0.0.0.0 --read-only   # every interface"
         ),
-        formatter_class=fmt,
     )
     p.add_argument("store", nargs="?", metavar="STORE", help="a store directory or a segment file")
     p.add_argument("--port", type=_port, default=8000, metavar="N", help="port (default 8000)")
@@ -41,10 +42,11 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--read-only", action="store_true", help="refuse every write (fork here, export)"
     )
-    p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "export",
+        cmd_export,
         help="write a conversation as an HTML replay page or an asciicast recording",
         description=(
             "Write SEGMENT's conversation for people without segview:\n"
@@ -64,10 +66,9 @@ def register(sub: Any) -> None:
             "  segview export sample_logs 01926cb6 --html replay.html --redact\n"
             "  segview export sample_logs 01926cb6 --cast replay.cast --size 120x36 --speed 5"
         ),
-        formatter_class=fmt,
     )
-    p.add_argument("store", metavar="STORE", help="the store directory")
-    p.add_argument("segment", metavar="SEGMENT", help="a segment id or a unique prefix of one")
+    add_store(p, "the store directory")
+    add_segment(p)
     p.add_argument("--html", metavar="FILE", type=Path, help="write an HTML replay page")
     p.add_argument("--cast", metavar="FILE", type=Path, help="write an asciicast v2 recording")
     p.add_argument(
@@ -79,7 +80,6 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--speed", type=_speed, default=1, metavar="N", help="cast replay speed, 1-50 (default 1)"
     )
-    p.set_defaults(func=cmd_export)
 
 
 def _port(text: str) -> int:

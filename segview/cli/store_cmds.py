@@ -10,22 +10,29 @@ transcript's multi-line text, ``one_line`` for table cells, headings, names and 
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    pass
-
-from .arguments import SEGMENT_HELP, STORE_HELP, add_format_version, format_version, non_negative
+from .arguments import (
+    add_command,
+    add_format_version,
+    add_index_flag,
+    add_json,
+    add_segment,
+    add_store,
+    format_version,
+    non_negative,
+)
 from .cat_cmd import cmd_cat
-from .common import EXIT_USAGE, CliError, add_index_flag, open_scan, print_json, resolve_segment
+from .common import EXIT_USAGE, CliError, open_scan, print_json, resolve_segment
 from .ls_cmd import cmd_ls
 from .show_cmd import cmd_show, turn_ranges
 
 
 def register(sub: Any) -> None:
-    fmt = argparse.RawDescriptionHelpFormatter
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "ls",
+        cmd_ls,
         help="list the segments of a store, newest first",
         description=(
             "List every segment of STORE, newest first (the runtime's own order: sessions\n"
@@ -33,33 +40,33 @@ def register(sub: Any) -> None:
             "layout, or a segment file (then only that segment is listed)."
         ),
         epilog="example:\n  segview ls sample_logs\n  segview ls sample_logs --json | jq '.[0]'",
-        formatter_class=fmt,
     )
-    p.add_argument("store", metavar="STORE", help=STORE_HELP)
-    p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    add_store(p)
+    add_json(p, "print a JSON list instead of a table")
     add_index_flag(p)
-    p.set_defaults(func=cmd_ls)
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "show",
+        cmd_show,
         help="print the replayed conversation of a segment (at a turn)",
         description=(
             "Replay SEGMENT and print the conversation state: after the turn_end whose\n"
             "turn_count is N with --turn N, else after the whole log."
         ),
         epilog="example:\n  segview show sample_logs 01926b80 --turn 2\n  segview show sample_logs 01926b80 --json",
-        formatter_class=fmt,
     )
-    p.add_argument("store", metavar="STORE", help=STORE_HELP)
-    p.add_argument("segment", metavar="SEGMENT", nargs="?", help=SEGMENT_HELP)
+    add_store(p)
+    add_segment(p, optional=True)
     p.add_argument("--turn", type=non_negative, metavar="N", help="the state after turn N")
-    p.add_argument("--json", action="store_true", help="print the state as JSON")
+    add_json(p, "print the state as JSON")
     add_format_version(p)
     add_index_flag(p)
-    p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "cat",
+        cmd_cat,
         help="print a segment's entries, decoded and re-encoded",
         description=(
             "Print SEGMENT's entries one per line, each decoded and re-encoded by the codec.\n"
@@ -71,10 +78,9 @@ def register(sub: Any) -> None:
             "line without a newline is a write in progress and is not printed."
         ),
         epilog="example:\n  segview cat sample_logs 01926b80 | diff - sample_logs/01926b80-*.jsonl",
-        formatter_class=fmt,
     )
-    p.add_argument("store", metavar="STORE", help=STORE_HELP)
-    p.add_argument("segment", metavar="SEGMENT", nargs="?", help=SEGMENT_HELP)
+    add_store(p)
+    add_segment(p, optional=True)
     add_index_flag(p)
     p.add_argument(
         "--runtime",
@@ -83,10 +89,11 @@ def register(sub: Any) -> None:
         "(what it does not know is dropped)",
     )
     add_format_version(p)
-    p.set_defaults(func=cmd_cat)
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "fork",
+        cmd_fork,
         help="branch a segment after a turn into a new segment",
         description=(
             "Create a new segment that starts from SEGMENT's state after turn N\n"
@@ -94,14 +101,12 @@ def register(sub: Any) -> None:
             "--at-turn 0 branches before the first turn."
         ),
         epilog="example:\n  segview fork sample_logs 01926b80 --at-turn 2",
-        formatter_class=fmt,
     )
-    p.add_argument("store", metavar="STORE", help=STORE_HELP)
-    p.add_argument("segment", metavar="SEGMENT", nargs="?", help=SEGMENT_HELP)
+    add_store(p)
+    add_segment(p, optional=True)
     p.add_argument("--at-turn", type=non_negative, metavar="N", required=True, help="the turn")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_json(p, "print the result as JSON")
     add_format_version(p)
-    p.set_defaults(func=cmd_fork)
 
 
 def cmd_fork(ns: argparse.Namespace) -> int:
