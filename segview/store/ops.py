@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from .fs_store import SEGMENT_ID_RE, FsStore
 from .model import (
@@ -104,6 +104,33 @@ def _segment_start(
     )
 
 
+def _derived_segment(
+    store: FsStore,
+    state: RestoredState,
+    origin: SegmentOrigin,
+    how: Literal["fork", "compaction"],
+    *,
+    current: bool,
+    ts: int | None,
+    segment_id: str | None,
+    mode: int | None = None,
+) -> str:
+    """Write a new segment (``segment_id``, else a fresh id) holding one ``segment_start``
+    from ``state`` that records ``origin`` as ``forked_from`` or ``compacted_from``; at the
+    ``current`` version it carries the source's session (``_session_of``). Its id."""
+    session_id = _session_of(store, state, origin.segment_id) if current else None
+    start = _segment_start(
+        state,
+        ts,
+        session_id=session_id,
+        forked_from=origin if how == "fork" else None,
+        compacted_from=origin if how == "compaction" else None,
+    )
+    new_id = segment_id or new_segment_id()
+    store.create_segment(new_id, [start], mode=mode)
+    return new_id
+
+
 def _session_of(store: FsStore, state: RestoredState, source_id: str) -> str:
     """The session a current-version segment derived from ``source_id`` belongs to: the one
     ``state`` carries (replayed from the source), else the one the source's ``segment_start``
@@ -188,25 +215,16 @@ def create_compacted_segment(
     carries the source's session (``state.session_id``, else the one the source names, else
     the directory's).
     """
-    new_id = segment_id or new_segment_id()
     origin = SegmentOrigin(segment_id=source_id, at_turn_index=source_turn_count)
     current = _version_for(store, state, source_id, version) is FormatVersion.CURRENT
-    session_id = _session_of(store, state, source_id) if current else None
-    start = _segment_start(state, ts, session_id=session_id, compacted_from=origin)
-    store.create_segment(new_id, [start])
-    return new_id
+    return _derived_segment(
+        store, state, origin, "compaction", current=current, ts=ts, segment_id=segment_id
+    )
 
 
-def fork(
-    store: FsStore,
-    state: RestoredState,
-    *,
-    ts: int | None = None,
-    segment_id: str | None = None,
-    session_id: str | None = None,
-) -> str:
-    """A new segment holding ``state`` with **no** origin (see ``create_segment``)."""
-    return create_segment(store, state, ts=ts, segment_id=segment_id, session_id=session_id)
+fork = create_segment
+"""The Rust crate's ``fork``: a new segment holding ``state`` with **no** origin (the same
+function as ``create_segment``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,11 +289,10 @@ def fork_at(
     state = collect_state(source_entries[: cut.entries_kept], version)
     origin = SegmentOrigin(segment_id=source_id, at_turn_index=at_turn_index)
     current = version is FormatVersion.CURRENT
-    session_id = _session_of(store, state, source_id) if current else None
-    new_id = segment_id or new_segment_id()
-    start = _segment_start(state, ts, session_id=session_id, forked_from=origin)
-    store.create_segment(new_id, [start], mode=store.file_mode(source_id))
-    return new_id
+    mode = store.file_mode(source_id)
+    return _derived_segment(
+        store, state, origin, "fork", current=current, ts=ts, segment_id=segment_id, mode=mode
+    )
 
 
 def restore(
@@ -310,11 +327,7 @@ def ensure_head_or_fork(
     if version is not FormatVersion.CURRENT:
         return create_segment(store, state, ts=ts, segment_id=new_id), 1
     origin = SegmentOrigin(segment_id=segment_id, at_turn_index=state.turn_count)
-    session_id = _session_of(store, state, segment_id)
-    start = _segment_start(state, ts, session_id=session_id, forked_from=origin)
-    fork_id = new_id or new_segment_id()
-    store.create_segment(fork_id, [start])
-    return fork_id, 1
+    return _derived_segment(store, state, origin, "fork", current=True, ts=ts, segment_id=new_id), 1
 
 
 def append_entry(store: FsStore, segment_id: str, entry: LogEntry) -> None:
