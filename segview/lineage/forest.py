@@ -111,19 +111,7 @@ class Lineage:
             segment_id, file_stat = found.id, found.stat
             node = nodes.get(segment_id)
             if node is None:
-                node = SegmentNode(
-                    id=segment_id,
-                    store=found.store,
-                    session_id=found.session_id,
-                    origin=None,
-                    parent_id=None,
-                    at_turn_index=None,
-                    created_ts=None,
-                    size=file_stat.size,
-                    mtime=file_stat.mtime_ns / 1e9,
-                    layout=found.layout,
-                    _stat=file_stat,
-                )
+                node = SegmentNode.of_file(found)
                 if self.index is not None and rows is None:
                     rows = self.index.rows_under(self._abs_root(scan.root))
                 row = rows.get(self.index_key(node)) if rows else None
@@ -305,19 +293,7 @@ class Lineage:
         found, as ``load_details`` would have (for a command that read the file anyway)."""
         if self.index is None:
             return
-        node = SegmentNode(
-            id=found.id,
-            store=found.store,
-            session_id=found.session_id,
-            origin=None,
-            parent_id=None,
-            at_turn_index=None,
-            created_ts=None,
-            size=found.stat.size,
-            mtime=found.stat.mtime_ns / 1e9,
-            layout=found.layout,
-            _stat=found.stat,
-        )
+        node = SegmentNode.of_file(found)
         read_first(node)
         apply_read(node, DetailsCursor(), read, track_rewrites=self.track_rewrites)
         self.save_index([node])

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from segview.store.fs_store import FsStore, Problem, UnknownEntry
-from segview.store.layout import FileStat, LayoutKind, prefix_fingerprint
+from segview.store.layout import FileStat, LayoutKind, SegmentFile, prefix_fingerprint
 from segview.store.version import FormatVersion
 
 if TYPE_CHECKING:
@@ -71,6 +71,23 @@ class SegmentNode:
         default=None, repr=False
     )
     _unindexed: bool = field(default=False, repr=False)
+
+    @classmethod
+    def of_file(cls, found: SegmentFile) -> SegmentNode:
+        """A node for a file the scanner found, nothing read of it yet."""
+        return cls(
+            id=found.id,
+            store=found.store,
+            session_id=found.session_id,
+            origin=None,
+            parent_id=None,
+            at_turn_index=None,
+            created_ts=None,
+            size=found.stat.size,
+            mtime=found.stat.mtime_ns / 1e9,
+            layout=found.layout,
+            _stat=found.stat,
+        )
 
     @property
     def path(self) -> Path:
