@@ -269,3 +269,37 @@ def test_a_file_with_more_problems_than_are_kept(
         expected = without_index(capsys, argv)
         assert run(capsys, *argv) == expected, argv
         assert run(capsys, *argv) == expected, argv
+
+
+WARM_MODULES = (
+    "import io, sys\n"
+    "from contextlib import redirect_stdout\n"
+    "from segview.cli import main\n"
+    "with redirect_stdout(io.StringIO()) as out:\n"
+    "    code = main(sys.argv[1:])\n"
+    "loaded = sorted(m for m in ('pydantic', 'segview.store.model') if m in sys.modules)\n"
+    "print(code, len(out.getvalue().splitlines()), *loaded)\n"
+)
+
+
+@pytest.mark.parametrize("layout", ["flat", "data directory"])
+@pytest.mark.parametrize("command", ["tree", "ls", "check"])
+def test_a_warm_listing_loads_neither_pydantic_nor_the_models(
+    layout: str, command: str, tmp_path: Path
+) -> None:
+    """With the index warm, listing a store (flat, or a runtime data directory with session
+    directories and a worker aggregate) decodes no entry, so it imports no model."""
+    from tests.layouts import build_data_dir
+
+    if layout == "flat":
+        store = tmp_path / "store"
+        shutil.copytree(STORES["sample_logs"], store)
+    else:
+        store = build_data_dir(tmp_path).path
+    env = dict(os.environ, SEGVIEW_CACHE_DIR=str(tmp_path / "cache"))
+    argv = [sys.executable, "-c", WARM_MODULES, command, str(store)]
+    cold = subprocess.run(argv, env=env, cwd=REPO, capture_output=True, text=True, check=True)
+    warm = subprocess.run(argv, env=env, cwd=REPO, capture_output=True, text=True, check=True)
+    code, lines, *cold_loaded = cold.stdout.split()
+    assert int(code) in (0, 1) and int(lines) > 0 and "pydantic" in cold_loaded
+    assert warm.stdout.split() == [code, lines], warm.stdout

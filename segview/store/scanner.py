@@ -15,6 +15,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from .fs_store import SEGMENT_ID_RE, FsStore
+from .ids import normalize_uuid
 from .scan_results import (
     _SUFFIX,
     _VERSION_OF,
@@ -183,8 +184,6 @@ class _Scanner:
             self.report(path, f"not valid JSON ({exc}); {listed}", "session_file")
             return None
         value = data.get("session_id") if isinstance(data, dict) else None
-        from .model import normalize_uuid  # only for worker aggregates: pydantic comes with it
-
         try:
             session_id = normalize_uuid(value) if isinstance(value, str) else None
         except ValueError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import struct
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, TypeAlias
@@ -15,6 +14,7 @@ from pydantic import (
     Field,
 )
 
+from ..ids import normalize_uuid as normalize_uuid  # apart: the scanner needs no pydantic
 from ..version import FormatVersion as FormatVersion  # apart: the scanner needs no pydantic
 
 REFERENCE = FormatVersion.REFERENCE
@@ -41,25 +41,6 @@ def f32(value: float) -> float:
 
 
 F32 = Annotated[float, AfterValidator(f32)]
-
-# The forms the Rust uuid parser accepts: hyphenated, simple (32 hex), braced, urn.
-_UUID_RE = re.compile(
-    r"(?:urn:uuid:)?([0-9a-fA-F]{8})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{12})"
-    r"|\{([0-9a-fA-F]{8})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-fA-F]{12})\}"
-    r"|([0-9a-fA-F]{32})"
-)
-
-
-def normalize_uuid(value: str) -> str:
-    """Parse a UUID in any form the Rust ``uuid`` crate accepts; return it lower-case hyphenated."""
-    m = _UUID_RE.fullmatch(value)
-    if m is None:
-        raise ValueError(f"invalid UUID {value!r}")
-    hexdigits = "".join(g for g in m.groups() if g).lower()
-    return (
-        f"{hexdigits[:8]}-{hexdigits[8:12]}-{hexdigits[12:16]}-{hexdigits[16:20]}-{hexdigits[20:]}"
-    )
-
 
 Uuid = Annotated[str, AfterValidator(normalize_uuid)]
 
