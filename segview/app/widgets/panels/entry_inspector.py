@@ -1,80 +1,160 @@
-"""The raw entry inspector: the JSON lines of the current turn, as they are in the file."""
+"""The raw entry inspector: the JSON lines of the current turn, as they are in the file.
+
+A turn can hold tens of thousands of lines: the lines are one scrolling view that draws only
+the rows on screen (``ScrollView`` + ``render_line``). What a line wraps to is known from its
+length alone; a line is decoded, escaped and highlighted when a row of it is first drawn.
+"""
 
 from __future__ import annotations
+
+from bisect import bisect_right
+from collections import OrderedDict
+from itertools import accumulate
 
 from rich.highlighter import JSONHighlighter
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical
 from textual.geometry import Size
-from textual.widget import Widget
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.widgets import Static
 
 from segview.text import safe
 
 MAX_LINE_CHARS = 4000  # a segment_start carrying a long history is cut for display
+CACHED_LINES = 256  # lines kept laid out (the rows on screen come from a few of them)
+NUMBER_STYLE = "bold #5c6370"
 
 _json = JSONHighlighter()
+
+
+def _shown(raw: bytes) -> tuple[str, str]:
+    """What is drawn of one raw line: its escaped text cut at ``MAX_LINE_CHARS``, and the
+    note of what was cut ("" if nothing)."""
+    text = safe(raw.decode("utf-8", errors="replace"))
+    cut = len(text) - MAX_LINE_CHARS
+    if cut > 0:
+        return text[:MAX_LINE_CHARS], f" … ({cut} more characters)"
+    return text, ""
+
+
+def line_text(raw: bytes) -> Text:
+    """One raw line as highlighted text: escaped, cut at ``MAX_LINE_CHARS``."""
+    text, note = _shown(raw)
+    line = Text(text)
+    _json.highlight(line)
+    if note:
+        line.append(note, style="italic dim")
+    return line
 
 
 def raw_line_rows(number: int, raw: bytes, width: int, number_width: int) -> list[Text]:
     """One raw line as display rows of ``width`` cells: ``L12 {"kind":...`` cut anywhere
     (JSON has no good break points), continuation rows indented under the text."""
-    text = safe(raw.decode("utf-8", errors="replace"))
-    cut = len(text) - MAX_LINE_CHARS
-    if cut > 0:
-        text = text[:MAX_LINE_CHARS]
-    line = Text(text)
-    _json.highlight(line)
-    if cut > 0:
-        line.append(f" … ({cut} more characters)", style="italic dim")
+    line = line_text(raw)
     prefix = f"L{number:<{number_width}} "
     room = max(8, width - len(prefix))
     offsets = list(range(room, len(line), room))
     rows = []
     for i, chunk in enumerate(line.divide(offsets)):
         row = Text(no_wrap=True)
-        row.append(prefix if i == 0 else " " * len(prefix), style="bold #5c6370")
+        row.append(prefix if i == 0 else " " * len(prefix), style=NUMBER_STYLE)
         row.append_text(chunk)
         rows.append(row)
     return rows
 
 
-class RawLines(Widget):
-    """The lines, wrapped at any character (re-wrapped when the width changes)."""
+def _row_count(raw: bytes, room: int) -> int:
+    """How many rows ``raw`` wraps to in ``room`` characters (as ``raw_line_rows`` cuts it),
+    without highlighting it."""
+    text, note = _shown(raw)
+    return max(1, -(-(len(text) + len(note)) // room))
 
-    DEFAULT_CSS = "RawLines { height: auto; }"
+
+class RawLines(ScrollView, can_focus=True):
+    """The lines, wrapped at any character, drawn a row at a time."""
+
+    DEFAULT_CSS = "RawLines { height: 1fr; }"
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.line_numbers: list[int] = []
         self.lines: list[bytes] = []
         self.message: Text | None = None
+        self._width = 0
+        self._starts: list[int] = [0]  # the first row of each line, then the row count
+        self._cache: OrderedDict[int, list[Strip]] = OrderedDict()
 
     def set_lines(self, line_numbers: list[int], lines: list[bytes], message: Text | None) -> None:
         self.line_numbers, self.lines, self.message = line_numbers, lines, message
-        self.refresh(layout=True)
+        self._width = 0  # laid out again at the next draw
+        self._layout(self.scrollable_content_region.width or 80)
+        self.scroll_to(0, 0, animate=False)
+        self.refresh()
 
-    def _rows(self, width: int) -> list[Text]:
+    @property
+    def _number_width(self) -> int:
+        return len(str(max(self.line_numbers))) if self.line_numbers else 1
+
+    def _layout(self, width: int) -> None:
+        if width == self._width:
+            return
+        self._width = width
+        self._cache.clear()
         if self.message is not None or not self.lines:
-            return [self.message or Text("(no entries)", style="dim")]
-        number_width = max(len(str(n)) for n in self.line_numbers)
-        rows: list[Text] = []
-        for n, raw in zip(self.line_numbers, self.lines, strict=False):
-            rows.extend(raw_line_rows(n, raw, width, number_width))
-        return rows
+            self._starts = [0, 1]
+        else:
+            room = max(8, width - self._number_width - 2)
+            counts = (_row_count(raw, room) for raw in self.lines)
+            self._starts = [0, *accumulate(counts)]
+        self.virtual_size = Size(width, self._starts[-1])
 
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self._rows(width))
+    def _line_strips(self, index: int) -> list[Strip]:
+        strips = self._cache.get(index)
+        if strips is not None:
+            self._cache.move_to_end(index)
+            return strips
+        rows = raw_line_rows(
+            self.line_numbers[index], self.lines[index], self._width, self._number_width
+        )
+        strips = [self._strip(row) for row in rows]
+        self._cache[index] = strips
+        if len(self._cache) > CACHED_LINES:
+            self._cache.popitem(last=False)
+        return strips
 
-    def render(self) -> Text:
-        return Text("\n", no_wrap=True).join(self._rows(self.content_region.width or 80))
+    def _strip(self, text: Text) -> Strip:
+        console = self.app.console
+        options = console.options.update(width=max(1, self._width), height=None)
+        lines = console.render_lines(text, options, pad=False, new_lines=False)
+        return Strip(lines[0]) if lines else Strip([])
+
+    def on_resize(self) -> None:
+        self._layout(self.scrollable_content_region.width)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        self._layout(width)
+        row = self.scroll_offset.y + y
+        if row >= self._starts[-1]:
+            return Strip.blank(width, self.rich_style)
+        if self.message is not None or not self.lines:
+            if row > 0:
+                return Strip.blank(width, self.rich_style)
+            strip = self._strip(self.message or Text("(no entries)", style="dim"))
+            return strip.crop(0, width).extend_cell_length(width).apply_style(self.rich_style)
+        index = bisect_right(self._starts, row) - 1
+        strips = self._line_strips(index)
+        at = row - self._starts[index]
+        strip = strips[at] if at < len(strips) else Strip.blank(width)
+        scroll_x = self.scroll_offset.x
+        strip = strip.crop(scroll_x, scroll_x + width).extend_cell_length(width)
+        return strip.apply_style(self.rich_style)
 
 
-class EntryInspector(VerticalScroll):
+class EntryInspector(Vertical):
     """Shows raw lines; the app loads them in a worker and calls ``show_lines``."""
-
-    can_focus = True
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -97,4 +177,3 @@ class EntryInspector(VerticalScroll):
         self.line_numbers, self.lines = list(line_numbers), list(lines)
         self.query_one("#inspector-title", Static).update(Text(title, style="bold"))
         self.query_one(RawLines).set_lines(self.line_numbers, self.lines, None)
-        self.scroll_home(animate=False)
