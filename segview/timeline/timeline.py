@@ -25,34 +25,22 @@ from __future__ import annotations
 import os
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Literal
 
 from segview.gcpause import gc_paused
 from segview.store import (
-    AssistantItem,
-    AssistantItems,
     FormatVersion,
     FsStore,
-    HookInjectedItems,
-    LlmUsage,
-    LogEntry,
     Problem,
     RestoredState,
     SegmentOrigin,
     SegmentStart,
     StoreError,
     StoreIOError,
-    SystemItemEntry,
-    SystemItems,
     ToolCallItem,
-    ToolResultEntry,
     ToolResultItem,
-    ToolResults,
-    TurnEnd,
-    UnknownEntry,
     UsageRecord,
-    UserInput,
     apply_entry,
     flatten_segments,
 )
@@ -60,137 +48,26 @@ from segview.store.errors import NotFound
 from segview.store.fs_store import TolerantRead
 from segview.store.layout import FileStat, prefix_fingerprint
 
-__all__ = ["CHECKPOINT_EVERY", "PREVIEW_WIDTH", "LoadCancelled", "Timeline", "Turn", "gc_paused"]
+from .turns import (
+    CANCEL_CHECK_ENTRIES,
+    CHECKPOINT_EVERY,
+    CODES,
+    ITEM,
+    ITEMS,
+    PREVIEW_WIDTH,
+    SYSTEM,
+    SYSTEM_ITEMS,
+    TURN_END,
+    USAGE,
+    USER,
+    Checkpoint,
+    Entry,
+    LoadCancelled,
+    OpenTurn,
+    Turn,
+)
 
-CHECKPOINT_EVERY = 64
-PREVIEW_WIDTH = 200
-CANCEL_CHECK_ENTRIES = 4096  # entries replayed between two looks at ``cancelled``
-
-
-class LoadCancelled(Exception):
-    """A load given up because its ``cancelled`` callback said so."""
-
-
-# What indexing needs to know of each entry type (looked up by exact type, for speed)
-_ITEM, _ITEMS, _USER, _SYSTEM, _SYSTEM_ITEMS, _USAGE, _TURN_END = range(1, 8)
-_CODES: dict[type, int] = {
-    AssistantItem: _ITEM,
-    ToolResultEntry: _ITEM,
-    AssistantItems: _ITEMS,
-    ToolResults: _ITEMS,
-    HookInjectedItems: _ITEMS,
-    UserInput: _USER,
-    SystemItemEntry: _SYSTEM,
-    SystemItems: _SYSTEM_ITEMS,
-    LlmUsage: _USAGE,
-    TurnEnd: _TURN_END,
-}
-
-Entry = LogEntry | UnknownEntry
-
-
-@dataclass
-class Turn:
-    """One completed turn: the entries after the previous ``turn_end`` up to its own."""
-
-    index: int
-    turn_count: int
-    first_entry: int
-    end_entry: int
-    first_ts: int | None
-    last_ts: int | None
-    user_preview: str | None
-    assistant_items: int = 0
-    tool_calls: int = 0
-    tool_results: int = 0
-    system_items: int = 0
-    usage: list[UsageRecord] = field(default_factory=list)
-    history_len_before: int = 0
-    history_len_after: int = 0
-
-    @property
-    def duration_ms(self) -> int | None:
-        if self.first_ts is None or self.last_ts is None:
-            return None
-        return self.last_ts - self.first_ts
-
-    @property
-    def entry_count(self) -> int:
-        return self.end_entry - self.first_entry + 1
-
-
-@dataclass(slots=True, frozen=True)
-class _Checkpoint:
-    """The replay state after ``entries`` entries, as list references plus lengths."""
-
-    entries: int
-    system_prompt: str | None
-    config: Any
-    history: list[Any]
-    history_len: int
-    turn_count: int
-    last_run_interrupted: bool
-    usage_history: list[UsageRecord]
-    usage_len: int
-    extensions: list[tuple[str, Any]]
-    extensions_len: int
-    pod_scope: Any
-    user_segments: list[Any]
-    user_segments_len: int
-    session_id: str | None
-    format_version: FormatVersion
-
-    @classmethod
-    def of(cls, state: RestoredState) -> _Checkpoint:
-        return cls(
-            state.entries_count,
-            state.system_prompt,
-            state.config,
-            state.history,
-            len(state.history),
-            state.turn_count,
-            state.last_run_interrupted,
-            state.usage_history,
-            len(state.usage_history),
-            state.extensions,
-            len(state.extensions),
-            state.pod_scope,
-            state.user_segments,
-            len(state.user_segments),
-            state.session_id,
-            state.format_version,
-        )
-
-    def state(self) -> RestoredState:
-        return RestoredState(
-            system_prompt=self.system_prompt,
-            config=self.config,
-            history=self.history[: self.history_len],
-            turn_count=self.turn_count,
-            last_run_interrupted=self.last_run_interrupted,
-            entries_count=self.entries,
-            usage_history=self.usage_history[: self.usage_len],
-            extensions=self.extensions[: self.extensions_len],
-            pod_scope=self.pod_scope,
-            user_segments=self.user_segments[: self.user_segments_len],
-            session_id=self.session_id,
-            format_version=self.format_version,
-        )
-
-
-@dataclass(slots=True)
-class _OpenTurn:
-    """Totals of the entries after the last ``turn_end`` (the turn in progress)."""
-
-    first_entry: int
-    history_len_before: int
-    first_ts: int | None = None
-    user_preview: str | None = None
-    assistant_items: int = 0
-    tool_calls: int = 0
-    tool_results: int = 0
-    system_items: int = 0
-    usage: list[UsageRecord] = field(default_factory=list)
+__all__ = ["Timeline"]
 
 
 class Timeline:
@@ -211,9 +88,9 @@ class Timeline:
         self._read = TolerantRead()
         self._read_failed = False
         self._live = RestoredState()
-        self._checkpoints: list[_Checkpoint] = []
+        self._checkpoints: list[Checkpoint] = []
         self._checkpoint_at: list[int] = []
-        self._open = _OpenTurn(0, 0)
+        self._open = OpenTurn(0, 0)
         self._by_count: dict[int, Turn] = {}
         self._stat: FileStat | None = None  # the file as it was when last read
         self._fingerprint: bytes | None = None  # of the bytes before the resume point
@@ -274,7 +151,7 @@ class Timeline:
         self._live = RestoredState(format_version=read.format_version)
         self._checkpoints = []
         self._checkpoint_at = []
-        self._open = _OpenTurn(0, 0)
+        self._open = OpenTurn(0, 0)
         self._by_count = {}
         self._checkpoint()
         self._ingest(0)
@@ -404,10 +281,10 @@ class Timeline:
         self._live = self._state_from_checkpoints(start)
         if self._checkpoint_at[-1] != start:
             self._checkpoint()
-        self._open = _OpenTurn(start, len(self._live.history))
+        self._open = OpenTurn(start, len(self._live.history))
 
     def _checkpoint(self) -> None:
-        self._checkpoints.append(_Checkpoint.of(self._live))
+        self._checkpoints.append(Checkpoint.of(self._live))
         self._checkpoint_at.append(self._live.entries_count)
 
     def _ingest(self, start: int) -> None:
@@ -416,7 +293,7 @@ class Timeline:
         acc = self._open
         entries = self.entries
         turns = self.turns
-        codes = _CODES
+        codes = CODES
         every = CHECKPOINT_EVERY
         since = live.entries_count - self._checkpoint_at[-1]
         cancelled = self._cancelled
@@ -429,8 +306,8 @@ class Timeline:
                 acc.first_ts = entry.ts
             since += 1
             code = codes.get(type(entry), 0)
-            if code in (_ITEM, _ITEMS):
-                items = (entry.item,) if code == _ITEM else entry.items  # type: ignore[union-attr]
+            if code in (ITEM, ITEMS):
+                items = (entry.item,) if code == ITEM else entry.items  # type: ignore[union-attr]
                 for item in items:
                     kind = type(item)
                     if kind is ToolResultItem:
@@ -439,7 +316,7 @@ class Timeline:
                         acc.assistant_items += 1
                         if kind is ToolCallItem:
                             acc.tool_calls += 1
-            elif code == _TURN_END:
+            elif code == TURN_END:
                 turn = Turn(
                     len(turns),
                     entry.turn_count,  # type: ignore[union-attr]
@@ -458,22 +335,22 @@ class Timeline:
                 )
                 turns.append(turn)
                 self._by_count.setdefault(turn.turn_count, turn)
-                acc = self._open = _OpenTurn(i + 1, len(live.history))
+                acc = self._open = OpenTurn(i + 1, len(live.history))
                 self._checkpoint()
                 since = 0
                 continue
-            elif code == _USAGE:
+            elif code == USAGE:
                 record = live.usage_history[-1]
                 acc.usage.append(record)
                 self.usage.append((i, record))
-            elif code == _USER:
+            elif code == USER:
                 if acc.user_preview is None:
                     segments = entry.segments  # type: ignore[union-attr]
                     text = " ".join(flatten_segments(segments, live.version).split())
                     acc.user_preview = text[:PREVIEW_WIDTH]
-            elif code == _SYSTEM:
+            elif code == SYSTEM:
                 acc.system_items += 1
-            elif code == _SYSTEM_ITEMS:
+            elif code == SYSTEM_ITEMS:
                 acc.system_items += len(entry.items)  # type: ignore[union-attr]
             if since >= every:
                 self._checkpoint()
