@@ -45,6 +45,7 @@ from segview.store import (
     UserSegment,
 )
 from segview.store.codec import describe_config
+from segview.store.layout import path_inside
 from segview.text import one_line, pretty_json, safe
 
 
@@ -323,14 +324,6 @@ def _result_lines(result: ToolResultItem) -> list[str]:
     return lines
 
 
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
-
-
 @dataclass(frozen=True, slots=True)
 class Exported:
     """Where an export went; ``fallback`` says why not to the current directory, if so."""
@@ -347,7 +340,7 @@ def export_file(
     private temporary directory (0700, the file 0600), saying why. Raises ``OSError`` only
     when neither can be written."""
     here = Path.cwd() if cwd is None else cwd
-    if _inside(here, store_root):
+    if path_inside(here, store_root):
         reason = "the current directory is inside the store"
     else:
         try:

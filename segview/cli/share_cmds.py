@@ -135,16 +135,10 @@ def cmd_serve(ns: argparse.Namespace) -> int:
 # --- export -----------------------------------------------------------------------------------
 
 
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
-
-
 def _check_output(path: Path, store: Path, flag: str) -> None:
-    if _inside(path, store):
+    from segview.store.layout import path_inside
+
+    if path_inside(path, store):
         raise CliError(f"{flag} {path} is inside the store {store}: write it elsewhere", EXIT_USAGE)
     if path.is_dir():
         raise CliError(f"{flag} {path}: is a directory", EXIT_USAGE)

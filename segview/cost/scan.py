@@ -12,7 +12,7 @@ import orjson
 
 from segview.store import FsStore
 
-from .tokens import SegmentUsage, Tokens, TurnSpan, sum_tokens
+from .tokens import TURN_STARTER_KINDS, SegmentUsage, Tokens, TurnSpan, sum_tokens
 
 __all__ = [
     "UsageReader",
@@ -27,21 +27,7 @@ _KIND_AT = b'{"kind":"'
 _LINE_KIND = re.compile(rb'^\{"kind":"([a-z_]*)"')
 
 
-_STARTER_KINDS = frozenset(
-    k.encode()
-    for k in (
-        "invoke",
-        "user_input",
-        "segment_start",
-        "assistant_item",
-        "tool_result",
-        "system_item",
-        "assistant_items",
-        "tool_results",
-        "system_items",
-        "hook_injected_items",
-    )
-)
+_STARTER_KINDS = frozenset(kind.encode() for kind in TURN_STARTER_KINDS)
 
 
 _COUNTERS = ("input_total_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")

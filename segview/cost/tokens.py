@@ -10,19 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from segview.store import (
-    AssistantItem,
-    AssistantItems,
-    HookInjectedItems,
-    Invoke,
     LlmUsage,
-    SegmentStart,
-    SystemItemEntry,
-    SystemItems,
-    ToolResultEntry,
-    ToolResults,
     TurnEnd,
-    UserInput,
 )
+from segview.store.model import ENTRY_CLASSES
 
 __all__ = [
     "NO_TOKENS",
@@ -37,18 +28,19 @@ __all__ = [
 
 # Entries that begin a turn: a request's usage after a turn_end belongs to that turn until
 # one of these comes.
-_TURN_STARTERS = (
-    Invoke,
-    UserInput,
-    SegmentStart,
-    AssistantItem,
-    ToolResultEntry,
-    SystemItemEntry,
-    AssistantItems,
-    ToolResults,
-    SystemItems,
-    HookInjectedItems,
+TURN_STARTER_KINDS = (
+    "invoke",
+    "user_input",
+    "segment_start",
+    "assistant_item",
+    "tool_result",
+    "system_item",
+    "assistant_items",
+    "tool_results",
+    "system_items",
+    "hook_injected_items",
 )
+_TURN_STARTERS = tuple(ENTRY_CLASSES[kind] for kind in TURN_STARTER_KINDS)
 
 
 @dataclass(frozen=True, slots=True)

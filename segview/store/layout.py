@@ -57,6 +57,7 @@ from .scanner import _LOOSE_UUID_RE, _TRACE_SUFFIX, _file_type, _Scanner, _why
 from .version import FormatVersion
 
 __all__ = [
+    "path_inside",
     "FINGERPRINT_SPAN",
     "AmbiguousSegment",
     "FileStat",
@@ -161,6 +162,16 @@ def scan_store(path: str | os.PathLike[str]) -> StoreScan:
     )
     scanner.collect(scan)
     return scan
+
+
+def path_inside(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> bool:
+    """``path`` is ``root`` or lies under it, links resolved (an export must not land in a
+    store, whatever way the path names it)."""
+    try:
+        Path(path).resolve().relative_to(Path(root).resolve())
+    except ValueError:
+        return False
+    return True
 
 
 def list_directory(directory: str | os.PathLike[str]) -> tuple[list[str], list[Unlisted]]:
