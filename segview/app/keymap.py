@@ -351,10 +351,3 @@ def bindings(scope: Scope) -> list[BindingType]:
         for k in KEYS
         if k.scope == scope
     ]
-
-
-def spec_for(action: str) -> KeySpec:
-    for k in KEYS:
-        if k.action == action:
-            return k
-    raise KeyError(action)

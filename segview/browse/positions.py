@@ -123,15 +123,6 @@ def stop_for_turn_count(stops: list[Stop], turn_count: int) -> int | None:
     return None
 
 
-def stop_at_or_before_entry(stops: list[Stop], entries_applied: int) -> int:
-    """The last stop whose state is reached after ``entries_applied`` entries."""
-    best = 0
-    for i, s in enumerate(stops):
-        if s.entry_end <= entries_applied:
-            best = i
-    return best
-
-
 def max_turn_count(timeline: Timeline) -> int:
     last = timeline.last_turn
     return last.turn_count if last is not None else 0

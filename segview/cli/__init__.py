@@ -149,10 +149,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_guarded(lambda: int(ns.func(ns)))
 
 
-def _entry() -> None:  # pragma: no cover - console script shim
-    sys.exit(main())
-
-
 __all__ = ["EXIT_USAGE", "CliError", "build_parser", "main"]
 
 
