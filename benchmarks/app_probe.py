@@ -5,8 +5,10 @@ from the start of the process:
 * ``first_paint``: the first frame with the tree's rows;
 * ``rows_filled``: every row's details in (turns, title), with the index warm at first paint;
 * ``segment_shown``: the chosen segment (the largest) shown at its last turn;
-* ``key_latency_max``: the longest a key (down in the tree, every 50 ms while anything loads)
-  waited for the screen to answer;
+* ``key_latency_max``, ``key_latency_p50``, ``key_latency_p95``: how long a key (down in the
+  tree, every 50 ms while anything loads) waited for the screen to answer;
+* ``idle_cpu``: the share of one core the process used over 5 s once everything was loaded,
+  with the watcher following the store (change notification where the platform has it);
 * ``quit``: from ``q`` to the end of the process (measured by ``probe`` from outside).
 
 ``probe(store, cache, warm=...)`` runs it in a subprocess (and once before, for a warm index).
@@ -23,13 +25,14 @@ import time
 from pathlib import Path
 
 T0 = time.perf_counter()
+LIMIT = float(os.environ.get("SEGVIEW_PROBE_LIMIT", "600"))  # seconds before giving up
 
 
 async def measure(store: Path) -> dict[str, float]:
     from segview.app import SegviewApp
 
     largest = max(store.rglob("*.jsonl"), key=lambda p: p.stat().st_size).name[:-6]
-    app = SegviewApp(store, select=largest, now=0, watch=False)
+    app = SegviewApp(store, select=largest, now=0, watch=True)
     figures: dict[str, float] = {}
     latencies: list[float] = []
     async with app.run_test(size=(160, 50)) as pilot:
@@ -39,7 +42,7 @@ async def measure(store: Path) -> dict[str, float]:
             forest = main.forest
             return forest is not None and all(r.turns is not None for r in forest.rows)
 
-        while time.perf_counter() - T0 < 120:
+        while time.perf_counter() - T0 < LIMIT:
             forest = main.forest
             if "first_paint" not in figures and forest is not None and forest.rows:
                 await pilot.pause()
@@ -56,7 +59,18 @@ async def measure(store: Path) -> dict[str, float]:
                 await pilot.press("down")
                 latencies.append(time.perf_counter() - before)
             await asyncio.sleep(0.05)
+        latencies.sort()
         figures["key_latency_max"] = max(latencies, default=0.0)
+        if latencies:
+            figures["key_latency_p50"] = latencies[len(latencies) // 2]
+            figures["key_latency_p95"] = latencies[
+                min(len(latencies) - 1, len(latencies) * 95 // 100)
+            ]
+        figures["keys"] = len(latencies)
+        await asyncio.sleep(1.0)
+        cpu, wall = time.process_time(), time.perf_counter()
+        await asyncio.sleep(5.0)
+        figures["idle_cpu"] = (time.process_time() - cpu) / (time.perf_counter() - wall)
         figures["_quit_at"] = time.perf_counter() - T0
         await pilot.press("q")
     return {k: round(v, 3) for k, v in figures.items()}
