@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import NodeID, TreeNode
@@ -78,6 +79,9 @@ class AncestryTree(Tree[str]):
     """The forest of the store; selecting a node (enter, click) opens that segment."""
 
     def __init__(self, *, now_ms: int, id: str | None = None) -> None:
+        # the width of each node's label, kept while the label is the same object: the tree
+        # measures every line whenever one label changes (for its horizontal extent)
+        self._label_widths: dict[NodeID, tuple[object, int]] = {}
         super().__init__("store", id=id)
         self.show_root = False
         self.auto_expand = False
@@ -90,6 +94,16 @@ class AncestryTree(Tree[str]):
         self.labels: dict[str, str] = {}
         self.marked: str | None = None
         self.tokens: dict[str, str] = {}
+
+    def get_label_width(self, node: TreeNode[str]) -> int:
+        label = node.label
+        known = self._label_widths.get(node.id)
+        if known is not None and known[0] is label:
+            return known[1]
+        size = label.cell_len if isinstance(label, Text) else cell_len(label)
+        width = size + (cell_len(self.ICON_NODE) if node.allow_expand else 0)
+        self._label_widths[node.id] = (label, width)
+        return width
 
     def _label(self, row: TreeRow, width: int) -> Text:
         return row_label(
@@ -158,6 +172,7 @@ class AncestryTree(Tree[str]):
             cursor_id = self.cursor_node.data
         self.clear()
         self._node_by_id.clear()
+        self._label_widths.clear()
         self._depth = {self.root.id: -1}
         sessions: dict[str, TreeNode[str]] = {}
         for row in forest.rows:
