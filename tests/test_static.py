@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
 import sys
+import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,3 +56,37 @@ def test_type_ignores_name_their_error_code() -> None:
         if re.search(r"type:\s*ignore(?!\[)", line)
     ]
     assert blanket == []
+
+
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{3,6}\b")
+PALETTES = ROOT / "segview" / "app" / "themes.py"  # where the themes' colours are declared
+DEMO_TEXT = ROOT / "segview" / "samples"  # the demo's log text ("deploy #212"), not colours
+STRINGS = {tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING)}
+
+
+def hex_colours(source: bytes) -> list[tuple[int, str]]:
+    """(line, string) of each string in Python ``source`` holding a hex colour (comments are
+    not strings)."""
+    return [
+        (token.start[0], token.string)
+        for token in tokenize.tokenize(io.BytesIO(source).readline)
+        if token.type in STRINGS and HEX_COLOUR.search(token.string)
+    ]
+
+
+def test_no_colour_is_written_in_python() -> None:
+    """Every colour comes from the theme: no hex colour in a string of the package's Python,
+    but in the palettes of segview's own themes. The HTML replay's CSS is a file of its own
+    (``segview/share/assets``), outside this check."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {string}"
+        for path in sorted((ROOT / "segview").rglob("*.py"))
+        if path != PALETTES and DEMO_TEXT not in path.parents
+        for line, string in hex_colours(path.read_bytes())
+    ]
+    assert found == []
+
+
+def test_the_colour_check_reads_strings_not_comments() -> None:
+    source = b'x = "bold #e06c75"  # not "#61afef", a comment\ny = f"{x} on #fff"\nz = "#1"\n'
+    assert [line for line, _string in hex_colours(source)] == [1, 2]

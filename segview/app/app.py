@@ -21,6 +21,7 @@ from segview.text import one_line, safe
 from .commands import SegviewCommands
 from .keyqueue import KeysInOrder
 from .main_screen import MainScreen
+from .themes import DEFAULT_THEME, THEMES
 from .watcher import NotifyWatcher, NullWatcher, PollWatcher, Watcher, notification_available
 
 
@@ -63,6 +64,9 @@ class SegviewApp(KeysInOrder):
                 if notification_available()
                 else poll
             )
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = DEFAULT_THEME
 
     def get_default_screen(self) -> MainScreen:
         return self.main

@@ -122,7 +122,7 @@ class Scene:
     segment: str
     keys: tuple[str, ...] = ()
     after: Callable[[Pilot[None]], Awaitable[None]] | None = None
-    theme: str | None = None  # None: the app's default (textual-dark)
+    theme: str | None = None  # None: the app's default (segview-dark)
 
     async def run(self, pilot: Pilot[None]) -> None:
         if self.theme is not None:
@@ -161,7 +161,12 @@ async def _comparison_built(pilot: Pilot[None]) -> None:
 
 SCENES: tuple[Scene, ...] = (
     Scene("main-view", MAIN, ("g", "3", "enter")),
-    Scene("main-view-light", MAIN, ("g", "3", "enter"), theme="textual-light"),
+    # the main view at a turn with a failed tool call (JSON arguments, tool output, an error,
+    # the turn bar, the tree) in segview's themes and in built-in ones, light and dark
+    *(
+        Scene(f"theme-{theme}", MAIN, ("g", "1", "enter"), theme=theme)
+        for theme in ("segview-dark", "segview-light", "textual-light", "nord")
+    ),
     Scene("fork-dialog", MAIN, ("g", "2", "enter", "f")),
     Scene("compacted-segment", COMPACTED_1),
     Scene("search", MAIN, ("slash", *"ValueError"), _steady_cursor),

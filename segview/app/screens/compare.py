@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from typing import ClassVar, Literal, cast
+from typing import ClassVar, cast
 
-from rich.console import Console, Group, RenderableType
-from rich.table import Table
+from rich.console import Console, RenderableType
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
@@ -26,185 +25,24 @@ from textual.screen import Screen
 from textual.widgets import Button, Collapsible, Footer, Static
 
 from segview.app import keymap, logtext
-from segview.compare import (
-    Comparison,
-    Step,
-    StepDiff,
-    TextDiff,
-    ToolCall,
-    ToolDiff,
-    history_text,
-)
+from segview.app.styling import follow_theme, span_style
+from segview.compare import Comparison, StepDiff
 from segview.cost import Priced
-from segview.text import format_duration, format_tokens, one_line
+from segview.text import one_line
 
-Side = Literal["a", "b"]
+from .compare_text import (
+    PARTS,
+    PLAIN,
+    CompareLook,
+    Side,
+    shared_list,
+    side_renderable,
+    step_head,
+    summary_text,
+    totals_table,
+)
 
-TEXT_LINES = 14  # a side's text shows this many lines until its row is clicked
 ROW_BATCH = 20  # rows are mounted this many at a time (more on demand: a button, n / N)
-SIMILAR = 0.5  # texts sharing less than this are not highlighted word by word
-REMOVED = "bold #1e1e1e on #e06c75"  # words only A has
-ADDED = "bold #1e1e1e on #98c379"  # words only B has
-SIDE_STYLE: dict[Side, str] = {"a": REMOVED, "b": ADDED}
-SECTION = "bold #61afef"
-
-
-def _clip(text: Text, expanded: bool, limit: int = TEXT_LINES) -> Text:
-    if expanded:
-        return text
-    lines = text.split("\n", allow_blank=True)
-    if len(lines) <= limit:
-        return text
-    out = Text("\n").join(lines[:limit])
-    out.append(f"\n… {len(lines) - limit:,} more lines (click to show all)", style="italic dim")
-    return out
-
-
-def diff_text(diff: TextDiff, side: Side) -> Text:
-    """One side of a text diff; what only this side has is highlighted (unless the two texts
-    are mostly different, when highlighting everything would say nothing)."""
-    mine = "-" if side == "a" else "+"
-    highlight = diff.similarity >= SIMILAR and not diff.same
-    out = Text()
-    for op, chunk in diff.ops:
-        if op == "=":
-            out.append_text(logtext.text(chunk))
-        elif op == mine:
-            out.append_text(logtext.text(chunk, style=SIDE_STYLE[side] if highlight else ""))
-    return out
-
-
-def _section(title: str, note: str = "") -> Text:
-    head = Text(title, style=SECTION)
-    if note:
-        head.append(f"  {note}", style="dim")
-    return head
-
-
-def _call_line(call: ToolCall, mark: str, style: str) -> Text:
-    line = Text()
-    line.append(f"{mark} ", style=style)
-    line.append_text(logtext.line(call.name, 40, style="bold #56b6c2"))
-    line.append(" ")
-    line.append_text(logtext.line(call.arguments, 60, style="dim"))
-    status = {"ok": ("✓", "#7fd88f"), "error": ("✗", "bold #e06c75"), "missing": ("…", "dim")}
-    sign, colour = status[call.status]
-    line.append(f"\n   {sign} ", style=colour)
-    if call.status == "missing":
-        line.append("no result", style="dim")
-    else:
-        line.append_text(logtext.line(call.summary or "", 70))
-    return line
-
-
-def _tools(tools: tuple[ToolDiff, ...], side: Side, paired: bool) -> list[Text]:
-    lines: list[Text] = []
-    for tool in tools:
-        call = tool.a if side == "a" else tool.b
-        if call is None:
-            continue
-        if not paired:
-            lines.append(_call_line(call, "•", "dim"))
-        elif tool.a is None or tool.b is None:
-            lines.append(_call_line(call, "+" if side == "b" else "-", SIDE_STYLE[side]))
-        elif not tool.same_call:
-            lines.append(_call_line(call, "≠", "bold #e5c07b"))
-            if tool.arguments is not None:
-                lines.append(Text("   ").append_text(diff_text(tool.arguments, side)))
-        else:
-            mark = "=" if tool.same_result else "≠"
-            lines.append(_call_line(call, mark, "dim" if tool.same_result else "bold #e5c07b"))
-    return lines
-
-
-def _figures(step: Step, price: Priced | None) -> Text:
-    t = step.tokens
-    out = Text(style="dim")
-    parts = []
-    if t:
-        parts.append(f"{format_tokens(t.input)} in · {format_tokens(t.output)} out")
-        if price is not None:
-            parts.append(price.format(t))
-    if step.duration_ms is not None:
-        parts.append(format_duration(step.duration_ms))
-    if step.outcome and step.outcome != "finished":
-        parts.append(f"run {one_line(step.outcome, 60)}")
-    out.append("  ·  ".join(parts))
-    return out
-
-
-def side_renderable(
-    diff: StepDiff,
-    side: Side,
-    *,
-    expanded: bool = False,
-    price: Priced | None = None,
-) -> RenderableType:
-    """What one side of a row shows."""
-    step = diff.a if side == "a" else diff.b
-    other = diff.b if side == "a" else diff.a
-    if step is None:
-        there = other.label if other is not None else "this point"
-        return Text(f"(nothing at {there}: this conversation has ended)", style="dim italic")
-    parts: list[RenderableType] = []
-    if step.kind in ("compaction", "reseed"):
-        what = "compaction" if step.kind == "compaction" else "history replaced at the fork"
-        parts.append(
-            _section(
-                what,
-                f"{len(step.items):,} items replace {len(step.replaced):,}",
-            )
-        )
-        summary = diff.summary
-        text = summary.b_text if summary is not None and other is None else None
-        if text is None:
-            text = history_text(step.items)
-        parts.append(_clip(logtext.text(text), expanded))
-        return Group(*parts)
-    if step.kind == "seed":
-        parts.append(_section("seeded history", f"{len(step.items):,} items"))
-        parts.append(_clip(logtext.text(history_text(step.items)), expanded))
-        return Group(*parts)
-    paired = other is not None
-    user_note = "" if not paired else ("same" if diff.user.same else "differs")
-    parts.append(_section("user", user_note))
-    parts.append(_clip(diff_text(diff.user, side), expanded, 6))
-    assistant_note = "" if not paired else ("same" if diff.assistant.same else "differs")
-    parts.append(_section("assistant", assistant_note))
-    reply = diff_text(diff.assistant, side)
-    parts.append(_clip(reply, expanded) if reply.plain else Text("(no reply)", style="dim"))
-    calls = _tools(diff.tools, side, paired)
-    if calls:
-        errors = sum(c.status == "error" for c in step.tool_calls)
-        note = f"{len(step.tool_calls)}" + (f", {errors} failed" if errors else "")
-        parts.append(_section("tool calls", note))
-        parts.extend(calls if expanded else calls[: TEXT_LINES // 2])
-        if not expanded and len(calls) > TEXT_LINES // 2:
-            more = len(calls) - TEXT_LINES // 2
-            parts.append(Text(f"… {more} more (click to show all)", style="italic dim"))
-    parts.append(_figures(step, price))
-    return Group(*parts)
-
-
-def _step_head(diff: StepDiff, name: Callable[[str], str], divergence: bool) -> Text:
-    head = Text()
-    if divergence:
-        head.append(" ◆ diverges here ", style="bold #1e1e1e on #e5c07b")
-        head.append(" ")
-    head.append(diff.label, style="bold")
-    for side, step in (("A", diff.a), ("B", diff.b)):
-        head.append(f"   {side}: ", style="dim")
-        if step is None:
-            head.append("-", style="dim")
-        elif step.turn_count is not None:
-            head.append(f"{name(step.segment_id)} turn {step.turn_count}")
-        else:
-            head.append(name(step.segment_id))
-    if diff.same:
-        head.append("   same", style="dim italic")
-    elif diff.first_difference:
-        head.append(f"   {diff.first_difference} differs", style="#e5c07b")
-    return head
 
 
 class StepRow(Vertical):
@@ -214,16 +52,25 @@ class StepRow(Vertical):
         self,
         index: int,
         diff: StepDiff,
-        head: Text,
+        name: Callable[[str], str],
         price: Priced | None,
         classes: str,
+        *,
+        divergence: bool = False,
+        look: CompareLook = PLAIN,
     ) -> None:
         super().__init__(classes=f"step-row {classes}".strip())
         self.index = index
         self.diff = diff
-        self.head = head
+        self.short = name
         self.price = price
+        self.divergence = divergence
+        self.look = look
         self.expanded = False
+
+    @property
+    def head(self) -> Text:
+        return step_head(self.diff, self.short, self.divergence, self.look)
 
     def compose(self) -> ComposeResult:
         yield Static(self.head, classes="step-head")
@@ -232,7 +79,9 @@ class StepRow(Vertical):
             yield Static(self._side("b"), classes="step-side side-b")
 
     def _side(self, side: Side) -> RenderableType:
-        return side_renderable(self.diff, side, expanded=self.expanded, price=self.price)
+        return side_renderable(
+            self.diff, side, expanded=self.expanded, price=self.price, look=self.look
+        )
 
     @property
     def plain(self) -> str:
@@ -243,61 +92,28 @@ class StepRow(Vertical):
             console.print(renderable)
         return out.getvalue()
 
-    def on_click(self, event: events.Click) -> None:
-        self.expanded = not self.expanded
+    def restyle(self, look: CompareLook) -> None:
+        """Draw the row again with ``look`` (after a theme change)."""
+        self.look = look
+        if self.is_mounted:
+            self.query_one(".step-head", Static).update(self.head)
+            self._update_sides()
+
+    def _update_sides(self) -> None:
         sides = list(self.query(".step-side").results(Static))
         for widget, side in zip(sides, ("a", "b"), strict=True):
             widget.update(self._side(cast(Side, side)))
 
-
-def totals_table(c: Comparison, name: Callable[[str], str], price: Priced | None = None) -> Table:
-    """Each side's totals after the shared turns."""
-    table = Table(box=None, pad_edge=False, show_edge=False, expand=False)
-    title = "after the shared turns" if c.shared else "totals"
-    table.add_column(title, style="dim", no_wrap=True)
-    table.add_column(f"A {name(c.a.segment_id)}", justify="right", no_wrap=True)
-    table.add_column(f"B {name(c.b.segment_id)}", justify="right", no_wrap=True)
-    a, b = c.totals_a, c.totals_b
-
-    def row(label: str, x: str, y: str) -> None:
-        table.add_row(label, x, y)
-
-    row("turns", f"{a.turns:,}", f"{b.turns:,}")
-    if a.unfinished or b.unfinished:
-        row("unfinished", f"{a.unfinished:,}", f"{b.unfinished:,}")
-    if a.compactions or b.compactions:
-        row("compactions", f"{a.compactions:,}", f"{b.compactions:,}")
-    row("tool calls", f"{a.tool_calls:,}", f"{b.tool_calls:,}")
-    row("errors", f"{a.errors:,}", f"{b.errors:,}")
-    row("input tokens", f"{a.tokens.input:,}", f"{b.tokens.input:,}")
-    row("  cache read", f"{a.tokens.cache_read:,}", f"{b.tokens.cache_read:,}")
-    row("  cache write", f"{a.tokens.cache_write:,}", f"{b.tokens.cache_write:,}")
-    row("output tokens", f"{a.tokens.output:,}", f"{b.tokens.output:,}")
-    row("wall time", format_duration(a.wall_ms), format_duration(b.wall_ms))
-    if price is not None:
-        row(f"cost ({one_line(price.model, 16)})", price.format(a.tokens), price.format(b.tokens))
-    return table
-
-
-def _shared_list(c: Comparison, name: Callable[[str], str]) -> Text:
-    out = Text()
-    for step in c.shared:
-        if out:
-            out.append("\n")
-        where = f"{name(step.segment_id)}" + (
-            f" turn {step.turn_count}" if step.turn_count is not None else ""
-        )
-        out.append(f"{step.label:<12}", style="bold")
-        out.append(f" {where:<18} ", style="dim")
-        text = step.user_text if step.kind == "turn" else f"{len(step.items)} items"
-        out.append_text(logtext.line(text or "(no user input)", 90))
-    return out
+    def on_click(self, event: events.Click) -> None:
+        self.expanded = not self.expanded
+        self._update_sides()
 
 
 class CompareScreen(Screen[None]):
     """A comparison of two segments; escape goes back to the main screen."""
 
     BINDINGS: ClassVar[list[BindingType]] = keymap.bindings("compare")
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"compare--{part}" for part in PARTS}
 
     def __init__(
         self,
@@ -348,7 +164,21 @@ class CompareScreen(Screen[None]):
         return title
 
     def on_mount(self) -> None:
+        follow_theme(self, self._restyle)
         self._run()
+
+    def _look(self) -> CompareLook:
+        return CompareLook({part: span_style(self, f"compare--{part}") for part in PARTS})
+
+    def _restyle(self) -> None:
+        """Draw what is shown again in the theme's colours."""
+        look = self._look()
+        c = self.comparison
+        if c is not None:
+            self._summary = summary_text(c, self.short, look)
+            self.query_one("#compare-summary", Static).update(self._summary)
+        for row in self.rows:
+            row.restyle(look)
 
     @work(thread=True, exclusive=True, group="compare")
     def _run(self) -> None:
@@ -361,9 +191,9 @@ class CompareScreen(Screen[None]):
 
     def _failed(self, message: str) -> None:
         self.error = message
-        self.query_one("#compare-summary", Static).update(
-            Text(f"cannot compare: {one_line(message)}", style="bold #e06c75")
-        )
+        summary = self.query_one("#compare-summary", Static)
+        summary.add_class("-failed")
+        summary.update(Text(f"cannot compare: {one_line(message)}"))
 
     @property
     def loaded(self) -> bool:
@@ -381,27 +211,10 @@ class CompareScreen(Screen[None]):
 
     async def _show(self, c: Comparison) -> None:
         self.comparison = c
-        summary = Text()
-        for note in c.notes:
-            summary.append_text(logtext.line(note, 200, style="#e5c07b"))
-            summary.append("\n")
-        summary.append(c.common_text(self.short))
-        summary.append("\n")
-        summary.append(c.shared_text(self.short))
-        summary.append("\n")
+        look = self._look()
+        self._summary = summary_text(c, self.short, look)
+        self.query_one("#compare-summary", Static).update(self._summary)
         div = c.divergence
-        summary.append(c.divergence_text(), style="bold" if div is not None else "")
-        if div is not None:
-            for side, step in (("A", div.a), ("B", div.b)):
-                summary.append(f"\n  {side}: ", style="dim")
-                if step is None:
-                    summary.append("(ends before this point)", style="dim italic")
-                elif step.kind in ("turn", "tail"):
-                    summary.append_text(logtext.line(step.user_text or "(no user input)", 120))
-                else:
-                    summary.append(step.label)
-        self._summary = summary
-        self.query_one("#compare-summary", Static).update(summary)
         div_index = c.steps.index(div) if div is not None else -1
         for i, diff in enumerate(c.steps):
             classes = []
@@ -409,12 +222,20 @@ class CompareScreen(Screen[None]):
                 classes.append("-differs")
             if i == div_index:
                 classes.append("-divergence")
-            head = _step_head(diff, self.short, i == div_index)
-            self.rows.append(StepRow(i, diff, head, self.price, " ".join(classes)))
+            row = StepRow(
+                i,
+                diff,
+                self.short,
+                self.price,
+                " ".join(classes),
+                divergence=i == div_index,
+                look=look,
+            )
+            self.rows.append(row)
         body = self.query_one("#compare-body", VerticalScroll)
         if c.shared:
             shared = Collapsible(
-                Static(_shared_list(c, self.short), classes="shared-list"),
+                Static(shared_list(c, self.short), classes="shared-list"),
                 title=cast(str, Content(c.shared_text(self.short))),
                 collapsed=True,
                 id="compare-shared",

@@ -96,9 +96,11 @@ class ForkDialog(ModalScreen[str | None]):
     def _failed(self, message: str) -> None:
         self.busy = False
         self.error = message
-        self.query_one("#fork-title", Static).update(Text("Fork failed", style="bold #e06c75"))
+        title = self.query_one("#fork-title", Static)
+        title.add_class("-failed")
+        title.update(Text("Fork failed"))
         error = self.query_one("#fork-error", Static)
-        error.update(Text(message + "\nNothing was written.", style="#e06c75"))
+        error.update(Text(message + "\nNothing was written."))
         error.display = True
         self.query_one("#fork-confirm", Button).display = False
         cancel = self.query_one("#fork-cancel", Button)

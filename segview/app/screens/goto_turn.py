@@ -61,7 +61,7 @@ class GoToTurnScreen(ModalScreen[int | None]):
             n = -1
         if n not in self.turn_counts:
             self.query_one("#goto-error", Static).update(
-                Text(f"no turn {text}; turns: {self.available}", style="#e06c75")
+                Text(f"no turn {text}; turns: {self.available}")
             )
             return
         self.dismiss(n)

@@ -85,7 +85,7 @@ class NoteDialog(ModalScreen[NoteRequest | None]):
         self.query_one("#note-input", Input).focus()
 
     def _error(self, message: str) -> None:
-        self.query_one("#note-error", Static).update(Text(message, style="#e06c75"))
+        self.query_one("#note-error", Static).update(Text(message))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

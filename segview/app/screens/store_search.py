@@ -168,9 +168,9 @@ class StoreSearchScreen(ModalScreen[StoreSearchResult | None]):
         return row
 
     def _show_status(self, text: str, *, error: bool = False) -> None:
-        self.query_one("#store-search-status", Static).update(
-            Text(text, style="bold red" if error else "dim")
-        )
+        status = self.query_one("#store-search-status", Static)
+        status.set_class(error, "-error")
+        status.update(Text(text, style="" if error else "dim"))
 
     # --- keys ---------------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from segview.app import keymap
+from segview.app.themes import code_theme
 from segview.browse.cursor import HistoryUnits
 from segview.browse.sources import ItemSource, ItemSources
 from segview.store import ReasoningItem
@@ -413,8 +414,7 @@ class HistoryView(ScrollView, can_focus=True):
                 styles[part] = full
             else:  # a span: its colour and text style over whatever the item's background is
                 styles[part] = draw.without_background(full)
-        code_theme = "monokai" if self.app.current_theme.dark else "friendly"
-        return Look(styles, code_theme)
+        return Look(styles, code_theme(self.app.current_theme))
 
     def _check_look(self) -> None:
         """Start over when the width or the theme changed what rendered units look like."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -12,24 +13,31 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Sparkline, Static
 
 from segview.app import keymap
+from segview.app.styling import follow_theme, span_style
 from segview.browse.annotations import TurnTokens
 from segview.browse.cursor import TurnInfo
 from segview.cost import Tokens
 from segview.text import format_duration, format_tokens, format_ts, one_line
 
 
-def _tokens(label: Text, tokens: Tokens, cost: str | None) -> None:
+def _tokens(label: Text, tokens: Tokens, cost: str | None, cost_style: Style) -> None:
     label.append(
         f"{format_tokens(tokens.input)} in · {format_tokens(tokens.output)} out", style="bold"
     )
     if cost:
-        label.append(f" · {cost}", style="bold #98c379")
+        label.append(f" · {cost}", style=cost_style)
 
 
 class TurnBar(Vertical):
     """Focusable: home / end go to the first / last turn while it has focus."""
 
     BINDINGS: ClassVar[list[BindingType]] = keymap.bindings("conversation")
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "turn-bar--cost",
+        "turn-bar--unfinished",
+        "turn-bar--playing",
+        "turn-bar--error",
+    }
     can_focus = True
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -48,6 +56,9 @@ class TurnBar(Vertical):
             yield Static("", id="usage-label")
             yield Sparkline([], id="usage-sparkline")
 
+    def on_mount(self) -> None:
+        follow_theme(self, lambda: self.show(self.info))
+
     @property
     def position(self) -> str:
         return self.info.position
@@ -59,6 +70,8 @@ class TurnBar(Vertical):
     def show(self, info: TurnInfo) -> None:
         self.info = info
         tokens = self.tokens
+        error = span_style(self, "turn-bar--error")
+        cost = span_style(self, "turn-bar--cost")
         pos = Text()
         pos.append(info.position, style="bold")
         if info.kind == "start":
@@ -66,7 +79,7 @@ class TurnBar(Vertical):
         elif info.kind == "tail":
             pos.append(
                 f"  + unfinished turn ({info.tail_entries} entries after turn {info.turn_count})",
-                style="bold #e5c07b",
+                style=span_style(self, "turn-bar--unfinished"),
             )
         if info.first_ts is not None:
             pos.append(f"  ·  {format_ts(info.first_ts)}", style="")
@@ -77,7 +90,7 @@ class TurnBar(Vertical):
         if info.loading:
             replay.append(info.loading, style="italic")
         elif info.replay:
-            replay.append(f" {info.replay} ", style="bold black on #98c379")
+            replay.append(f" {info.replay} ", style=span_style(self, "turn-bar--playing"))
         else:
             replay.append(f"replay {info.speed}×", style="dim")
         self.query_one("#turn-replay", Static).update(replay)
@@ -90,20 +103,20 @@ class TurnBar(Vertical):
             calls = f"{info.tool_calls} tool call{'s' * (info.tool_calls != 1)}"
             detail.append(calls, style="dim")
             if info.errors:
-                detail.append(f"  ✗ {info.errors} failed", style="bold #e06c75")
+                detail.append(f"  ✗ {info.errors} failed", style=error)
             if info.outcome:
-                style = "bold #e06c75" if info.outcome.startswith("errored") else "dim"
-                detail.append(f"  ·  run {info.outcome}", style=style)
+                run_style = error if info.outcome.startswith("errored") else Style(dim=True)
+                detail.append(f"  ·  run {info.outcome}", style=run_style)
         self.query_one("#turn-detail", Static).update(detail)
         self.plain = f"{pos.plain}  {replay.plain}\n{detail.plain}"
         label = Text()
         if tokens is not None and (tokens.so_far or tokens.turn):
             if tokens.turn is not None:
                 label.append("this turn ", style="dim")
-                _tokens(label, tokens.turn, tokens.turn_cost)
+                _tokens(label, tokens.turn, tokens.turn_cost, cost)
                 label.append("  ·  ", style="dim")
             label.append("so far ", style="dim")
-            _tokens(label, tokens.so_far, tokens.so_far_cost)
+            _tokens(label, tokens.so_far, tokens.so_far_cost, cost)
             if tokens.partial:
                 label.append(" + a missing parent's", style="dim italic")
             if info.usage:

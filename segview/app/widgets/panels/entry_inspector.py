@@ -2,17 +2,21 @@
 
 A turn can hold tens of thousands of lines: the lines are one scrolling view that draws only
 the rows on screen (``ScrollView`` + ``render_line``). What a line wraps to is known from its
-length alone; a line is decoded, escaped and highlighted when a row of it is first drawn.
+length alone; a line is decoded, escaped and highlighted when a row of it is first drawn, in
+the colours of the view's component classes (``raw--*``; drawn again when they change).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections import OrderedDict
+from collections.abc import Mapping
 from itertools import accumulate
+from typing import ClassVar
 
 from rich.highlighter import JSONHighlighter
-from rich.text import Text
+from rich.style import Style
+from rich.text import Span, Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.geometry import Size
@@ -20,13 +24,26 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
+from segview.app.styling import span_style
 from segview.text import safe
 
 MAX_LINE_CHARS = 4000  # a segment_start carrying a long history is cut for display
 CACHED_LINES = 256  # lines kept laid out (the rows on screen come from a few of them)
-NUMBER_STYLE = "bold #5c6370"
 
 _json = JSONHighlighter()
+
+# The parts of a raw line (the line number, and what Rich's JSON highlighter finds), each with
+# a component class of ``RawLines`` (``raw--<part>``).
+PARTS: dict[str, str] = {
+    "number": "line-number",
+    "json.key": "json-key",
+    "json.str": "json-string",
+    "json.number": "json-number",
+    "json.bool_true": "json-literal",
+    "json.bool_false": "json-literal",
+    "json.null": "json-literal",
+    "json.brace": "json-brace",
+}
 
 
 def _shown(raw: bytes) -> tuple[str, str]:
@@ -39,27 +56,36 @@ def _shown(raw: bytes) -> tuple[str, str]:
     return text, ""
 
 
-def line_text(raw: bytes) -> Text:
-    """One raw line as highlighted text: escaped, cut at ``MAX_LINE_CHARS``."""
+def line_text(raw: bytes, look: Mapping[str, Style] | None = None) -> Text:
+    """One raw line as text: escaped, cut at ``MAX_LINE_CHARS``, highlighted in the styles
+    ``look`` gives each part (``PARTS``; without it, not highlighted)."""
     text, note = _shown(raw)
     line = Text(text)
-    _json.highlight(line)
+    if look:
+        _json.highlight(line)
+        line.spans = [
+            Span(span.start, span.end, look.get(str(span.style), Style())) for span in line.spans
+        ]
     if note:
         line.append(note, style="italic dim")
     return line
 
 
-def raw_line_rows(number: int, raw: bytes, width: int, number_width: int) -> list[Text]:
+def raw_line_rows(
+    number: int, raw: bytes, width: int, number_width: int, look: Mapping[str, Style] | None = None
+) -> list[Text]:
     """One raw line as display rows of ``width`` cells: ``L12 {"kind":...`` cut anywhere
-    (JSON has no good break points), continuation rows indented under the text."""
-    line = line_text(raw)
+    (JSON has no good break points), continuation rows indented under the text; ``look`` as
+    for ``line_text``."""
+    line = line_text(raw, look)
     prefix = f"L{number:<{number_width}} "
     room = max(8, width - len(prefix))
     offsets = list(range(room, len(line), room))
+    number_style = (look or {}).get("number", Style())
     rows = []
     for i, chunk in enumerate(line.divide(offsets)):
         row = Text(no_wrap=True)
-        row.append(prefix if i == 0 else " " * len(prefix), style=NUMBER_STYLE)
+        row.append(prefix if i == 0 else " " * len(prefix), style=number_style)
         row.append_text(chunk)
         rows.append(row)
     return rows
@@ -76,6 +102,7 @@ class RawLines(ScrollView, can_focus=True):
     """The lines, wrapped at any character, drawn a row at a time."""
 
     DEFAULT_CSS = "RawLines { height: 1fr; }"
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"raw--{name}" for name in PARTS.values()}
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -85,6 +112,7 @@ class RawLines(ScrollView, can_focus=True):
         self._width = 0
         self._starts: list[int] = [0]  # the first row of each line, then the row count
         self._cache: OrderedDict[int, list[Strip]] = OrderedDict()
+        self._look: dict[str, Style] = {}  # what the cached lines were drawn with
 
     def set_lines(self, line_numbers: list[int], lines: list[bytes], message: Text | None) -> None:
         self.line_numbers, self.lines, self.message = line_numbers, lines, message
@@ -116,7 +144,7 @@ class RawLines(ScrollView, can_focus=True):
             self._cache.move_to_end(index)
             return strips
         rows = raw_line_rows(
-            self.line_numbers[index], self.lines[index], self._width, self._number_width
+            self.line_numbers[index], self.lines[index], self._width, self._number_width, self._look
         )
         strips = [self._strip(row) for row in rows]
         self._cache[index] = strips
@@ -133,9 +161,17 @@ class RawLines(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._layout(self.scrollable_content_region.width)
 
+    def _check_look(self) -> None:
+        """Draw the lines again when the theme changed their colours."""
+        look = {part: span_style(self, f"raw--{name}") for part, name in PARTS.items()}
+        if look != self._look:
+            self._look = look
+            self._cache.clear()
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         self._layout(width)
+        self._check_look()
         row = self.scroll_offset.y + y
         if row >= self._starts[-1]:
             return Strip.blank(width, self.rich_style)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from segview.app.styling import follow_theme, span_style
 from segview.store import Problem
 from segview.store.fs_store import MAX_PROBLEMS
 from segview.text import one_line
@@ -17,10 +20,24 @@ MAX_SHOWN = 200  # a file of a million bad lines must not become a million rows
 class ProblemsPanel(VerticalScroll):
     """Hidden when the segment has no problem."""
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"problems--title", "problems--note"}
+
     plain = ""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: tuple[str, list[Problem], list[str], int, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="problems-list")
+
+    def on_mount(self) -> None:
+        follow_theme(self, self._restyle)
+
+    def _restyle(self) -> None:
+        if self._shown is not None:
+            path, problems, notes, damage, newer = self._shown
+            self.show_problems(path, problems, notes, omitted_damage=damage, omitted_notes=newer)
 
     def show_problems(
         self,
@@ -33,6 +50,7 @@ class ProblemsPanel(VerticalScroll):
     ) -> None:
         """``omitted_damage`` / ``omitted_notes``: problems found beyond those the reader keeps
         (only counted), damage and notes about what a newer runtime version wrote."""
+        self._shown = (path, problems, notes, omitted_damage, omitted_notes)
         self.display = bool(problems or notes)
         text = Text()
         newer = sum(p.is_note for p in problems) + omitted_notes
@@ -40,7 +58,7 @@ class ProblemsPanel(VerticalScroll):
         if count:
             text.append(
                 f"⚠ {count:,} problem{'s' * (count != 1)} in {one_line(path)}\n",
-                style="bold #e06c75",
+                style=span_style(self, "problems--title"),
             )
         if newer:
             lines = f"{newer:,} line holds" if newer == 1 else f"{newer:,} lines hold"
@@ -49,7 +67,7 @@ class ProblemsPanel(VerticalScroll):
             )
         for note in notes:
             text.append("  ", style="")
-            text.append(one_line(note) + "\n", style="#e5c07b")
+            text.append(one_line(note) + "\n", style=span_style(self, "problems--note"))
         for p in problems[:MAX_SHOWN]:
             where = f"line {p.line}" if p.line is not None else "file"
             text.append(f"  {where:>9}  ", style="bold")

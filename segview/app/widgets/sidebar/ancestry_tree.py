@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import NodeID, TreeNode
 
 from segview.app.messages import SegmentChosen
+from segview.app.styling import follow_theme, span_style
 from segview.browse.forest import ForestSnapshot, TreeRow
 from segview.text import format_age, one_line
 
@@ -18,6 +23,21 @@ COMPACTION_MARK = "⇣"
 LABEL_MARK = "✎"
 COMPARE_MARK = "◆"
 OPEN_MARK = "▶"
+_NO_STYLE = Style()
+
+
+@dataclass(frozen=True, slots=True)
+class RowLook:
+    """The styles of a row's parts, from the tree's component classes (``ancestry--*``)."""
+
+    fork: Style = _NO_STYLE
+    compaction: Style = _NO_STYLE
+    tokens: Style = _NO_STYLE
+    warning: Style = _NO_STYLE  # parent missing, cycle
+    problems: Style = _NO_STYLE
+
+
+PLAIN_ROW = RowLook()  # no colours: what tests and tools draw with
 
 
 def row_label(
@@ -29,12 +49,14 @@ def row_label(
     marked: bool = False,
     tokens: str | None = None,
     open_: bool = False,
+    look: RowLook = PLAIN_ROW,
 ) -> Text:
     """``⑂ fork @4 01926c6 Try another appr… 2t·3h`` plus flags, cut to ``width`` cells.
 
     A ``label`` shows instead of the title (``✎ label``); ``marked`` (for comparing) puts
     ``◆`` in front; ``tokens`` (the tree's token figures) follow the counts. The title gives
-    way first, so the marks, the id, the counts and the flags stay visible.
+    way first, so the marks, the id, the counts and the flags stay visible. ``look`` colours
+    the marks and flags.
     """
     head = Text()
     if open_:  # the segment shown on the right, wherever the tree's cursor is
@@ -42,9 +64,9 @@ def row_label(
     if marked:
         head.append(f"{COMPARE_MARK} ", style="bold reverse")
     if row.origin == "fork":
-        head.append(f"{FORK_MARK} fork @{row.at_turn} ", style="bold #61afef")
+        head.append(f"{FORK_MARK} fork @{row.at_turn} ", style=look.fork)
     elif row.origin == "compaction":
-        head.append(f"{COMPACTION_MARK} compaction @{row.at_turn} ", style="bold #c678dd")
+        head.append(f"{COMPACTION_MARK} compaction @{row.at_turn} ", style=look.compaction)
     head.append(row.short, style="bold")
     tail = Text()
     turns = "?" if row.turns is None else str(row.turns)
@@ -52,13 +74,13 @@ def row_label(
     age = format_age(now_ms - ts) if ts is not None else "?"
     tail.append(f" {turns}t·{age}", style="dim")
     if tokens:
-        tail.append(f" {tokens}", style="#98c379")
+        tail.append(f" {tokens}", style=look.tokens)
     if row.parent_missing:
-        tail.append(" ⚠ parent missing", style="bold #e5c07b")
+        tail.append(" ⚠ parent missing", style=look.warning)
     if row.in_cycle:
-        tail.append(" ↻ cycle", style="bold #e5c07b")
+        tail.append(" ↻ cycle", style=look.warning)
     if row.problems:
-        tail.append(f" ✖ {row.problems}", style="bold #e06c75")
+        tail.append(f" ✖ {row.problems}", style=look.problems)
     room = width - head.cell_len - tail.cell_len - 1
     if room >= 4:
         head.append(" ")
@@ -78,6 +100,14 @@ def row_label(
 class AncestryTree(Tree[str]):
     """The forest of the store; selecting a node (enter, click) opens that segment."""
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "ancestry--fork",
+        "ancestry--compaction",
+        "ancestry--tokens",
+        "ancestry--warning",
+        "ancestry--problems",
+    }
+
     def __init__(self, *, now_ms: int, id: str | None = None) -> None:
         # the width of each node's label, kept while the label is the same object: the tree
         # measures every line whenever one label changes (for its horizontal extent)
@@ -94,6 +124,26 @@ class AncestryTree(Tree[str]):
         self.labels: dict[str, str] = {}
         self.marked: str | None = None
         self.tokens: dict[str, str] = {}
+        self._look: RowLook | None = None
+
+    def on_mount(self) -> None:
+        follow_theme(self, self._restyle)
+
+    def _restyle(self) -> None:
+        self._look = None
+        self._relabel()
+
+    @property
+    def look(self) -> RowLook:
+        """The rows' colours in the current theme."""
+        if self._look is None:
+            self._look = RowLook(
+                *(
+                    span_style(self, f"ancestry--{part}")
+                    for part in ("fork", "compaction", "tokens", "warning", "problems")
+                )
+            )
+        return self._look
 
     def get_label_width(self, node: TreeNode[str]) -> int:
         label = node.label
@@ -114,6 +164,7 @@ class AncestryTree(Tree[str]):
             marked=row.id == self.marked,
             tokens=self.tokens.get(row.id),
             open_=row.id == self.current_segment,
+            look=self.look,
         )
 
     def set_annotations(
