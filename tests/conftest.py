@@ -36,6 +36,13 @@ def _no_user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _own_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's remembered state (the theme) is the test's own: never the user's file, and
+    outside the test's own temporary directory."""
+    monkeypatch.setenv("SEGVIEW_STATE_DIR", str(tmp_path_factory.mktemp("segview-state")))
+
+
+@pytest.fixture(autouse=True)
 def _own_index(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test has an index directory of its own (never the user's cache, and outside the
     test's own temporary directory, which some tests compare before and after)."""

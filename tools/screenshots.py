@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the scenes live in the tests: tests/app/helpers.py
 
+from segview.app.state import STATE_ENV  # noqa: E402
 from segview.cost import CONFIG_ENV  # noqa: E402
 from segview.samples import copy_demo_store  # noqa: E402
 from tests.app.helpers import SCENES, SIZE, Scene, scene_app  # noqa: E402
@@ -33,8 +34,10 @@ async def save_scenes(outdir: Path, scenes: Sequence[Scene] = SCENES) -> list[Pa
     with tempfile.TemporaryDirectory(prefix="segview-shots-") as tmp:
         copy_demo_store(Path(tmp) / "sample_logs")
         os.chdir(tmp)  # the header shows the store as "sample_logs", as in the README
-        config = os.environ.get(CONFIG_ENV)
-        os.environ[CONFIG_ENV] = str(Path(tmp) / "no-config.toml")  # no prices: no money shown
+        # no prices (no money shown), no remapped keys, no remembered theme
+        own = {CONFIG_ENV: str(Path(tmp) / "no-config.toml"), STATE_ENV: str(Path(tmp) / "state")}
+        before = {name: os.environ.get(name) for name in own}
+        os.environ.update(own)
         try:
             for scene in scenes:
                 app = scene_app(scene)
@@ -44,10 +47,11 @@ async def save_scenes(outdir: Path, scenes: Sequence[Scene] = SCENES) -> list[Pa
                     saved.append(Path(name))
         finally:
             os.chdir(here)
-            if config is None:
-                os.environ.pop(CONFIG_ENV, None)
-            else:
-                os.environ[CONFIG_ENV] = config
+            for variable, value in before.items():
+                if value is None:
+                    os.environ.pop(variable, None)
+                else:
+                    os.environ[variable] = value
     return saved
 
 

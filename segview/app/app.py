@@ -3,17 +3,21 @@
 Data flows one way: the store on disk → the lineage and timeline models → the browsing model
 (``segview.browse``) → the main screen (``main_screen.py``) → widgets. The app itself holds the
 configuration, the theme and the store watcher, and returns the main screen as its default
-screen. Every file read or write runs in a thread worker or on the watcher's thread. Keys that
+screen. Every file read or write runs in a thread worker or on the watcher's thread (but the
+small state file read as the app is made: the remembered theme, ``state.py``). Keys that
 arrive while a screen is still coming up wait for it, in order (``g`` then digits typed at once
 go to the dialog ``g`` opens).
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+from textual import work
 from textual.app import App
 from textual.notifications import SeverityLevel
+from textual.theme import Theme
 
 from segview.store.ops import now_ms
 from segview.text import one_line, safe
@@ -21,6 +25,7 @@ from segview.text import one_line, safe
 from .commands import SegviewCommands
 from .keyqueue import KeysInOrder
 from .main_screen import MainScreen
+from .state import SavedState, load_state, save_state, state_path
 from .themes import DEFAULT_THEME, THEMES
 from .watcher import NotifyWatcher, NullWatcher, PollWatcher, Watcher, notification_available
 
@@ -64,12 +69,52 @@ class SegviewApp(KeysInOrder):
                 if notification_available()
                 else poll
             )
+        self.warnings: list[str] = []  # shown once the app runs
         for theme in THEMES:
             self.register_theme(theme)
-        self.theme = DEFAULT_THEME
+        self._state_lock = threading.Lock()
+        self.saved, warning = load_state()
+        self._warn(warning)
+        chosen = self.saved.theme
+        if chosen is not None and chosen not in self.available_themes:
+            self._warn(f"{state_path()}: no theme {chosen!r}; ignored")
+            chosen = None
+        self.theme = chosen or DEFAULT_THEME
+        self._theme_shown = self.theme  # saved when a theme other than this one is chosen
 
     def get_default_screen(self) -> MainScreen:
         return self.main
+
+    def on_mount(self) -> None:
+        for warning in self.warnings:
+            self.notify(warning, severity="warning", timeout=10)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _warn(self, warning: str | None) -> None:
+        if warning:
+            self.warnings.append(warning)
+
+    # --- the theme, remembered --------------------------------------------------------------
+
+    def _theme_changed(self, theme: Theme) -> None:
+        if theme.name != self._theme_shown and not self.read_only:
+            self._theme_shown = theme.name
+            self.saved = SavedState(theme.name, self.saved.raw)
+            self._save_state()
+
+    @work(thread=True, group="state")
+    def _save_state(self) -> None:
+        """Write the state as it is when the write starts (one write at a time: the last
+        one writes the last choice)."""
+        try:
+            with self._state_lock:
+                save_state(self.saved)
+        except OSError as exc:
+            self.call_from_thread(
+                self.notify,
+                f"{state_path()}: cannot save the theme: {exc.strerror or exc}",
+                severity="warning",
+            )
 
     def on_unmount(self) -> None:
         # reads in thread workers stop at their next check (a segment, a MiB) so that the
