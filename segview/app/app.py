@@ -4,9 +4,10 @@ Data flows one way: the store on disk → the lineage and timeline models → th
 (``segview.browse``) → the main screen (``main_screen.py``) → widgets. The app itself holds the
 configuration, the theme and the store watcher, and returns the main screen as its default
 screen. Every file read or write runs in a thread worker or on the watcher's thread (but the
-small state file read as the app is made: the remembered theme, ``state.py``). Keys that
-arrive while a screen is still coming up wait for it, in order (``g`` then digits typed at once
-go to the dialog ``g`` opens).
+two small files read as the app is made: the remembered theme, ``state.py``, and the
+``[keymap]`` table of the config file, ``key_config.py``). Keys that arrive while a screen is
+still coming up wait for it, in order (``g`` then digits typed at once go to the dialog ``g``
+opens).
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ from pathlib import Path
 
 from textual import work
 from textual.app import App
+from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.theme import Theme
 
 from segview.store.ops import now_ms
 from segview.text import one_line, safe
 
+from . import keymap
 from .commands import SegviewCommands
+from .key_config import load_keymap
 from .keyqueue import KeysInOrder
 from .main_screen import MainScreen
 from .state import SavedState, load_state, save_state, state_path
@@ -81,6 +85,13 @@ class SegviewApp(KeysInOrder):
             chosen = None
         self.theme = chosen or DEFAULT_THEME
         self._theme_shown = self.theme  # saved when a theme other than this one is chosen
+        remap, warnings = load_keymap()
+        for warning in warnings:
+            self._warn(warning)
+        self.key_table = keymap.remapped(remap)
+        """The key table with the config file's ``[keymap]`` applied (help, palette)."""
+        self._keymap_ids = {spec.binding_id for spec in keymap.KEYS}
+        self.set_keymap(remap)
 
     def get_default_screen(self) -> MainScreen:
         return self.main
@@ -115,6 +126,12 @@ class SegviewApp(KeysInOrder):
                 f"{state_path()}: cannot save the theme: {exc.strerror or exc}",
                 severity="warning",
             )
+
+    def get_key_display(self, binding: Binding) -> str:
+        """segview's keys, remapped or not, are written as the help screen writes them."""
+        if binding.key_display or binding.id not in self._keymap_ids:
+            return super().get_key_display(binding)
+        return keymap.key_display(binding.key)
 
     def on_unmount(self) -> None:
         # reads in thread workers stop at their next check (a segment, a MiB) so that the

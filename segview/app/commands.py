@@ -12,7 +12,7 @@ from textual.content import Content
 from segview.app.logtext import highlighted
 from segview.text import one_line
 
-from .keymap import KEYS, MAIN_SCOPES
+from .keymap import MAIN_SCOPES
 from .screens.compare import CompareScreen
 
 if TYPE_CHECKING:
@@ -30,12 +30,12 @@ class SegviewCommands(Provider):
         main = self.segview.main
         out: list[tuple[str, str, Callable[[], object]]] = []
         if isinstance(self.screen, CompareScreen):  # the comparison's own keys
-            for spec in KEYS:
+            for spec in self.segview.key_table:
                 if spec.scope == "compare":
                     name = f"{spec.title} ({spec.display})"
                     out.append((name, spec.help, partial(self.screen.run_action, spec.action)))
             return out
-        for spec in KEYS:
+        for spec in self.segview.key_table:
             if spec.scope not in MAIN_SCOPES:
                 continue
             name = f"{spec.title} ({spec.display})"

@@ -1,12 +1,19 @@
 """The key bindings of the app as data: one list feeds the bindings, the footer, the help
-screen and the command palette, so they can never disagree."""
+screen and the command palette, so they can never disagree.
+
+Each binding has an id (``KeySpec.binding_id``: its ``id``, else its action's name), which the
+``[keymap]`` table of the config file uses to give it other keys (``remapped``; the app passes
+the same table to Textual's ``App.set_keymap``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from textual.binding import Binding, BindingType
+from textual.keys import format_key
 
 Scope = Literal["screen", "conversation", "compare"]
 
@@ -24,6 +31,12 @@ class KeySpec:
     scope: Scope = "screen"  # "conversation": only while the turn bar or history is focused;
     # "compare": on the compare screen
     name: str = ""  # the command palette's name, when the footer's word is too short
+    id: str = ""  # the binding's id in the ``[keymap]`` table, when not the action's name
+
+    @property
+    def binding_id(self) -> str:
+        """The id the ``[keymap]`` table of the config file gives other keys by."""
+        return self.id or self.action
 
     @property
     def title(self) -> str:
@@ -75,6 +88,7 @@ KEYS: tuple[KeySpec, ...] = (
         "Fork the segment after the current turn into a new segment (asks first; the source "
         "is never modified).",
         name="Fork here",
+        id="fork",
     ),
     KeySpec(
         "p",
@@ -214,6 +228,7 @@ KEYS: tuple[KeySpec, ...] = (
         "Last turn",
         "Go to the last turn (or the turn in progress), from anywhere.",
         False,
+        id="last_turn_anywhere",
     ),
     KeySpec("j", "j", "scroll_down", "Down", "Scroll the history down a line.", False),
     KeySpec("k", "k", "scroll_up", "Up", "Scroll the history up a line.", False),
@@ -347,7 +362,28 @@ def bindings(scope: Scope) -> list[BindingType]:
             k.description,
             show=k.show,
             key_display=k.display,
+            id=k.binding_id,
         )
         for k in KEYS
         if k.scope == scope
     ]
+
+
+def key_display(keys: str) -> str:
+    """Textual key names (comma separated) as people write them: ``l / ]``, ``ctrl+x``."""
+    shown = []
+    for key in keys.split(","):
+        *modifiers, base = key.split("+")
+        shown.append("+".join([*modifiers, format_key(base)]))
+    return " / ".join(shown)
+
+
+def remapped(keymap: Mapping[str, str], keys: tuple[KeySpec, ...] = KEYS) -> tuple[KeySpec, ...]:
+    """``keys`` with the keys ``keymap`` gives (binding id → Textual key names, comma
+    separated), as the help screen and the command palette show them."""
+    return tuple(
+        replace(k, keys=keymap[k.binding_id], display=key_display(keymap[k.binding_id]))
+        if k.binding_id in keymap
+        else k
+        for k in keys
+    )

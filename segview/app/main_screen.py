@@ -420,7 +420,7 @@ class MainScreen(AnnotatingScreen):
         self.pane.show_info = not self.pane.show_info
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen(self.segview.key_table))
 
     def action_quit(self) -> None:
         self.app.exit()
