@@ -8,7 +8,8 @@ only as Rich ``Text`` or Textual ``Content`` objects built here, which are never
 and whose characters have first been made safe (``segview.text``: control, bidirectional and, in
 one-line text, invisible characters shown as escapes).
 
-Markdown from a log (assistant replies) is rendered without hyperlinks (a link shows its text and
+Markdown from a log (assistant replies) is rendered in the styles given (from the theme), without
+hyperlinks (a link shows its text and
 its URL, so the text cannot disguise where it points), without any character a terminal would act
 on (entities such as ``&#x202e;`` are decoded by the Markdown parser after escaping, so the
 rendered segments are checked too), and as plain text when it is too big for a Markdown layout to
@@ -17,11 +18,14 @@ stay responsive.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.markdown import Markdown
 from rich.segment import Segment
-from rich.style import StyleType
+from rich.style import Style, StyleType
 from rich.text import Text
+from rich.theme import Theme
 from textual.content import Content
 from textual.fuzzy import Matcher
 
@@ -91,13 +95,20 @@ def highlighted(matcher: Matcher, candidate: str) -> Content:
 
 
 class SafeSegments:
-    """Renders another renderable, replacing any character a terminal would act on."""
+    """Renders another renderable, replacing any character a terminal would act on; with a
+    ``theme``, the renderable's named styles (``markdown.code``) are looked up in it first."""
 
-    def __init__(self, renderable: RenderableType) -> None:
+    def __init__(self, renderable: RenderableType, theme: Theme | None = None) -> None:
         self.renderable = renderable
+        self.theme = theme
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        for segment in console.render(self.renderable, options):
+        if self.theme is None:
+            segments = console.render(self.renderable, options)
+        else:
+            with console.use_theme(self.theme):  # rendered whole while the theme applies
+                segments = iter(list(console.render(self.renderable, options)))
+        for segment in segments:
             if segment.control:
                 continue  # a control segment moves the cursor: never from log text
             if _RENDERED_UNSAFE_CHARS.isdisjoint(segment.text):
@@ -114,9 +125,14 @@ def _too_big_for_markdown(value: str) -> bool:
     return any(row.count("|") > MARKDOWN_MAX_TABLE_CELLS for row in value.split("\n"))
 
 
-def markdown(value: str, *, code_theme: str = "monokai") -> RenderableType:
+def markdown(
+    value: str, *, code_theme: str = "monokai", styles: Mapping[str, Style] | None = None
+) -> RenderableType:
     """Log text rendered as Markdown: no hyperlinks, no unsafe characters; plain text when the
-    text is too big (or a table too wide) to lay out quickly."""
+    text is too big (or a table too wide) to lay out quickly. ``styles`` replace Rich's own
+    Markdown styles (``markdown.code``, ...) by name; ``code_theme`` is the Pygments style of
+    code blocks."""
     if _too_big_for_markdown(value):
         return text(value)
-    return SafeSegments(Markdown(safe(value), code_theme=code_theme, hyperlinks=False))
+    rendered = Markdown(safe(value), code_theme=code_theme, hyperlinks=False)
+    return SafeSegments(rendered, Theme(dict(styles)) if styles else None)

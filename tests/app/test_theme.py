@@ -124,3 +124,23 @@ async def test_the_comparison_follows_the_theme(make_app: AppFactory) -> None:
                 lambda: colours(app, "◆ diverges here")[1] == variable(app, "warning"),
                 f"the divergence's badge on {theme}'s warning colour",
             )
+
+
+async def test_markdown_in_replies_takes_the_colours_of_the_theme(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)  # at its last turn: a reply in Markdown, with inline code
+        for theme in ("segview-light", "textual-light", "segview-dark"):
+            app.theme = theme
+            await pilot.pause()
+            await wait_for(
+                pilot,
+                lambda: (
+                    colours(app, "ValueError")
+                    == (
+                        variable(app, "text-accent"),
+                        variable(app, "background"),  # no background of Rich's own
+                    )
+                ),
+                f"inline code in {theme}'s accent colour",
+            )

@@ -7,8 +7,9 @@ text, chips, badges). The history view renders them to lines at its width, only 
 on screen. Long texts are clipped by lines and by characters until the item is expanded.
 
 No colour is written here: every style comes from a ``Look``, which the history view fills from
-its component classes in the stylesheet (theme variables), and the syntax theme of Markdown code
-and JSON follows the theme's darkness. Log text reaches a renderable only through ``logtext``.
+its component classes in the stylesheet (theme variables), Markdown's own styles (headings,
+inline code, quotes, links, tables) included; the syntax theme of Markdown code blocks and JSON
+follows the theme's darkness. Log text reaches a renderable only through ``logtext``.
 """
 
 from __future__ import annotations
@@ -54,6 +55,23 @@ PASTE_LINES = 6  # a pasted block in a user message
 
 Kind = Literal["user", "assistant", "system", "tool", "reasoning", "unknown"]
 
+# Rich's Markdown styles, each drawn as a part of the history (below)
+MARKDOWN_PARTS: dict[str, str] = {
+    "markdown.code": "md-code",
+    "markdown.kbd": "md-kbd",
+    "markdown.h1": "md-h1",
+    "markdown.h2": "md-h2",
+    "markdown.h3": "md-h3",
+    "markdown.h4": "md-h4",
+    "markdown.block_quote": "md-quote",
+    "markdown.list": "md-list",
+    "markdown.item.number": "md-list",
+    "markdown.link": "md-link",
+    "markdown.link_url": "md-link-url",
+    "markdown.table.border": "md-table",
+    "markdown.table.header": "md-table",
+}
+
 # The parts of an item that carry a style of their own; the history view has one component
 # class per name (``history--<name>``) and the stylesheet styles them with theme variables.
 PARTS: tuple[str, ...] = (
@@ -83,6 +101,7 @@ PARTS: tuple[str, ...] = (
     "chip-other",
     "match",  # a search match
     "more",  # "… 20 more lines (click to expand)"
+    *dict.fromkeys(MARKDOWN_PARTS.values()),  # Markdown in replies
 )
 
 _CHIPS = {
@@ -103,6 +122,11 @@ class Look:
 
     def __getitem__(self, part: str) -> Style:
         return self.styles.get(part, _NULL)
+
+    @property
+    def markdown(self) -> dict[str, Style]:
+        """Rich's Markdown styles by name, as this look draws them (none: Rich's own)."""
+        return {name: self.styles[p] for name, p in MARKDOWN_PARTS.items() if p in self.styles}
 
 
 _NULL = Style()
@@ -340,7 +364,7 @@ def body(
             text = _highlight(logtext.text(clipped.shown), query, look)
             return [text, *_more(clipped, expanded, look)]
         # Markdown stays rendered while searching: the item as a whole is highlighted
-        reply = logtext.markdown(clipped.shown, code_theme=look.code_theme)
+        reply = logtext.markdown(clipped.shown, code_theme=look.code_theme, styles=look.markdown)
         return [reply, *_more(clipped, expanded, look)]
     if isinstance(item, ToolCallItem):
         return [
