@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from pygments.styles import get_style_by_name
+from pygments.token import Token
 from textual.color import Color
 
 from segview.app import SegviewApp
@@ -143,4 +145,30 @@ async def test_markdown_in_replies_takes_the_colours_of_the_theme(make_app: AppF
                     )
                 ),
                 f"inline code in {theme}'s accent colour",
+            )
+
+
+async def test_json_arguments_are_highlighted_for_the_themes_darkness(
+    make_app: AppFactory,
+) -> None:
+    def key_colour(style: str) -> str:
+        return "#" + str(get_style_by_name(style).style_for_token(Token.Name.Tag)["color"])
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        await press(pilot, "g", "1", "enter")  # a tool call with JSON arguments
+        await opened(pilot, MAIN)
+        for theme, style in (
+            ("segview-light", "friendly"),
+            ("nord", "monokai"),
+            ("textual-light", "friendly"),
+            ("segview-dark", "monokai"),
+        ):
+            app.theme = theme
+            await pilot.pause()
+            await wait_for(
+                pilot,
+                lambda style=style: colours(app, '"paths"')[0] == key_colour(style),
+                f"JSON keys in {style}'s colour under {theme}",
             )
