@@ -12,14 +12,11 @@ opens).
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
-from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
-from textual.theme import Theme
 
 from segview.store.ops import now_ms
 from segview.text import one_line, safe
@@ -29,12 +26,11 @@ from .commands import SegviewCommands
 from .key_config import load_keymap
 from .keyqueue import KeysInOrder
 from .main_screen import MainScreen
-from .state import SavedState, load_state, save_state, state_path
-from .themes import DEFAULT_THEME, THEMES
+from .remembered_theme import RememberedTheme
 from .watcher import NotifyWatcher, NullWatcher, PollWatcher, Watcher, notification_available
 
 
-class SegviewApp(KeysInOrder):
+class SegviewApp(RememberedTheme, KeysInOrder):
     """The segview browser for one store."""
 
     CSS_PATH = "segview.tcss"
@@ -74,17 +70,7 @@ class SegviewApp(KeysInOrder):
                 else poll
             )
         self.warnings: list[str] = []  # shown once the app runs
-        for theme in THEMES:
-            self.register_theme(theme)
-        self._state_lock = threading.Lock()
-        self.saved, warning = load_state()
-        self._warn(warning)
-        chosen = self.saved.theme
-        if chosen is not None and chosen not in self.available_themes:
-            self._warn(f"{state_path()}: no theme {chosen!r}; ignored")
-            chosen = None
-        self.theme = chosen or DEFAULT_THEME
-        self._theme_shown = self.theme  # saved when a theme other than this one is chosen
+        self._warn(self.use_remembered_theme())
         remap, warnings = load_keymap()
         for warning in warnings:
             self._warn(warning)
@@ -99,33 +85,11 @@ class SegviewApp(KeysInOrder):
     def on_mount(self) -> None:
         for warning in self.warnings:
             self.notify(warning, severity="warning", timeout=10)
-        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.theme_changed_signal.subscribe(self, self.theme_chosen)
 
     def _warn(self, warning: str | None) -> None:
         if warning:
             self.warnings.append(warning)
-
-    # --- the theme, remembered --------------------------------------------------------------
-
-    def _theme_changed(self, theme: Theme) -> None:
-        if theme.name != self._theme_shown and not self.read_only:
-            self._theme_shown = theme.name
-            self.saved = SavedState(theme.name, self.saved.raw)
-            self._save_state()
-
-    @work(thread=True, group="state")
-    def _save_state(self) -> None:
-        """Write the state as it is when the write starts (one write at a time: the last
-        one writes the last choice)."""
-        try:
-            with self._state_lock:
-                save_state(self.saved)
-        except OSError as exc:
-            self.call_from_thread(
-                self.notify,
-                f"{state_path()}: cannot save the theme: {exc.strerror or exc}",
-                severity="warning",
-            )
 
     def get_key_display(self, binding: Binding) -> str:
         """segview's keys, remapped or not, are written as the help screen writes them."""
