@@ -48,7 +48,7 @@ __all__ = [
 CACHE_ENV = "SEGVIEW_CACHE_DIR"
 NO_INDEX_ENV = "SEGVIEW_NO_INDEX"
 INDEX_NAME = "index.sqlite3"
-SCHEMA = 3
+SCHEMA = 4
 """The layout of the database and the meaning of its records; a database of another schema,
 or written by another version of segview, is built again."""
 BUSY_TIMEOUT_MS = 1500

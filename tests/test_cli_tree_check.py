@@ -125,7 +125,7 @@ def test_tree_of_forks_and_compactions(tmp_path: Path, capsys: pytest.CaptureFix
         f"{p['other']}  2 turns  unrelated 1",
         f"{p['root']}  3 turns  first question 1",
         f"├─ {p['fork']}  fork @2  1 turn  branch question 1",
-        f"│  └─ {p['forkfork']}  fork @1  0 turns  (no user input)",
+        f"│  └─ {p['forkfork']}  fork @1  0 turns  branch question 1",  # from its seed
         f"└─ {p['compact']}  compaction @3  0 turns  (no user input)",
     ]
 
@@ -146,6 +146,30 @@ def test_tree_of_forks_and_compactions(tmp_path: Path, capsys: pytest.CaptureFix
     )
     assert forkfork["children"] == [] and forkfork["parent_missing"] is False
     assert fork["title"] == "branch question 1" and fork["turns"] == 1 and fork["entries"] == 4
+
+
+def test_a_fork_without_input_of_its_own_is_titled_from_its_seed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A fork written by ``fork_at`` has no user input until someone continues it: ``tree``
+    and ``ls`` (text and JSON, index cold and warm) title it with the last user input before
+    the fork point; once it has input of its own, that is its title."""
+    store = FsStore(tmp_path)
+    root, fork = sid(1), sid(2)
+    create_segment(store, RestoredState(), ts=1000, segment_id=root)
+    turns(store, root, 3, ts=1000, text="question")
+    fork_at(store, root, 2, ts=2000, segment_id=fork)
+    for _warm in (False, True):
+        code, out, _err = run(capsys, "tree", str(tmp_path))
+        assert code == 0
+        assert out.splitlines()[1] == f"└─ {fork[:13]}  fork @2  0 turns  question 2"
+        code, out, _err = run(capsys, "ls", str(tmp_path), "--json")
+        assert {r["id"]: r["title"] for r in json.loads(out)}[fork] == "question 2"
+        code, out, _err = run(capsys, "ls", str(tmp_path))
+        assert "question 2" in next(line for line in out.splitlines() if fork[:13] in line)
+    turns(store, fork, 1, ts=3000, text="its own")
+    code, out, _err = run(capsys, "tree", str(tmp_path))
+    assert out.splitlines()[1] == f"└─ {fork[:13]}  fork @2  1 turn  its own 1"
 
 
 def test_tree_flags_damage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,7 @@ from segview.store.errors import StoreError
 from segview.store.fs_store import MAX_PROBLEMS, Problem, TolerantRead
 
 from .indexed import indexed_cursor
-from .nodes import DetailsCursor, SegmentNode, entry_title
+from .nodes import DetailsCursor, SegmentNode, entry_title, seed_title
 from .problems import first_entry_line
 
 if TYPE_CHECKING:
@@ -121,10 +121,13 @@ def apply_read(
     tail_line = read.next_line if read.pending_tail else None
     committed = [i for i, n in enumerate(read.lines) if tail_line is None or n < tail_line]
     turn_ends, offsets = cursor.turn_ends, read.offsets
+    from_start = cursor.end_offset == 0  # the read's first entry is the file's first
     for i in committed:
         entry = read.entries[i]
         if cursor.title is None:
             cursor.title = entry_title(entry, read.format_version)
+        if from_start and i == 0:
+            cursor.seed_title = seed_title(entry)
         if isinstance(entry, TurnEnd):
             cursor.turns += 1
             if turn_ends is not None:
@@ -143,6 +146,7 @@ def apply_read(
     if track_rewrites:
         node.take_fingerprint()
     title, turns, last_ts = cursor.title, cursor.turns, cursor.last_ts
+    seed = cursor.seed_title
     entries = cursor.entries
     problems = list(cursor.problems)
     if tail_line is not None:
@@ -150,11 +154,14 @@ def apply_read(
             if n >= tail_line:
                 entry = read.entries[i]
                 title = title or entry_title(entry, read.format_version)
+                if from_start and i == 0:
+                    seed = seed_title(entry)
                 turns += isinstance(entry, TurnEnd)
                 last_ts = entry.ts if entry.ts is not None else last_ts
         entries += count_lines(read, None) - count_lines(read, tail_line)
         problems.extend(p for p in read.problems if p.line is not None and p.line >= tail_line)
-    node.set_details(title, turns, entries, last_ts, problems)
+    # a segment without user input of its own (a fork made here) is titled from its seed
+    node.set_details(title or seed, turns, entries, last_ts, problems)
     node.problems_omitted = cursor.problems_omitted
     node.damage_omitted = cursor.damage_omitted
     node._details_key = key

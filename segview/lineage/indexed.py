@@ -133,6 +133,7 @@ def index_row(node: SegmentNode, path: str) -> tuple[IndexRow, bytes | None] | N
         cursor.version,
         cursor.problems_omitted,
         cursor.damage_omitted,
+        cursor.seed_title,
     ]
     try:
         blob = orjson.dumps(saved)
@@ -257,9 +258,10 @@ def cursor_of(blob: bytes) -> DetailsCursor:
         version=saved[7],
         problems_omitted=saved[8],
         damage_omitted=saved[9],
+        seed_title=saved[10],
     )
     check_types(
-        (cursor.title, cursor.version),
+        (cursor.title, cursor.version, cursor.seed_title),
         (
             cursor.end_offset,
             cursor.next_line,

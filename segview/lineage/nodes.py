@@ -22,6 +22,7 @@ __all__ = [
     "OriginKind",
     "SegmentNode",
     "entry_title",
+    "seed_title",
     "title_of",
 ]
 
@@ -186,6 +187,7 @@ class DetailsCursor:
     # (turn_count, byte offset) of every turn_end before end_offset; None when not known
     turn_ends: list[tuple[int, int]] | None = field(default_factory=list)
     version: str | None = None  # the format version the reads applied
+    seed_title: str | None = None  # the title the seed history gives (``seed_title``)
 
 
 def entry_title(
@@ -201,13 +203,30 @@ def entry_title(
     return None
 
 
+def seed_title(entry: LogEntry | UnknownEntry) -> str | None:
+    """The title a segment without user input of its own takes from its ``segment_start``:
+    the last user message of the seed history (a fork's: the last input before the fork
+    point), cut to ``TITLE_WIDTH`` characters; None for any other entry or an empty seed."""
+    from segview.store import MessageItem, SegmentStart
+
+    if not isinstance(entry, SegmentStart):
+        return None
+    for item in reversed(entry.history):
+        if isinstance(item, MessageItem) and item.role == "user":
+            text = item.text()
+            if text.strip():
+                return text[:TITLE_WIDTH]
+    return None
+
+
 def title_of(
     entries: list[LogEntry | UnknownEntry], version: FormatVersion = FormatVersion.REFERENCE
 ) -> str | None:
-    """The title of a segment from its entries (see ``_title``), or None without user input."""
+    """The title of a segment from its entries: its first user input (``entry_title``), else
+    the last user message of its seed history (``seed_title``), else None."""
     from segview.store import UserInput
 
     for entry in entries:
         if isinstance(entry, UserInput):
             return entry_title(entry, version)
-    return None
+    return seed_title(entries[0]) if entries else None
