@@ -284,6 +284,33 @@ def test_check_reports_every_problem_once(
             assert Path(row["path"]).stem == row["segment_id"]
 
 
+def test_check_names_an_unreadable_file_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file that cannot be opened (no read permission) is one line: its path once, then
+    the reason; the JSON message is the reason alone (the path has a key of its own)."""
+    import errno
+
+    from segview.store import fs_store
+
+    ids = build_family(tmp_path)
+    locked = FsStore(tmp_path).path_for(ids["fork"])
+    real = fs_store.open_regular
+
+    def open_regular(path: str | Path) -> object:  # what a file without read permission does
+        if Path(path) == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(fs_store, "open_regular", open_regular)
+    code, out, _err = run(capsys, "check", str(tmp_path), "--no-index")
+    assert code == 1
+    assert out.splitlines() == [f"{locked}: Permission denied"]
+    code, out, _err = run(capsys, "check", str(tmp_path), "--no-index", "--json")
+    (row,) = json.loads(out)
+    assert (row["path"], row["message"], row["kind"]) == (str(locked), "Permission denied", "io")
+
+
 def test_check_message_names_the_cause(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     damaged_store(tmp_path)
     _code, out, _err = run(capsys, "check", str(tmp_path))

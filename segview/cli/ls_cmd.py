@@ -81,13 +81,13 @@ def summarize(store: FsStore, segment_id: str, session_id: str | None = None) ->
         read = store.read_tolerant(segment_id)
     except StoreError as exc:
         return SegmentSummary(
-            segment_id, None, 0, None, None, None, [Problem(None, str(exc))], session_id, path
+            segment_id, None, 0, None, None, None, [Problem(None, exc.reason)], session_id, path
         )
     try:
         lines: int | None = store.read_entry_count(segment_id)
     except StoreError as exc:
         lines = None
-        problems.append(Problem(None, str(exc)))
+        problems.append(Problem(None, exc.reason))
     problems.extend(read.problems)
     first = read.entries[0] if read.entries else None
     start = first if isinstance(first, SegmentStart) else None

@@ -29,7 +29,7 @@ def read_first(node: SegmentNode) -> None:
     try:
         entry, problem = node.store.read_first_entry(node.id)
     except StoreError as exc:
-        node.first_line_problem, node.first_line_kind = Problem(None, str(exc)), "io"
+        node.first_line_problem, node.first_line_kind = Problem(None, exc.reason), "io"
         return
     except Exception as exc:  # a segment must never break the forest
         message = f"cannot read the first line: {type(exc).__name__}: {exc}"
@@ -97,7 +97,7 @@ def load_details(
             )
     except StoreError as exc:
         node._cursor = node._fingerprint = None
-        node.set_details(None, 0, 0, None, [Problem(None, str(exc))])
+        node.set_details(None, 0, 0, None, [Problem(None, exc.reason)])
         node._details_key = key
         return node
     except Exception as exc:  # a segment must never break the forest

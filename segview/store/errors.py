@@ -10,6 +10,12 @@ __all__ = ["AlreadyExists", "Corrupt", "IoError", "NotFound", "StoreError", "Sto
 class StoreError(Exception):
     """Base of every error the store raises."""
 
+    @property
+    def reason(self) -> str:
+        """What went wrong, without the file's path: for a report that names the file
+        already (``path: reason``)."""
+        return str(self)
+
 
 class NotFound(StoreError):
     """The segment (or its file) does not exist."""
@@ -19,6 +25,10 @@ class NotFound(StoreError):
         self.path = path
         where = f" ({path})" if path is not None else ""
         super().__init__(f"segment not found: {segment_id}{where}")
+
+    @property
+    def reason(self) -> str:
+        return "no such file"
 
 
 class Corrupt(StoreError):
@@ -38,6 +48,10 @@ class StoreIOError(StoreError):
         self.path = path
         self.message = message
         super().__init__(f"{path}: {message}")
+
+    @property
+    def reason(self) -> str:
+        return self.message
 
 
 IoError = StoreIOError
