@@ -11,7 +11,9 @@ Text from the log is data in the export as everywhere else (docs/security.md):
   escaped, so that a Markdown viewer shows them as text. The result is checked with a
   CommonMark parser; a text that would still render a link, an image, HTML or a control
   character is written as a code block instead;
-- a code fence a text leaves open is closed, so that it cannot swallow the rest of the file.
+- a code fence a text leaves open is closed, so that it cannot swallow the rest of the file;
+- headings in a text go below the export's own (``## Plan`` in a reply becomes ``#####``),
+  so that they cannot pass for parts of the document.
 
 The file is written to the current directory; when that is inside the store or cannot be
 written, to a new private temporary directory (mode 0700, the file 0600), and the reason is
@@ -100,6 +102,7 @@ _ESCAPES = re.compile(
 )
 _BACKTICKS = re.compile(r"(?<!`)`+(?!`)")
 MARKDOWN_MAX_CHARS = 200_000  # a longer text is exported as a code block
+HEADING_LEVELS = 3  # the export's own heading levels; the log's headings go below them
 _MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 _FORBIDDEN_TOKENS = frozenset({"link_open", "image", "html_inline", "html_block"})
 
@@ -200,12 +203,43 @@ def _renders_safely(markdown: str) -> bool:
     return True
 
 
+def _nested_headings(markdown: str) -> str:
+    """``markdown`` with its headings moved below the export's own (``#`` the segment, ``##``
+    a part, ``###`` an item): level N becomes level N + 3, at most 6; a setext heading (text
+    underlined with ``===`` or ``---``) becomes an ATX one. So a reply's ``## Plan`` reads as
+    a part of that reply, not of the document."""
+    tokens = _MD.parse(markdown)
+    found = [
+        (token.map[0], token.map[1], token, tokens[k + 1])
+        for k, token in enumerate(tokens[:-1])
+        if token.type == "heading_open" and token.map is not None
+    ]
+    if not found:
+        return markdown
+    lines = markdown.split("\n")
+    for first, end, token, inline in reversed(found):  # from the last: lines above keep place
+        level = int(token.tag[1:])
+        marks = "#" * min(6, level + HEADING_LEVELS)
+        line = lines[first]
+        if token.markup.startswith("#"):  # ATX: the first # of the line opens the heading
+            at = line.index("#")
+            lines[first] = line[:at] + marks + line[at + level :]
+            continue
+        text = inline.content.split("\n")
+        at = line.find(text[0]) if text and text[0] else -1
+        if at < 0:  # not found as written: leave the heading alone rather than guess
+            continue
+        joined = " ".join(part.strip() for part in text)
+        lines[first:end] = [f"{line[:at]}{marks} {joined}"]
+    return "\n".join(lines)
+
+
 def markdown_from_log(text: str) -> str:
     """Markdown written by the log (a reply, a user message), safe to put in the export: see
     the module's docstring. Falls back to a code block when the result would not be safe."""
     if len(text) > MARKDOWN_MAX_CHARS:
         return _fence(text)
-    result = _neutralised(safe(text))
+    result = _nested_headings(_neutralised(safe(text)))
     if _renders_safely(result):
         return result
     return _fence(text)

@@ -21,9 +21,14 @@ from segview.store import (
     ReasoningItem,
     RestoredState,
     TextPart,
+    TextSegment,
     ToolCallItem,
     ToolResultItem,
     collect_state,
+    create_segment,
+    save_delta,
+    save_turn_end,
+    save_user_input,
 )
 from tests.hostile import SENTINEL, all_values, write_hostile_store
 from tests.reliability.fuzz import UNSAFE
@@ -134,6 +139,64 @@ def test_names_and_ids_cannot_break_the_document() -> None:
     # the document's own headings only (Markdown of the log stays inside its item)
     headings = [t for t in tokens(markdown) if t.type == "heading_open" and t.level == 0]
     assert [t.tag for t in headings] == ["h1", "h2", "h2", "h3", "h3", "h3"]
+
+
+REPLY_WITH_HEADINGS = """# Summary
+
+## What changed
+
+Setext title
+============
+
+> ### quoted
+> Quoted setext
+> -------------
+
+- #### in a list
+
+```
+# a comment in code, not a heading
+```
+
+###### deepest"""
+
+
+def test_the_logs_headings_stay_below_the_exports_own(tmp_path: Path) -> None:
+    """A reply's ``#`` / ``##`` / setext headings become levels 4 to 6: the export's own
+    headings (the segment, its parts, its items) are the only ones at levels 1 to 3, and the
+    reply's keep their text, in order."""
+    store = FsStore(tmp_path)
+    sid = "0190e000-0001-7000-8000-000000000001"
+    create_segment(store, RestoredState(), ts=1, segment_id=sid)
+    save_user_input(store, sid, [TextSegment(content="## my own heading\nplease summarise")], ts=2)
+    reply = MessageItem(role="assistant", content=[TextPart(text=REPLY_WITH_HEADINGS)])
+    save_delta(store, sid, [reply], ts=3)
+    save_turn_end(store, sid, 1, ts=4)
+    state = collect_state(store.read_all(sid))
+    ctx = ExportContext(store=str(tmp_path), segment_id=sid, position="turn 1 / 1")
+    markdown = state_to_markdown(state, ctx)
+    assert_safe(markdown)
+    found = tokens(markdown)
+    headings = [
+        (t.tag, found[k + 1].content) for k, t in enumerate(found) if t.type == "heading_open"
+    ]
+    assert [h for h in headings if h[0] in ("h1", "h2", "h3")] == [
+        ("h1", f"Segment {sid} at turn 1 / 1"),
+        ("h2", "Conversation"),
+        ("h3", "1. user"),
+        ("h3", "2. assistant"),
+    ]
+    assert [h for h in headings if h[0] not in ("h1", "h2", "h3")] == [
+        ("h5", "my own heading"),
+        ("h4", "Summary"),
+        ("h5", "What changed"),
+        ("h4", "Setext title"),
+        ("h6", "quoted"),
+        ("h5", "Quoted setext"),
+        ("h6", "in a list"),
+        ("h6", "deepest"),
+    ]
+    assert "# a comment in code, not a heading" in markdown  # code is left as it is
 
 
 def test_every_hostile_value_in_every_field(tmp_path: Path) -> None:
