@@ -28,7 +28,8 @@ class KeySpec:
     description: str  # short, for the footer and the command palette
     help: str  # one sentence for the help screen
     show: bool = True  # shown in the footer
-    scope: Scope = "screen"  # "conversation": only while the turn bar or history is focused;
+    scope: Scope = "screen"  # "conversation": bound on each focusable widget of the main
+    # screen (over their own scrolling keys), so it works wherever the focus is;
     # "compare": on the compare screen
     name: str = ""  # the command palette's name, when the footer's word is too short
     id: str = ""  # the binding's id in the ``[keymap]`` table, when not the action's name
@@ -66,7 +67,7 @@ KEYS: tuple[KeySpec, ...] = (
         "home",
         "first_turn",
         "First turn",
-        "Go to the first position (turn 0) while the turn bar or history is focused.",
+        "Go to the first position (turn 0), wherever the focus is.",
         False,
         "conversation",
     ),
@@ -75,7 +76,7 @@ KEYS: tuple[KeySpec, ...] = (
         "end",
         "last_turn",
         "Last turn",
-        "Go to the last turn while the turn bar or history is focused.",
+        "Go to the last turn, wherever the focus is (during a replay: stop it there).",
         False,
         "conversation",
     ),
@@ -341,8 +342,9 @@ EXTRA_HELP: tuple[tuple[str, str], ...] = (
     (
         "tree rows",
         "▶ the segment shown · ⑂ fork @N / ⇣ compaction @N: made from the parent after its "
-        "turn N · id and title · 10t·2y: 10 turns, last active 2 years ago · ✖ problems · "
-        "⚠ parent missing",
+        "turn N · id and title (a fork without input of its own: the last input before the "
+        "fork point) · 10t·2y: 10 turns, last active 2 years ago · ?t: turns not counted "
+        "yet (the segment is still being read) · ✖ problems · ⚠ parent missing",
     ),
     ("escape", "Close a dialog or the search line."),
 )

@@ -16,6 +16,7 @@ from segview.app.screens.fork_dialog import ForkDialog
 from segview.app.screens.goto_turn import GoToTurnScreen
 from segview.app.screens.help import HelpScreen, help_table
 from segview.app.screens.search import SearchScreen
+from segview.app.widgets.panels.entry_inspector import RawLines
 from segview.browse.pacing import SPEEDS
 from segview.store import FsStore, MessageItem, ToolCallItem, ToolResultItem, collect_state
 from segview.store import fs_store as fs_store_module
@@ -86,7 +87,7 @@ async def test_brackets_step_between_turns(make_app: AppFactory, demo_store: Pat
         assert app.main.turn_bar.position == expected.position(demo_store, MAIN, counts[-1])
 
 
-async def test_home_and_end_go_to_the_first_and_last_turn_when_the_history_is_focused(
+async def test_home_and_end_go_to_the_first_and_last_turn_wherever_the_focus_is(
     make_app: AppFactory, demo_store: Path
 ) -> None:
     app = make_app()
@@ -106,10 +107,35 @@ async def test_home_and_end_go_to_the_first_and_last_turn_when_the_history_is_fo
         assert app.main.turn_count == 0
         await press(pilot, "end")
         assert app.main.turn_count == last
-        # in the tree, home / end move the tree's cursor, not the turn
+        # from the tree and the raw inspector too
         app.main.ancestry.focus()
         await press(pilot, "home")
+        assert app.main.turn_count == 0 and app.focused is app.main.ancestry
+        await press(pilot, "end")
         assert app.main.turn_count == last
+        await press(pilot, "r")
+        raw = app.main.inspector.query_one(RawLines)
+        raw.focus()
+        await press(pilot, "home")
+        assert app.main.turn_count == 0 and app.focused is raw
+        await press(pilot, "end")
+        assert app.main.turn_count == last
+
+
+async def test_end_during_a_replay_stops_it_at_the_last_turn(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    app = make_app()
+    last = expected.turn_counts(demo_store, MAIN)[-1]
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        await press(pilot, "home", "p")
+        assert app.main.replaying
+        app.main.ancestry.focus()
+        await press(pilot, "end")
+        assert not app.main.replaying and app.main.replay_position is None
+        assert app.main.turn_bar.position == f"turn {last} / {last}"
+        assert "▶" not in app.main.turn_bar.plain
 
 
 async def test_g_asks_for_a_turn_and_goes_there(make_app: AppFactory, demo_store: Path) -> None:

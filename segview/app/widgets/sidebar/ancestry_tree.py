@@ -8,9 +8,11 @@ from typing import ClassVar
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
+from textual.binding import BindingType
 from textual.widgets import Tree
 from textual.widgets.tree import NodeID, TreeNode
 
+from segview.app import keymap
 from segview.app.messages import SegmentChosen
 from segview.app.styling import follow_theme, span_style
 from segview.browse.forest import ForestSnapshot, TreeRow
@@ -98,7 +100,10 @@ def row_label(
 
 
 class AncestryTree(Tree[str]):
-    """The forest of the store; selecting a node (enter, click) opens that segment."""
+    """The forest of the store; selecting a node (enter, click) opens that segment. Home and
+    end go to the first and last turn here too (not to the first and last row)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = keymap.bindings("conversation")
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "ancestry--fork",
