@@ -480,6 +480,31 @@ async def test_question_mark_shows_every_binding(make_app: AppFactory) -> None:
         assert not isinstance(app.screen, HelpScreen)
 
 
+async def test_the_help_screen_shows_every_key_and_what_it_does_at_80_columns(
+    make_app: AppFactory,
+) -> None:
+    """What the help screen draws in an 80x24 terminal (all of it, as it scrolls) holds every
+    key of the key map with its description, and the legend of the tree's rows."""
+    from textual.geometry import Region
+    from textual.widgets import Static
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(pilot, MAIN)
+        await press(pilot, "?")
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("#help-table", Static)
+        assert table.size.width < 80
+        drawn_lines = table.render_lines(Region(0, 0, table.size.width, table.size.height))
+        shown = squeeze("".join(strip.text for strip in drawn_lines))
+        for spec in KEYS:
+            assert squeeze(spec.display) in shown, spec.display
+            assert squeeze(spec.help) in shown, spec.help
+        for keys, text in EXTRA_HELP:
+            assert squeeze(keys) in shown and squeeze(text) in shown, keys
+        assert "10t·2y" in shown and "?t" in shown
+
+
 async def test_q_quits(make_app: AppFactory) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
