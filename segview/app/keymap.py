@@ -300,6 +300,26 @@ KEYS: tuple[KeySpec, ...] = (
         "Show or hide the segment's system prompt, configuration and session.",
         False,
     ),
+    KeySpec(
+        "R",
+        "R",
+        "toggle_reasoning",
+        "Reasoning",
+        "Hide or show reasoning in the history: hidden, each is one line saying so (a click "
+        "shows that one whole). Kept for every segment until pressed again.",
+        False,
+        name="Hide / show reasoning",
+    ),
+    KeySpec(
+        "O",
+        "O",
+        "toggle_tool_output",
+        "Tool output",
+        "Hide or show the arguments and results of tool calls in the history: hidden, each "
+        "call is one line with its name and outcome (a click shows that one whole).",
+        False,
+        name="Hide / show tool output",
+    ),
     KeySpec("question_mark", "?", "help", "Help", "Show every key binding."),
     KeySpec("q", "q", "quit", "Quit", "Quit segview."),
     KeySpec(
@@ -389,3 +409,12 @@ def remapped(keymap: Mapping[str, str], keys: tuple[KeySpec, ...] = KEYS) -> tup
         else k
         for k in keys
     )
+
+
+def spec_for(action: str, keys: tuple[KeySpec, ...] = KEYS) -> KeySpec:
+    """The binding of ``action`` in ``keys`` (the app's: ``remapped``), for text that names
+    its key ("R shows")."""
+    for k in keys:
+        if k.action == action:
+            return k
+    raise KeyError(action)

@@ -42,6 +42,7 @@ from .screens.fork_dialog import ForkDialog
 from .screens.help import HelpScreen
 from .screens.store_search import StoreSearchResult, StoreSearchScreen
 from .widgets.chrome.app_header import AppHeader, DemoNote
+from .widgets.conversation.turn_bar import HIDEABLE, hidden_note
 from .widgets.sidebar.ancestry_tree import AncestryTree
 
 log = logging.getLogger(__name__)
@@ -59,17 +60,18 @@ NEEDS_SEGMENT = KEYED_ACTIONS - {
     "mark_segment",
     "label_segment",
     "toggle_tokens",
+    "toggle_reasoning",
+    "toggle_tool_output",
 }
 
 
 class MainScreen(AnnotatingScreen):
     """Browse the store: tree on the left, the open segment on the right."""
 
-    """Browse the store: tree on the left, the open segment on the right."""
-
     BINDINGS: ClassVar[list[BindingType]] = list(keymap.bindings("screen"))
 
     tree_shown: var[bool] = var(True)
+    hidden_kinds: var[frozenset[str]] = var(frozenset())  # hidden in the history: R, O
 
     def compose(self) -> ComposeResult:
         yield AppHeader(id="header")
@@ -418,6 +420,23 @@ class MainScreen(AnnotatingScreen):
 
     def action_toggle_info(self) -> None:
         self.pane.show_info = not self.pane.show_info
+
+    def action_toggle_reasoning(self) -> None:
+        self._toggle_hidden("reasoning", "toggle_reasoning")
+
+    def action_toggle_tool_output(self) -> None:
+        self._toggle_hidden("tool", "toggle_tool_output")
+
+    def _toggle_hidden(self, kind: str, action: str) -> None:
+        self.hidden_kinds = self.hidden_kinds ^ {kind}
+        hidden = kind in self.hidden_kinds
+        key = keymap.spec_for(action).display
+        state, then = ("hidden", "show") if hidden else ("shown", "hide")
+        self.notify(f"{HIDEABLE[kind]} {state} in the history ({key} to {then} it)", timeout=3)
+
+    def watch_hidden_kinds(self, kinds: frozenset[str]) -> None:
+        self.history.set_hidden(kinds)
+        self.turn_bar.set_hidden(hidden_note(kinds))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.segview.key_table))

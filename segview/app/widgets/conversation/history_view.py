@@ -11,7 +11,9 @@ Stepping goes by the index where two histories part: the states of one run share
 items (``HistoryUnits``), so the view takes the new length and draws what the new position
 changes (the new items, the "new this turn" marks, a call whose result came or went), never
 comparing or copying the history. A tool call and its result are one unit; reasoning is
-folded to its title until clicked; a click expands or folds an item.
+folded to its title until clicked; a click expands or folds an item. Reasoning and tool calls
+can be hidden (``set_hidden``): each is then one line saying what is hidden and which key
+shows it.
 
 Styles come from the component classes below (``history--*``), which the stylesheet fills
 with theme variables; Markdown code and JSON follow the theme's darkness.
@@ -56,6 +58,7 @@ SEARCH_PAUSE = 0.005  # between two slices
 LEFT = 4  # cells left of an item's text: margin, border, padding (and one right of it)
 
 TINTS = ("inherited", "error", "search-hit", "search-current")
+HIDE_ACTIONS = {"reasoning": "toggle_reasoning", "tool": "toggle_tool_output"}  # what shows a kind
 BORDERS = (
     "user",
     "assistant",
@@ -124,6 +127,7 @@ class HistoryView(ScrollView, can_focus=True):
         self._index: ItemSources | None = None
         self._notes: dict[int, tuple[str, ...]] = {}
         self._expanded: set[int] = set()  # item indices
+        self._hidden: frozenset[str] = frozenset()  # kinds drawn as a stub: reasoning, tool
         # rendering
         self._look: Look | None = None
         self._width = 0  # the text width the drawn units were rendered at
@@ -216,7 +220,7 @@ class HistoryView(ScrollView, can_focus=True):
 
     def marks(self, index: int) -> frozenset[str]:
         """How the unit drawing item ``index`` is marked: ``current``, ``inherited``,
-        ``error``, ``search-hit``, ``search-current``, ``expanded``."""
+        ``error``, ``search-hit``, ``search-current``, ``expanded``, ``hidden``."""
         u = self.unit_of(index)
         if u is None:
             return frozenset()
@@ -230,6 +234,8 @@ class HistoryView(ScrollView, can_focus=True):
             marks.add("error")
         if i in self._expanded:
             marks.add("expanded")
+        if self._is_hidden(i):
+            marks.add("hidden")
         hit = self._hit_state(u)
         if hit is not None:
             marks.add(hit)
@@ -346,6 +352,22 @@ class HistoryView(ScrollView, can_focus=True):
             self._request_scroll(scroll)
         self.refresh()
 
+    def set_hidden(self, kinds: frozenset[str]) -> None:
+        """Draw the items of ``kinds`` (``reasoning``; ``tool``: tool calls with their results)
+        as one-line stubs; one expanded (by a click, or as a search match) shows whole."""
+        if kinds != self._hidden:
+            anchor = self._anchor()
+            self._hidden = kinds
+            self._relayout(anchor)
+            self.refresh()
+
+    def _is_hidden(self, i: int) -> bool:
+        return (
+            bool(self._hidden)
+            and i not in self._expanded
+            and draw.item_kind(self._items[i]) in self._hidden
+        )
+
     def set_notes(self, notes: dict[int, tuple[str, ...]]) -> None:
         """The user's notes by item index (shown in the heads of their items)."""
         self._notes = notes
@@ -436,20 +458,30 @@ class HistoryView(ScrollView, can_focus=True):
         r = self._result(i)
         result = self._items[r] if r is not None else None
         hit = self._hit_state(u) is not None
-        head_key = (current, expanded, info.notes)
-        body_key = (expanded, self._query if hit else "", r)
+        hidden = self._is_hidden(i)
+        head_key = (current, expanded, info.notes, hidden)
+        body_key = (expanded, self._query if hit else "", r, hidden)
         drawn = self._drawn.get(u)
         if drawn is None or drawn.head_key != head_key or drawn.body_key != body_key:
             look = self._look
             if drawn is None or drawn.head_key != head_key:
-                head = self._render_strips(
-                    draw.head(item, info, result, current=current, expanded=expanded, look=look)
-                )
+                if hidden:
+                    key = keymap.spec_for(HIDE_ACTIONS[draw.item_kind(item)]).display
+                    line = draw.stub(item, info, result, current=current, key=key, look=look)
+                else:
+                    line = draw.head(
+                        item, info, result, current=current, expanded=expanded, look=look
+                    )
+                head = self._render_strips(line)
             else:
                 head = drawn.head
             if drawn is None or drawn.body_key != body_key:
-                parts = draw.body(
-                    item, info, result, expanded=expanded, query=body_key[1], look=look
+                parts = (
+                    []
+                    if hidden
+                    else draw.body(
+                        item, info, result, expanded=expanded, query=body_key[1], look=look
+                    )
                 )
                 body = self._render_strips(Group(*parts)) if parts else []
             else:

@@ -19,6 +19,14 @@ from segview.browse.cursor import TurnInfo
 from segview.cost import Tokens
 from segview.text import format_duration, format_tokens, format_ts, one_line
 
+HIDEABLE = {"reasoning": "reasoning", "tool": "tool output"}  # item kind -> what the bar says
+
+
+def hidden_note(kinds: frozenset[str]) -> str:
+    """What the history hides, for the turn bar: ``reasoning, tool output hidden``."""
+    shown = [name for kind, name in HIDEABLE.items() if kind in kinds]
+    return f"{', '.join(shown)} hidden" if shown else ""
+
 
 def _tokens(label: Text, tokens: Tokens, cost: str | None, cost_style: Style) -> None:
     label.append(
@@ -44,6 +52,7 @@ class TurnBar(Vertical):
         super().__init__(id=id)
         self.info = TurnInfo(0, 0)
         self.tokens: TurnTokens | None = None
+        self.hidden = ""  # what the history hides (``hidden_note``)
         self.plain = ""
         self.usage_plain = ""
 
@@ -67,6 +76,12 @@ class TurnBar(Vertical):
         """The token figures the next ``show`` draws (None: per-request figures only)."""
         self.tokens = tokens
 
+    def set_hidden(self, note: str) -> None:
+        """Say what the history hides (``hidden_note``; "" for nothing), from now on."""
+        self.hidden = note
+        if self.is_mounted:
+            self.show(self.info)
+
     def show(self, info: TurnInfo) -> None:
         self.info = info
         tokens = self.tokens
@@ -87,6 +102,9 @@ class TurnBar(Vertical):
             pos.append(f"  ·  {format_duration(info.duration_ms)}", style="")
         self.query_one("#turn-position", Static).update(pos)
         replay = Text()
+        if self.hidden:
+            replay.append(self.hidden, style="bold")
+            replay.append("  ")
         if info.loading:
             replay.append(info.loading, style="italic")
         elif info.replay:
