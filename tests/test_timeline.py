@@ -48,6 +48,7 @@ from segview.store import (
     save_usage,
     save_user_input,
 )
+from segview.store.version import FormatVersion
 from segview.timeline import Timeline, gc_paused
 from tests.conftest import golden_segment_files
 from tests.layouts import rewrite, write_segment
@@ -446,6 +447,26 @@ def test_unterminated_entry_is_not_counted_twice(tmp_path: Path) -> None:
     assert [t.turn_count for t in timeline.turns] == [1, 2, 3]
     assert timeline.problems[-1].line == timeline.lines[-1] + 1
     check_all_prefixes(timeline)
+
+
+def test_a_format_version_given_applies_to_every_read(tmp_path: Path) -> None:
+    """``Timeline.load(..., version=...)``: an unterminated line that does not parse is a
+    truncated line (a problem) by the reference rules, a write in progress by the current
+    ones; the version holds when the file grows and when it is read again after a rewrite."""
+    store = FsStore(tmp_path)
+    write_log(store, SEG, 2, restart_at=0)
+    with store.path_for(SEG).open("ab") as f:
+        f.write(b'{"kind":"tu')
+    reference = Timeline.load(store, SEG)
+    current = Timeline.load(store, SEG, version=FormatVersion.CURRENT)
+    assert reference.format_version is FormatVersion.REFERENCE and len(reference.problems) == 1
+    assert current.format_version is FormatVersion.CURRENT and current.problems == []
+    assert current.version_asked is FormatVersion.CURRENT
+    path = store.path_for(SEG)
+    path.write_bytes(b"\n".join(path.read_bytes().split(b"\n")[:5]) + b"\n" + b'{"kind":"tu')
+    current.refresh()
+    assert current.generation == 1 and current.format_version is FormatVersion.CURRENT
+    assert current.problems == []
 
 
 def test_replaced_file_is_read_again(tmp_path: Path) -> None:

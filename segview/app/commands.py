@@ -1,4 +1,5 @@
-"""The command palette (ctrl+p): every keyed action, and "open segment" for each segment."""
+"""The command palette (ctrl+p): every keyed action, "Replay as format version" (what
+``--format-version`` chooses on the command line), and "open segment" for each segment."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from segview.app.logtext import highlighted
 from segview.text import one_line
 
 from .keymap import MAIN_SCOPES
+from .main_screen import FORMAT_VERSIONS
 from .screens.compare import CompareScreen
 
 if TYPE_CHECKING:
@@ -40,6 +42,11 @@ class SegviewCommands(Provider):
                 continue
             name = f"{spec.title} ({spec.display})"
             out.append((name, spec.help, partial(main.run_action, spec.action)))
+        for version, rules in FORMAT_VERSIONS.items():
+            mark = " (in use)" if version is main.format_version else ""
+            name = f"Replay as format version: {version.value}{mark}"
+            help_text = f"Read and replay segments by the {rules}, as --format-version does."
+            out.append((name, help_text, partial(main.replay_as, version)))
         forest = main.forest
         if forest is not None:
             for row in forest.rows:

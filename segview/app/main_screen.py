@@ -24,6 +24,7 @@ from textual.worker import get_current_worker
 
 from segview.cost import Priced, load_prices
 from segview.store import StoreError
+from segview.store.version import FormatVersion
 from segview.timeline import LoadCancelled, Timeline
 
 from . import keymap
@@ -50,6 +51,11 @@ log = logging.getLogger(__name__)
 PROGRESS_MIN_BYTES = 256 * 1024  # segments smaller than this load without a progress bar
 KEYED_ACTIONS = frozenset(spec.action for spec in keymap.KEYS if spec.scope in keymap.MAIN_SCOPES)
 NARROW = 100  # columns: below this the tree starts hidden
+FORMAT_VERSIONS = {  # the choices of "Replay as format version" (segview show --format-version)
+    FormatVersion.AUTO: "rules of each segment's own version (auto: inferred from the segment)",
+    FormatVersion.REFERENCE: "rules of the reference version (22f5d023)",
+    FormatVersion.CURRENT: "rules of the current version (b12e0785)",
+}
 NEEDS_SEGMENT = KEYED_ACTIONS - {
     "quit",
     "help",
@@ -222,6 +228,18 @@ class MainScreen(AnnotatingScreen):
         self._load_timeline(segment_id, turn_count, self._open_generation)
         self._load_inherited(segment_id)
 
+    def replay_as(self, version: FormatVersion) -> None:
+        """Replay segments by the rules of ``version`` from now on (``AUTO``: the version each
+        segment implies), as ``--format-version`` does; the open segment is read again."""
+        self.format_version = version
+        self.notify(f"replaying by the {FORMAT_VERSIONS[version]}", timeout=4)
+        cursor = self.pane.cursor
+        if self.segment_id is not None:
+            here = None  # at the end: at the end again
+            if cursor is not None and cursor.index < len(cursor.stops) - 1:
+                here = cursor.turn_count
+            self.open_segment(self.segment_id, here)
+
     @on(SegmentChosen)
     def _segment_chosen(self, message: SegmentChosen) -> None:
         if message.segment_id != self.segment_id or message.turn_count is not None:
@@ -250,7 +268,11 @@ class MainScreen(AnnotatingScreen):
         worker = get_current_worker()
         try:
             timeline = Timeline.load(
-                store, segment_id, progress=progress, cancelled=lambda: worker.is_cancelled
+                store,
+                segment_id,
+                progress=progress,
+                cancelled=lambda: worker.is_cancelled,
+                version=self.format_version,
             )
         except LoadCancelled:  # another segment was opened, or the app is quitting
             return

@@ -19,6 +19,7 @@ from segview.browse.forest import ForestSnapshot, TreeRow
 from segview.browse.player import ReplayPlayer
 from segview.browse.session import StoreSession
 from segview.cost import PriceTable, UsageReader
+from segview.store.version import FormatVersion
 from segview.timeline import Timeline
 
 from .widgets.chrome.app_header import AppHeader
@@ -49,6 +50,7 @@ class ScreenState(Screen[None]):
         self._narrow = False
         self._grew_at = -LIVE_SECONDS  # when the open segment last grew (monotonic)
         self._loading: dict[int, str] = {}  # generation -> the segment it loads
+        self.format_version = FormatVersion.AUTO  # whose rules segments are replayed by
         self.pane = ConversationPane(self.session, id="main")
         # labels and notes (sidecars), the compare mark, tokens and their cost
         self.notes = self.pane.notes

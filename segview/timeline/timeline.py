@@ -73,9 +73,12 @@ __all__ = ["Timeline"]
 class Timeline:
     """One segment's entries, turns, usage and replayable states."""
 
-    def __init__(self, store: FsStore, segment_id: str) -> None:
+    def __init__(
+        self, store: FsStore, segment_id: str, version: FormatVersion = FormatVersion.AUTO
+    ) -> None:
         self.store = store
         self.segment_id = segment_id
+        self.version_asked = version  # AUTO: the version the segment implies
         self.entries: list[Entry] = []
         self.lines: list[int] = []
         self.offsets: list[int] = []
@@ -103,14 +106,16 @@ class Timeline:
         segment_id: str,
         progress: Callable[[int, int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
+        version: FormatVersion = FormatVersion.AUTO,
     ) -> Timeline:
-        """Read and index the whole segment; ``progress(bytes_read, total)`` is called as it goes.
+        """Read and index the whole segment by the rules of ``version`` (``AUTO``: the version
+        the segment implies); ``progress(bytes_read, total)`` is called as it goes.
 
         A file that cannot be read gives an empty timeline with the reason in ``problems``.
         ``cancelled()`` is asked about every MiB read and every few thousand entries indexed;
         when it says true, ``LoadCancelled`` is raised.
         """
-        timeline = cls(store, segment_id)
+        timeline = cls(store, segment_id, version)
         with gc_paused():
             timeline._cancelled = cancelled
             try:
@@ -134,7 +139,9 @@ class Timeline:
 
         try:
             self._stat = self._file_stat()
-            read = self.store.read_tolerant(self.segment_id, progress=report)
+            read = self.store.read_tolerant(
+                self.segment_id, progress=report, version=self.version_asked
+            )
             self._read_failed = False
         except StoreError as exc:
             read = TolerantRead(problems=[Problem(None, str(exc))])

@@ -31,6 +31,7 @@ from segview.store import (
     create_segment,
     encode_entry,
 )
+from segview.store.version import FormatVersion
 from segview.timeline import LoadCancelled, Timeline
 
 from . import expected
@@ -156,6 +157,7 @@ def never_ending_reads(monkeypatch: pytest.MonkeyPatch, gave_up: list[str]) -> C
         segment_id: str,
         progress: Callable[[int, int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
+        version: FormatVersion = FormatVersion.AUTO,
     ) -> Timeline:
         assert cancelled is not None
 
@@ -167,7 +169,9 @@ def never_ending_reads(monkeypatch: pytest.MonkeyPatch, gave_up: list[str]) -> C
                 time.sleep(0.001)
 
         try:
-            return real(cls, store, segment_id, progress=crawl, cancelled=cancelled)  # type: ignore[no-any-return]
+            return real(  # type: ignore[no-any-return]
+                cls, store, segment_id, progress=crawl, cancelled=cancelled, version=version
+            )
         except LoadCancelled:
             gave_up.append(segment_id)
             raise

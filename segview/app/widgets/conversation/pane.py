@@ -37,6 +37,7 @@ from segview.search import Hit, Query, search_entries
 from segview.share.html import replay_page
 from segview.store import StoreError
 from segview.store.codec import describe_config
+from segview.store.version import FormatVersion
 from segview.text import one_line, plural
 from segview.timeline import Timeline
 
@@ -145,7 +146,9 @@ class ConversationPane(Vertical):
         row("segment", tl.segment_id)
         session = state.session_id if state is not None else None
         row("session", session or "—")
-        row("format", f"{tl.format_version.value} version rules")
+        how = "inferred" if tl.version_asked is FormatVersion.AUTO else "chosen"
+        choose = "ctrl+p: Replay as format version"
+        row("format", f"{tl.format_version.value} version ({how}; {choose})")
         if tl.origin is not None:
             row(
                 tl.origin_kind or "origin",
