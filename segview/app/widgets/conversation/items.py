@@ -362,8 +362,10 @@ def stub(
         call = item if isinstance(item, ToolCallItem) else None
         outcome = result if call is not None else item
         status: Tag = ("… no result yet", "more")
-        if isinstance(outcome, ToolResultItem):
-            status = (" ✗ error ", "result-error") if outcome.is_error else (" ✓ result ", "result-ok")
+        if isinstance(outcome, ToolResultItem) and outcome.is_error:
+            status = (" ✗ error ", "result-error")
+        elif isinstance(outcome, ToolResultItem):
+            status = (" ✓ result ", "result-ok")
         what = "arguments, output" if call is not None else "output"
         hint: Tag = (f"{what} hidden · {key} shows", "more")
         name = [(one_line(call.name, 80), "tool-name")] if call is not None else []
