@@ -120,6 +120,16 @@ KEYS: tuple[KeySpec, ...] = (
         False,
     ),
     KeySpec(
+        "P",
+        "P",
+        "store_problems",
+        "Problems",
+        "List every problem of the store, as segview check does (the header counts them); "
+        "enter opens the segment of the one chosen.",
+        False,
+        name="Problems of the store",
+    ),
+    KeySpec(
         "n",
         "n",
         "next_match",
@@ -212,6 +222,16 @@ KEYS: tuple[KeySpec, ...] = (
         "Tree",
         "Move the focus to the ancestry tree (arrows move, enter opens a segment).",
         False,
+    ),
+    KeySpec(
+        "F",
+        "F",
+        "filter_tree",
+        "Filter tree",
+        "Filter the ancestry tree as you type: the segments whose title, label or id holds the "
+        "text stay, under their ancestors; enter keeps the filter, escape clears it.",
+        False,
+        name="Filter the tree",
     ),
     KeySpec(
         "T",

@@ -41,6 +41,8 @@ from .screen_state import LIVE_SECONDS
 from .screens.export_dialog import ExportDialog, ExportFormat
 from .screens.fork_dialog import ForkDialog
 from .screens.help import HelpScreen
+from .screens.search import SearchScreen
+from .screens.store_problems import StoreProblemsScreen
 from .screens.store_search import StoreSearchResult, StoreSearchScreen
 from .widgets.chrome.app_header import AppHeader, DemoNote
 from .widgets.conversation.turn_bar import HIDEABLE, hidden_note
@@ -60,8 +62,10 @@ NEEDS_SEGMENT = KEYED_ACTIONS - {
     "quit",
     "help",
     "focus_tree",
+    "filter_tree",
     "toggle_tree",
     "search_store",
+    "store_problems",
     "compare",
     "mark_segment",
     "label_segment",
@@ -391,9 +395,39 @@ class MainScreen(AnnotatingScreen):
 
         self.app.push_screen(StoreSearchScreen(scan, short, self.pane.search_query), chosen)
 
+    def action_store_problems(self) -> None:
+        """List every problem of the store; the one chosen opens its segment."""
+
+        def chosen(segment_id: str | None) -> None:
+            if segment_id is not None and self.session.contains(segment_id):
+                self.open_segment(segment_id)
+
+        short = {row.id: row.short for row in self._rows()}
+        self.app.push_screen(StoreProblemsScreen(self.session.problems, short), chosen)
+
     def action_focus_tree(self) -> None:
         self.tree_shown = True
         self.ancestry.focus()
+
+    def action_filter_tree(self) -> None:
+        """Show the tree and filter it as you type; enter keeps the filter (and focuses the
+        tree), escape clears it."""
+        self.tree_shown = True
+        tree = self.ancestry
+
+        def changed(text: str) -> str:
+            matching, total = tree.set_filter(text)
+            return f"{matching} of {total} segments" if text else ""
+
+        def done(text: str | None) -> None:
+            tree.set_filter(text or "")
+            if text:
+                tree.focus()
+
+        filter_line = SearchScreen(
+            tree.filter_text, changed, label="filter tree", placeholder="title, label or id…"
+        )
+        self.app.push_screen(filter_line, done)
 
     def action_toggle_tree(self) -> None:
         self.tree_shown = not self.tree_shown

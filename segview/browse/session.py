@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from segview.compare import Comparison, compare
-from segview.lineage import Lineage, SegmentNode
+from segview.lineage import Lineage, SegmentNode, StoreProblem
 from segview.store import FsStore, LogEntry, UnknownEntry, fork_at
 from segview.store.fs_store import TolerantRead
 from segview.store.layout import StoreScan, resolve_id
@@ -241,6 +241,12 @@ class StoreSession:
         # fork_at takes LogEntry only; an UnknownEntry (a newer runtime's kind) passes
         # through the replay untouched, as the reader kept it
         return fork_at(store, source, at_turn, entries=entries)  # type: ignore[arg-type]
+
+    def problems(self) -> list[StoreProblem]:
+        """Every problem of the store, as ``segview check`` lists them (every segment whose
+        details are not known yet is read in full)."""
+        with self._lock:
+            return self.lineage.problems(with_details=True) if self.lineage is not None else []
 
     def compare(self, a: str, b: str) -> Comparison:
         """Compare the conversations of two segments (``segview.compare``); raises

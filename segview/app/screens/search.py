@@ -1,4 +1,5 @@
-"""Search the history shown at the current turn (live as you type)."""
+"""A search line at the bottom, live as you type: the search of the history shown at the
+current turn (``/``), and the filter of the tree (``F``)."""
 
 from __future__ import annotations
 
@@ -19,16 +20,25 @@ class SearchScreen(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, query: str = "", on_change: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self,
+        query: str = "",
+        on_change: Callable[[str], str] | None = None,
+        *,
+        label: str = "search",
+        placeholder: str = "text in the history…",
+    ) -> None:
         """``on_change(text)`` runs as the text changes and returns the status to show."""
         super().__init__()
         self.initial = query
         self.on_change = on_change
+        self.label = label
+        self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="search-bar"):
-            yield Static("search", id="search-label")
-            yield Input(value=self.initial, placeholder="text in the history…", id="search-input")
+            yield Static(self.label, id="search-label")
+            yield Input(value=self.initial, placeholder=self.placeholder, id="search-input")
             yield Static("", id="search-count")
 
     def on_mount(self) -> None:

@@ -130,6 +130,7 @@ class AncestryTree(Tree[str]):
         self.marked: str | None = None
         self.tokens: dict[str, str] = {}
         self._look: RowLook | None = None
+        self.filter_text = ""  # rows shown: those whose title, label or id holds it
 
     def on_mount(self) -> None:
         follow_theme(self, self._restyle)
@@ -180,7 +181,10 @@ class AncestryTree(Tree[str]):
             self.labels = labels
         if tokens is not None:
             self.tokens = tokens
-        self._relabel()
+        if labels is not None and self.filter_text and self.forest is not None:
+            self._rebuild(self.forest)  # the filter looks at labels too
+        else:
+            self._relabel()
 
     def set_marked(self, segment_id: str | None) -> None:
         """Mark one segment for comparing (None: no mark)."""
@@ -209,12 +213,47 @@ class AncestryTree(Tree[str]):
         node = self.cursor_node
         return node.data if node is not None else None
 
+    def set_filter(self, text: str) -> tuple[int, int]:
+        """Show only the segments whose title, label or id holds ``text`` (any case), under
+        their ancestors; "" shows every segment. Returns (segments matching, segments)."""
+        self.filter_text = text
+        if self.forest is not None:
+            self._rebuild(self.forest)
+        return self.filter_counts
+
+    @property
+    def filter_counts(self) -> tuple[int, int]:
+        rows = self.forest.rows if self.forest is not None else ()
+        return sum(self._matches(row) for row in rows), len(rows)
+
+    def _matches(self, row: TreeRow) -> bool:
+        needle = self.filter_text.casefold()
+        if not needle:
+            return True
+        label = self.labels.get(row.id, "")
+        return any(needle in text.casefold() for text in (row.id, row.title or "", label))
+
+    def _shown_rows(self, forest: ForestSnapshot) -> list[TreeRow]:
+        """The rows the filter keeps, with the ancestors of each (tree order)."""
+        if not self.filter_text:
+            return list(forest.rows)
+        by_id = {row.id: row for row in forest.rows}
+        keep: set[str] = set()
+        for row in forest.rows:
+            if self._matches(row):
+                at: TreeRow | None = row
+                while at is not None and at.id not in keep:
+                    keep.add(at.id)
+                    at = by_id.get(at.parent_id) if at.parent_id is not None else None
+        return [row for row in forest.rows if row.id in keep]
+
     def set_forest(self, forest: ForestSnapshot, now_ms: int | None = None) -> None:
-        """Show ``forest``: rebuild when its shape changed, else only relabel."""
+        """Show ``forest``: rebuild when its shape changed (or a filter is on), else only
+        relabel."""
         if now_ms is not None:
             self.now_ms = now_ms
         old, self.forest = self.forest, forest
-        if old is not None and old.shape == forest.shape:
+        if old is not None and old.shape == forest.shape and not self.filter_text:
             # only the rows that changed are drawn again
             for before, row in zip(old.rows, forest.rows, strict=True):
                 if before == row:
@@ -223,15 +262,29 @@ class AncestryTree(Tree[str]):
                 if node is not None:
                     node.set_label(self._label(row, self._width_at(node)))
             return
+        self._rebuild(forest)
+
+    def _rebuild(self, forest: ForestSnapshot) -> None:
+        """Build the nodes again; the cursor stays on its segment (else goes to the one
+        shown), and the segment shown keeps its mark."""
         cursor_id = self.current_segment
         if self.cursor_node is not None and self.cursor_node.data is not None:
             cursor_id = self.cursor_node.data
+        if cursor_id is not None and cursor_id not in {r.id for r in self._shown_rows(forest)}:
+            cursor_id = self.current_segment
         self.clear()
         self._node_by_id.clear()
         self._label_widths.clear()
         self._depth = {self.root.id: -1}
         sessions: dict[str, TreeNode[str]] = {}
-        for row in forest.rows:
+        if self.filter_text:
+            matching, total = self.filter_counts
+            note = Text(
+                f"filter “{one_line(self.filter_text, 24)}”: {matching} of {total} · F changes it",
+                style="dim italic",
+            )
+            self._depth[self.root.add_leaf(note, data=None).id] = 0
+        for row in self._shown_rows(forest):
             if row.parent_id is not None and row.parent_id in self._node_by_id:
                 parent = self._node_by_id[row.parent_id]
             elif forest.layout == "sessions" and row.session_id is not None:
@@ -249,7 +302,7 @@ class AncestryTree(Tree[str]):
             if not node.children:
                 node.allow_expand = False
         if cursor_id is not None:
-            self.show_segment(cursor_id)
+            self._reveal(cursor_id)
 
     def _session_node(self, session_id: str, sessions: dict[str, TreeNode[str]]) -> TreeNode[str]:
         label = Text.assemble(("session ", "dim"), (session_id[:13], "bold"))
@@ -268,6 +321,10 @@ class AncestryTree(Tree[str]):
         """Move the cursor to a segment (without opening it again)."""
         previous, self.current_segment = self.current_segment, segment_id
         self._relabel_ids(previous, segment_id)
+        self._reveal(segment_id)
+
+    def _reveal(self, segment_id: str) -> None:
+        """Expand the segment's ancestors and move the cursor to it (if it has a row)."""
         node = self._node_by_id.get(segment_id)
         if node is None:
             return
