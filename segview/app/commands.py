@@ -14,7 +14,7 @@ from segview.app.logtext import highlighted
 from segview.text import one_line
 
 from .keymap import MAIN_SCOPES
-from .main_screen import FORMAT_VERSIONS
+from .reviewing import FORMAT_VERSIONS
 from .screens.compare import CompareScreen
 
 if TYPE_CHECKING:

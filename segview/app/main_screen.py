@@ -24,11 +24,9 @@ from textual.worker import get_current_worker
 
 from segview.cost import Priced, load_prices
 from segview.store import StoreError
-from segview.store.version import FormatVersion
 from segview.timeline import LoadCancelled, Timeline
 
 from . import keymap
-from .annotating import AnnotatingScreen
 from .messages import (
     ForestChanged,
     LoadProgress,
@@ -37,15 +35,13 @@ from .messages import (
     TimelineGrew,
     TimelineLoaded,
 )
+from .reviewing import ReviewingScreen
 from .screen_state import LIVE_SECONDS
 from .screens.export_dialog import ExportDialog, ExportFormat
 from .screens.fork_dialog import ForkDialog
 from .screens.help import HelpScreen
-from .screens.search import SearchScreen
-from .screens.store_problems import StoreProblemsScreen
 from .screens.store_search import StoreSearchResult, StoreSearchScreen
 from .widgets.chrome.app_header import AppHeader, DemoNote
-from .widgets.conversation.turn_bar import HIDEABLE, hidden_note
 from .widgets.sidebar.ancestry_tree import AncestryTree
 
 log = logging.getLogger(__name__)
@@ -53,11 +49,6 @@ log = logging.getLogger(__name__)
 PROGRESS_MIN_BYTES = 256 * 1024  # segments smaller than this load without a progress bar
 KEYED_ACTIONS = frozenset(spec.action for spec in keymap.KEYS if spec.scope in keymap.MAIN_SCOPES)
 NARROW = 100  # columns: below this the tree starts hidden
-FORMAT_VERSIONS = {  # the choices of "Replay as format version" (segview show --format-version)
-    FormatVersion.AUTO: "rules of each segment's own version (auto: inferred from the segment)",
-    FormatVersion.REFERENCE: "rules of the reference version (22f5d023)",
-    FormatVersion.CURRENT: "rules of the current version (b12e0785)",
-}
 NEEDS_SEGMENT = KEYED_ACTIONS - {
     "quit",
     "help",
@@ -75,13 +66,12 @@ NEEDS_SEGMENT = KEYED_ACTIONS - {
 }
 
 
-class MainScreen(AnnotatingScreen):
+class MainScreen(ReviewingScreen):
     """Browse the store: tree on the left, the open segment on the right."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(keymap.bindings("screen"))
 
     tree_shown: var[bool] = var(True)
-    hidden_kinds: var[frozenset[str]] = var(frozenset())  # hidden in the history: R, O
 
     def compose(self) -> ComposeResult:
         yield AppHeader(id="header")
@@ -231,18 +221,6 @@ class MainScreen(AnnotatingScreen):
         self._loading[self._open_generation] = segment_id
         self._load_timeline(segment_id, turn_count, self._open_generation)
         self._load_inherited(segment_id)
-
-    def replay_as(self, version: FormatVersion) -> None:
-        """Replay segments by the rules of ``version`` from now on (``AUTO``: the version each
-        segment implies), as ``--format-version`` does; the open segment is read again."""
-        self.format_version = version
-        self.notify(f"replaying by the {FORMAT_VERSIONS[version]}", timeout=4)
-        cursor = self.pane.cursor
-        if self.segment_id is not None:
-            here = None  # at the end: at the end again
-            if cursor is not None and cursor.index < len(cursor.stops) - 1:
-                here = cursor.turn_count
-            self.open_segment(self.segment_id, here)
 
     @on(SegmentChosen)
     def _segment_chosen(self, message: SegmentChosen) -> None:
@@ -395,39 +373,9 @@ class MainScreen(AnnotatingScreen):
 
         self.app.push_screen(StoreSearchScreen(scan, short, self.pane.search_query), chosen)
 
-    def action_store_problems(self) -> None:
-        """List every problem of the store; the one chosen opens its segment."""
-
-        def chosen(segment_id: str | None) -> None:
-            if segment_id is not None and self.session.contains(segment_id):
-                self.open_segment(segment_id)
-
-        short = {row.id: row.short for row in self._rows()}
-        self.app.push_screen(StoreProblemsScreen(self.session.problems, short), chosen)
-
     def action_focus_tree(self) -> None:
         self.tree_shown = True
         self.ancestry.focus()
-
-    def action_filter_tree(self) -> None:
-        """Show the tree and filter it as you type; enter keeps the filter (and focuses the
-        tree), escape clears it."""
-        self.tree_shown = True
-        tree = self.ancestry
-
-        def changed(text: str) -> str:
-            matching, total = tree.set_filter(text)
-            return f"{matching} of {total} segments" if text else ""
-
-        def done(text: str | None) -> None:
-            tree.set_filter(text or "")
-            if text:
-                tree.focus()
-
-        filter_line = SearchScreen(
-            tree.filter_text, changed, label="filter tree", placeholder="title, label or id…"
-        )
-        self.app.push_screen(filter_line, done)
 
     def action_toggle_tree(self) -> None:
         self.tree_shown = not self.tree_shown
@@ -476,23 +424,6 @@ class MainScreen(AnnotatingScreen):
 
     def action_toggle_info(self) -> None:
         self.pane.show_info = not self.pane.show_info
-
-    def action_toggle_reasoning(self) -> None:
-        self._toggle_hidden("reasoning", "toggle_reasoning")
-
-    def action_toggle_tool_output(self) -> None:
-        self._toggle_hidden("tool", "toggle_tool_output")
-
-    def _toggle_hidden(self, kind: str, action: str) -> None:
-        self.hidden_kinds = self.hidden_kinds ^ {kind}
-        hidden = kind in self.hidden_kinds
-        key = keymap.spec_for(action).display
-        state, then = ("hidden", "show") if hidden else ("shown", "hide")
-        self.notify(f"{HIDEABLE[kind]} {state} in the history ({key} to {then} it)", timeout=3)
-
-    def watch_hidden_kinds(self, kinds: frozenset[str]) -> None:
-        self.history.set_hidden(kinds)
-        self.turn_bar.set_hidden(hidden_note(kinds))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.segview.key_table))
