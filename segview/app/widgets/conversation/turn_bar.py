@@ -20,6 +20,7 @@ from segview.cost import Tokens
 from segview.text import format_duration, format_tokens, format_ts, one_line
 
 HIDEABLE = {"reasoning": "reasoning", "tool": "tool output"}  # item kind -> what the bar says
+PREVIEW_MIN = 16  # characters of the user's input shown however narrow the bar
 
 
 def hidden_note(kinds: frozenset[str]) -> str:
@@ -76,6 +77,10 @@ class TurnBar(Vertical):
         """The token figures the next ``show`` draws (None: per-request figures only)."""
         self.tokens = tokens
 
+    def on_resize(self) -> None:
+        if self.is_mounted:
+            self.show(self.info)  # the user's input gets the width there is
+
     def set_hidden(self, note: str) -> None:
         """Say what the history hides (``hidden_note``; "" for nothing), from now on."""
         self.hidden = note
@@ -112,19 +117,23 @@ class TurnBar(Vertical):
         else:
             replay.append(f"replay {info.speed}×", style="dim")
         self.query_one("#turn-replay", Static).update(replay)
-        detail = Text()
-        if info.user_preview:
-            detail.append("user: ", style="dim")
-            detail.append(one_line(info.user_preview, 48))
-            detail.append("  ")
+        facts = Text()  # the turn's tool calls, failures and outcome: kept whole
         if info.kind == "turn":
             calls = f"{info.tool_calls} tool call{'s' * (info.tool_calls != 1)}"
-            detail.append(calls, style="dim")
+            facts.append(calls, style="dim")
             if info.errors:
-                detail.append(f"  ✗ {info.errors} failed", style=error)
-            if info.outcome:
+                facts.append(f"  ✗ {info.errors} failed", style=error)
+            if info.outcome:  # log text (an error's message): one escaped line
                 run_style = error if info.outcome.startswith("errored") else Style(dim=True)
-                detail.append(f"  ·  run {info.outcome}", style=run_style)
+                facts.append(f"  ·  run {one_line(info.outcome, 200)}", style=run_style)
+        detail = Text()
+        if info.user_preview:  # the user's input gives way to the facts in a narrow bar
+            line = self.query_one("#turn-detail", Static)
+            room = line.size.width - len("user: ") - facts.cell_len - 2 if line.size.width else 48
+            detail.append("user: ", style="dim")
+            detail.append(one_line(info.user_preview, max(PREVIEW_MIN, room)))
+            detail.append("  ")
+        detail.append_text(facts)
         self.query_one("#turn-detail", Static).update(detail)
         self.plain = f"{pos.plain}  {replay.plain}\n{detail.plain}"
         label = Text()
