@@ -183,3 +183,19 @@ async def test_a_review_at_80x24(
         await wait_for(
             pilot, lambda: f"replay finished at turn {last} / {last}" in screen_text(app), "said"
         )
+
+
+@pytest.mark.parametrize(
+    "keys", [("f",), ("e",), ("g",), ("a",), ("L",), ("S",), ("P",), ("question_mark",)]
+)
+async def test_every_dialog_fits_in_80_columns(make_app: AppFactory, keys: tuple[str, ...]) -> None:
+    """Each dialog's box lies inside the screen, its right border included."""
+    app = make_app(select=MAIN)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        main = app.screen
+        await press(pilot, *keys)
+        assert app.screen is not main
+        box = app.screen.children[-1]  # a dialog's box (Textual's own layers come first)
+        assert box.region.x >= 0 and box.region.right <= SIZE[0], (keys, box.region)
+        assert box.region.y >= 0 and box.region.bottom <= SIZE[1], (keys, box.region)
