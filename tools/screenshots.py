@@ -1,9 +1,9 @@
 """Regenerate ``screenshots/*.svg`` from a fresh copy of the demo store.
 
 ``python tools/screenshots.py [OUTDIR]`` (from the repository root) drives the real app
-(Textual's ``run_test``) at 140x45 through the scenes of ``tests/app/helpers.py`` and saves
-each screen as SVG. The snapshot tests run the same scenes, so the pictures in the README are
-the screens the tests check.
+(Textual's ``run_test``) through the scenes of ``tests/app/helpers.py`` (at 140x45, and the
+main view at 80x24, 120x40 and 200x60 too) and saves each screen as SVG. The snapshot tests
+run the same scenes, so the pictures in the README are the screens the tests check.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))  # the scenes live in the tests: tests/app/helpers
 from segview.app.state import STATE_ENV  # noqa: E402
 from segview.cost import CONFIG_ENV  # noqa: E402
 from segview.samples import copy_demo_store  # noqa: E402
-from tests.app.helpers import SCENES, SIZE, Scene, scene_app  # noqa: E402
+from tests.app.helpers import SCENES, Scene, scene_app  # noqa: E402
 
 
 async def save_scenes(outdir: Path, scenes: Sequence[Scene] = SCENES) -> list[Path]:
@@ -41,7 +41,7 @@ async def save_scenes(outdir: Path, scenes: Sequence[Scene] = SCENES) -> list[Pa
         try:
             for scene in scenes:
                 app = scene_app(scene)
-                async with app.run_test(size=SIZE) as pilot:
+                async with app.run_test(size=scene.size) as pilot:
                     await scene.run(pilot)
                     name = app.save_screenshot(f"{scene.name}.svg", str(outdir))
                     saved.append(Path(name))

@@ -123,6 +123,7 @@ class Scene:
     keys: tuple[str, ...] = ()
     after: Callable[[Pilot[None]], Awaitable[None]] | None = None
     theme: str | None = None  # None: the app's default (segview-dark)
+    size: tuple[int, int] = SIZE  # the terminal's columns and rows
 
     async def run(self, pilot: Pilot[None]) -> None:
         if self.theme is not None:
@@ -173,6 +174,12 @@ SCENES: tuple[Scene, ...] = (
     Scene("raw-inspector", MAIN, ("g", "3", "enter", "r"), _raw_lines_loaded),
     Scene("help", MAIN, ("question_mark",)),
     Scene("compare", FORK_MID, ("c",), _comparison_built),
+    # the main view in a small, a middling and a large terminal (below 100 columns the tree
+    # starts hidden), and a dialog at 80 columns
+    Scene("main-view-80x24", MAIN, ("g", "3", "enter"), size=(80, 24)),
+    Scene("main-view-120x40", MAIN, ("g", "3", "enter"), size=(120, 40)),
+    Scene("main-view-200x60", MAIN, ("g", "3", "enter"), size=(200, 60)),
+    Scene("fork-dialog-80x24", MAIN, ("g", "2", "enter", "f"), size=(80, 24)),
 )
 
 

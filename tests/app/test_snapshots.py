@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import SCENES, SIZE, Scene, scene_app
+from .helpers import SCENES, Scene, scene_app
 from .svg_screen import first_difference, screen_cells
 
 STORED = Path(__file__).parent / "__snapshots__" / "test_snapshots"
@@ -25,7 +25,7 @@ UPDATE = os.environ.get("SEGVIEW_UPDATE_SNAPSHOTS") == "1"
 async def test_screen(scene: Scene, demo_store: Path) -> None:
     assert demo_store.name == "sample_logs"  # the header shows this relative path
     app = scene_app(scene)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=scene.size) as pilot:
         await scene.run(pilot)
         svg = app.export_screenshot()
     stored = STORED / f"test_screen[{scene.name}].svg"
