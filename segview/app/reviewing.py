@@ -13,6 +13,7 @@ from . import keymap
 from .annotating import AnnotatingScreen
 from .screens.search import SearchScreen
 from .screens.store_problems import StoreProblemsScreen
+from .widgets.conversation.history_view import HIDE_ACTIONS
 from .widgets.conversation.turn_bar import HIDEABLE, hidden_note
 
 FORMAT_VERSIONS = {  # the choices of "Replay as format version" (segview show --format-version)
@@ -74,18 +75,19 @@ class ReviewingScreen(AnnotatingScreen):
         self.app.push_screen(filter_line, done)
 
     def action_toggle_reasoning(self) -> None:
-        self._toggle_hidden("reasoning", "toggle_reasoning")
+        self._toggle_hidden("reasoning")
 
     def action_toggle_tool_output(self) -> None:
-        self._toggle_hidden("tool", "toggle_tool_output")
+        self._toggle_hidden("tool")
 
-    def _toggle_hidden(self, kind: str, action: str) -> None:
+    def _toggle_hidden(self, kind: str) -> None:
         self.hidden_kinds = self.hidden_kinds ^ {kind}
         hidden = kind in self.hidden_kinds
-        key = keymap.spec_for(action).display
+        key = keymap.spec_for(HIDE_ACTIONS[kind]).display
         state, then = ("hidden", "show") if hidden else ("shown", "hide")
         self.notify(f"{HIDEABLE[kind]} {state} in the history ({key} to {then} it)", timeout=3)
 
     def watch_hidden_kinds(self, kinds: frozenset[str]) -> None:
         self.history.set_hidden(kinds)
-        self.turn_bar.set_hidden(hidden_note(kinds))
+        keys = {kind: keymap.spec_for(HIDE_ACTIONS[kind]).display for kind in HIDEABLE}
+        self.turn_bar.set_hidden(hidden_note(kinds), hidden_note(kinds, keys))

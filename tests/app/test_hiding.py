@@ -111,3 +111,23 @@ async def test_a_search_match_in_hidden_tool_output_is_shown_whole(make_app: App
         current = hl.matches[hl.current]
         assert "expanded" in history.marks(current) and "hidden" not in history.marks(current)
         assert len(history.item_lines(current)) > 1
+
+
+async def test_a_narrow_history_says_what_is_hidden_in_fewer_words(make_app: AppFactory) -> None:
+    """At 100 columns the tree takes half the width: a stub says it in fewer words (still
+    with the key that shows it), and the turn bar keeps ``turn N / M`` whole."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await opened(pilot, MAIN)
+        await press(pilot, "g", "1", "enter", "R", "O")
+        history = app.main.history
+        assert app.main.ancestry.display and history.size.width < 60
+        reasoning, calls = kinds(app)
+        for i in reasoning:
+            (line,) = history.item_lines(i)
+            assert line.lstrip().startswith("▶ reasoning hidden (R)")
+        for i in calls:
+            (line,) = history.item_lines(i)
+            assert "tool call" in line and "hidden (O)" in line
+        turn_line = next(row for row in screen_text(app).splitlines() if "turn 1 / 10" in row)
+        assert "reasoning, tool output hidden" in turn_line or "R, O hidden" in turn_line

@@ -47,6 +47,7 @@ from segview.store import ReasoningItem
 
 from . import items as draw
 from .items import ItemInfo, Look
+from .stubs import stub
 
 ScrollTarget = Literal["turn", "end", "top", "none"]
 
@@ -467,7 +468,9 @@ class HistoryView(ScrollView, can_focus=True):
             if drawn is None or drawn.head_key != head_key:
                 if hidden:
                     key = keymap.spec_for(HIDE_ACTIONS[draw.item_kind(item)]).display
-                    line = draw.stub(item, info, result, current=current, key=key, look=look)
+                    line = stub(
+                        item, info, result, current=current, key=key, width=self._width, look=look
+                    )
                 else:
                     line = draw.head(
                         item, info, result, current=current, expanded=expanded, look=look

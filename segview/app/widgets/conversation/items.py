@@ -338,44 +338,6 @@ def head(
     return _head("item", "label-unknown", tags, look)
 
 
-def stub(
-    item: Any,
-    info: ItemInfo,
-    result: ToolResultItem | None,
-    *,
-    current: bool,
-    key: str,
-    look: Look = PLAIN,
-) -> Text:
-    """The one line an item hidden from the history shows: what it is, what is hidden and the
-    key (``key``) that shows it again; a tool call keeps its name and its outcome."""
-    tags = _tags(info, current)
-    if isinstance(item, ReasoningItem):
-        size = f"{len(item.text):,} characters" if item.text else "no text"
-        line = Text(
-            f"▶ reasoning hidden ({size}) · {key} shows", style=look["reasoning-title"]
-        )
-        for text, part in tags:
-            line.append("  ")
-            line.append(text, style=look[part])
-    else:
-        call = item if isinstance(item, ToolCallItem) else None
-        outcome = result if call is not None else item
-        status: Tag = ("… no result yet", "more")
-        if isinstance(outcome, ToolResultItem) and outcome.is_error:
-            status = (" ✗ error ", "result-error")
-        elif isinstance(outcome, ToolResultItem):
-            status = (" ✓ result ", "result-ok")
-        what = "arguments, output" if call is not None else "output"
-        hint: Tag = (f"{what} hidden · {key} shows", "more")
-        name = [(one_line(call.name, 80), "tool-name")] if call is not None else []
-        label = "tool call" if call is not None else "tool result"
-        line = _head(label, "label-tool", [*name, status, hint, *tags], look)
-    line.no_wrap = True
-    line.overflow = "ellipsis"
-    return line
-
-
 # --- the body ---------------------------------------------------------------------------------
 
 

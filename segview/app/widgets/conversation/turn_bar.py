@@ -23,9 +23,11 @@ HIDEABLE = {"reasoning": "reasoning", "tool": "tool output"}  # item kind -> wha
 PREVIEW_MIN = 16  # characters of the user's input shown however narrow the bar
 
 
-def hidden_note(kinds: frozenset[str]) -> str:
-    """What the history hides, for the turn bar: ``reasoning, tool output hidden``."""
-    shown = [name for kind, name in HIDEABLE.items() if kind in kinds]
+def hidden_note(kinds: frozenset[str], keys: dict[str, str] | None = None) -> str:
+    """What the history hides, for the turn bar: ``reasoning, tool output hidden``; with
+    ``keys`` (kind -> the key that shows it), the short form: ``R, O hidden``."""
+    names = keys if keys is not None else HIDEABLE
+    shown = [names[kind] for kind in HIDEABLE if kind in kinds]
     return f"{', '.join(shown)} hidden" if shown else ""
 
 
@@ -53,7 +55,7 @@ class TurnBar(Vertical):
         super().__init__(id=id)
         self.info = TurnInfo(0, 0)
         self.tokens: TurnTokens | None = None
-        self.hidden = ""  # what the history hides (``hidden_note``)
+        self.hidden: tuple[str, str] = ("", "")  # what the history hides: long, short
         self.plain = ""
         self.usage_plain = ""
 
@@ -81,11 +83,38 @@ class TurnBar(Vertical):
         if self.is_mounted:
             self.show(self.info)  # the user's input gets the width there is
 
-    def set_hidden(self, note: str) -> None:
-        """Say what the history hides (``hidden_note``; "" for nothing), from now on."""
-        self.hidden = note
+    def set_hidden(self, note: str, short: str) -> None:
+        """Say what the history hides (``hidden_note``, and its short form for a narrow
+        bar; "" for nothing), from now on."""
+        self.hidden = (note, short)
         if self.is_mounted:
             self.show(self.info)
+
+    def _right_side(self, info: TurnInfo) -> Text:
+        """What is hidden, then the load, the replay or the idle replay speed. In a narrow bar
+        the idle speed goes, then what is hidden takes its short form: ``turn N / M`` stays."""
+        note, short = self.hidden
+        state = Text()
+        idle = not info.loading and not info.replay
+        if info.loading:
+            state.append(info.loading, style="italic")
+        elif info.replay:
+            state.append(f" {info.replay} ", style=span_style(self, "turn-bar--playing"))
+        else:
+            state.append(f"replay {info.speed}×", style="dim")
+        room = self.content_region.width - len(info.position) - 4  # the replay's padding
+        if note and room > 0:
+            if idle and len(note) + 2 + state.cell_len > room:
+                state = Text()
+            if len(note) + 2 + state.cell_len > room:
+                note = short
+        right = Text()
+        if note:
+            right.append(note, style="bold")
+            if state:
+                right.append("  ")
+        right.append_text(state)
+        return right
 
     def show(self, info: TurnInfo) -> None:
         self.info = info
@@ -106,16 +135,7 @@ class TurnBar(Vertical):
         if info.duration_ms is not None:
             pos.append(f"  ·  {format_duration(info.duration_ms)}", style="")
         self.query_one("#turn-position", Static).update(pos)
-        replay = Text()
-        if self.hidden:
-            replay.append(self.hidden, style="bold")
-            replay.append("  ")
-        if info.loading:
-            replay.append(info.loading, style="italic")
-        elif info.replay:
-            replay.append(f" {info.replay} ", style=span_style(self, "turn-bar--playing"))
-        else:
-            replay.append(f"replay {info.speed}×", style="dim")
+        replay = self._right_side(info)
         self.query_one("#turn-replay", Static).update(replay)
         facts = Text()  # the turn's tool calls, failures and outcome: kept whole
         if info.kind == "turn":
