@@ -28,9 +28,8 @@ class KeySpec:
     description: str  # short, for the footer and the command palette
     help: str  # one sentence for the help screen
     show: bool = True  # shown in the footer
-    scope: Scope = "screen"  # "conversation": bound on each focusable widget of the main
-    # screen (over their own scrolling keys), so it works wherever the focus is;
-    # "compare": on the compare screen
+    scope: Scope = "screen"  # "conversation": bound on the turn bar, the history and the tree
+    # (over their own scrolling keys); "compare": on the compare screen
     name: str = ""  # the command palette's name, when the footer's word is too short
     id: str = ""  # the binding's id in the ``[keymap]`` table, when not the action's name
 
@@ -67,7 +66,8 @@ KEYS: tuple[KeySpec, ...] = (
         "home",
         "first_turn",
         "First turn",
-        "Go to the first position (turn 0), wherever the focus is.",
+        "Go to the first position (turn 0), wherever the focus is (in the raw inspector: "
+        "its first line).",
         False,
         "conversation",
     ),
@@ -76,7 +76,8 @@ KEYS: tuple[KeySpec, ...] = (
         "end",
         "last_turn",
         "Last turn",
-        "Go to the last turn, wherever the focus is (during a replay: stop it there).",
+        "Go to the last turn, wherever the focus is (during a replay: stop it there; in the "
+        "raw inspector: its last line).",
         False,
         "conversation",
     ),

@@ -18,14 +18,12 @@ from rich.highlighter import JSONHighlighter
 from rich.style import Style
 from rich.text import Span, Text
 from textual.app import ComposeResult
-from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
-from segview.app import keymap
 from segview.app.styling import span_style
 from segview.text import safe
 
@@ -101,10 +99,8 @@ def _row_count(raw: bytes, room: int) -> int:
 
 
 class RawLines(ScrollView, can_focus=True):
-    """The lines, wrapped at any character, drawn a row at a time. Home and end go to the
-    first and last turn here too (not to the first and last row)."""
+    """The lines, wrapped at any character, drawn a row at a time."""
 
-    BINDINGS: ClassVar[list[BindingType]] = keymap.bindings("conversation")
     DEFAULT_CSS = "RawLines { height: 1fr; }"
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"raw--{name}" for name in PARTS.values()}
 
