@@ -83,11 +83,12 @@ class ReviewingScreen(AnnotatingScreen):
     def _toggle_hidden(self, kind: str) -> None:
         self.hidden_kinds = self.hidden_kinds ^ {kind}
         hidden = kind in self.hidden_kinds
-        key = keymap.spec_for(HIDE_ACTIONS[kind]).display
+        key = keymap.spec_for(HIDE_ACTIONS[kind], self.segview.key_table).display
         state, then = ("hidden", "show") if hidden else ("shown", "hide")
         self.notify(f"{HIDEABLE[kind]} {state} in the history ({key} to {then} it)", timeout=3)
 
     def watch_hidden_kinds(self, kinds: frozenset[str]) -> None:
         self.history.set_hidden(kinds)
-        keys = {kind: keymap.spec_for(HIDE_ACTIONS[kind]).display for kind in HIDEABLE}
+        table = self.segview.key_table
+        keys = {kind: keymap.spec_for(HIDE_ACTIONS[kind], table).display for kind in HIDEABLE}
         self.turn_bar.set_hidden(hidden_note(kinds), hidden_note(kinds, keys))

@@ -4,7 +4,9 @@ holds for every segment opened until the key is pressed again."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 from segview.app import SegviewApp
 from segview.store import ReasoningItem, ToolCallItem, ToolResultItem
@@ -131,3 +133,19 @@ async def test_a_narrow_history_says_what_is_hidden_in_fewer_words(make_app: App
             assert "tool call" in line and "hidden (O)" in line
         turn_line = next(row for row in screen_text(app).splitlines() if "turn 1 / 10" in row)
         assert "reasoning, tool output hidden" in turn_line or "R, O hidden" in turn_line
+
+
+async def test_the_stubs_and_the_turn_bar_name_the_keys_in_use(make_app: AppFactory) -> None:
+    """With R and O given other keys in the config file's ``[keymap]``, what is hidden says
+    those keys."""
+    Path(os.environ["SEGVIEW_CONFIG"]).write_text(
+        '[keymap]\ntoggle_reasoning = "z"\ntoggle_tool_output = "Z"\n', encoding="utf-8"
+    )
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await opened(pilot, MAIN)
+        await press(pilot, "g", "1", "enter", "z", "Z")
+        reasoning, calls = kinds(app)
+        assert "(z)" in app.main.history.item_lines(reasoning[0])[0]
+        assert "(Z)" in app.main.history.item_lines(calls[0])[0]
+        assert "hidden" in app.main.turn_bar.plain

@@ -467,7 +467,8 @@ class HistoryView(ScrollView, can_focus=True):
             look = self._look
             if drawn is None or drawn.head_key != head_key:
                 if hidden:
-                    key = keymap.spec_for(HIDE_ACTIONS[draw.item_kind(item)]).display
+                    table = getattr(self.app, "key_table", keymap.KEYS)  # as remapped
+                    key = keymap.spec_for(HIDE_ACTIONS[draw.item_kind(item)], table).display
                     line = stub(
                         item, info, result, current=current, key=key, width=self._width, look=look
                     )
