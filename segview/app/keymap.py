@@ -225,8 +225,8 @@ KEYS: tuple[KeySpec, ...] = (
         False,
     ),
     KeySpec(
-        "F",
-        "F",
+        "ctrl+f",
+        "ctrl+f",
         "filter_tree",
         "Filter tree",
         "Filter the ancestry tree as you type: the segments whose title, label or id holds the "
@@ -374,7 +374,11 @@ KEYS: tuple[KeySpec, ...] = (
 """Every action with a key. Order is the order of the footer and the help screen."""
 
 EXTRA_HELP: tuple[tuple[str, str], ...] = (
-    ("ctrl+p", "Command palette: every action above, and open any segment by id or title."),
+    (
+        "ctrl+p",
+        "Command palette: every action above, open any segment by id or title, and replay as "
+        "another format version (auto, reference, current).",
+    ),
     (
         "tab / shift+tab",
         "Move the focus between the tree, the turn bar, the history and its parts.",

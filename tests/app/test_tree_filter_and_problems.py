@@ -1,4 +1,4 @@
-"""The tree's filter (F) and the store's problems (P): typing keeps the segments whose title,
+"""The tree's filter (ctrl+f) and the store's problems (P): typing keeps the segments whose title,
 label or id holds the text, under their ancestors; the problems are those ``segview check``
 lists, and choosing one opens its segment."""
 
@@ -34,13 +34,13 @@ def tree_segments(app: SegviewApp) -> list[str]:
     return out
 
 
-async def test_f_filters_the_tree_as_you_type(make_app: AppFactory) -> None:
+async def test_ctrl_f_filters_the_tree_as_you_type(make_app: AppFactory) -> None:
     app = make_app()
     async with app.run_test(size=NARROW) as pilot:
         await opened(pilot, MAIN)
         every = tree_segments(app)
-        assert not app.main.ancestry.display  # hidden at 80 columns: F shows it
-        await press(pilot, "F")
+        assert not app.main.ancestry.display  # hidden at 80 columns: ctrl+f shows it
+        await press(pilot, "ctrl+f")
         assert isinstance(app.screen, SearchScreen) and app.main.ancestry.display
         await pilot.press(*"QUILL")  # any case
         assert tree_segments(app) == [LONG]
@@ -56,7 +56,7 @@ async def test_f_filters_the_tree_as_you_type(make_app: AppFactory) -> None:
         await opened(pilot, LONG)
 
         # an id: the segment, under its ancestors
-        await press(pilot, "F")
+        await press(pilot, "ctrl+f")
         line = app.screen.query_one("#search-input", Input)
         assert line.value == "QUILL"
         line.value = ""

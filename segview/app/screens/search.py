@@ -1,5 +1,5 @@
 """A search line at the bottom, live as you type: the search of the history shown at the
-current turn (``/``), and the filter of the tree (``F``)."""
+current turn (``/``), and the filter of the tree (``ctrl+f``)."""
 
 from __future__ import annotations
 

@@ -279,8 +279,10 @@ class AncestryTree(Tree[str]):
         sessions: dict[str, TreeNode[str]] = {}
         if self.filter_text:
             matching, total = self.filter_counts
+            key = keymap.spec_for("filter_tree", getattr(self.app, "key_table", keymap.KEYS))
+            shown = one_line(self.filter_text, 20)
             note = Text(
-                f"filter “{one_line(self.filter_text, 24)}”: {matching} of {total} · F changes it",
+                f"filter “{shown}”: {matching} of {total} ({key.display} changes it)",
                 style="dim italic",
             )
             self._depth[self.root.add_leaf(note, data=None).id] = 0
