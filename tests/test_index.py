@@ -212,7 +212,9 @@ def test_another_process_writing_the_index_meanwhile(
     )
     env = dict(os.environ, SEGVIEW_CACHE_DIR=str(db.parent))
     writer = subprocess.Popen(
-        [sys.executable, "-c", script, str(store), "20"],
+        # it writes until it is killed (the limit only ends an orphan): on a loaded machine
+        # the rounds below can take longer than any short limit
+        [sys.executable, "-c", script, str(store), "600"],
         env=env,
         stdout=subprocess.DEVNULL,
         cwd=REPO,
