@@ -176,3 +176,25 @@ def test_arguments_of_any_depth_are_printable(depth: int) -> None:
     text = "[" * depth + "]" * depth
     shown = pretty_json(text)
     assert shown.replace("\n", "").replace(" ", "") == text
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [],
+        [{}],
+        [[]],
+        [{"a": 1}],
+        [{"a": [1, {"b": "x\ny"}], "c": None}, "text \u202e\x7f", 3.5, [], {}],
+        [{"nested": {"deep": [[{"k": "\u0085"}]]}} for _ in range(3)],
+    ],
+)
+def test_a_json_list_written_an_item_at_a_time_is_the_same_bytes(
+    items: list[object], capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    from segview.cli.common import print_json, print_json_list
+
+    print_json(items)
+    whole = capsysbinary.readouterr().out
+    print_json_list(iter(items))
+    assert capsysbinary.readouterr().out == whole

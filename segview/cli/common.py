@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from segview.store import StoreError
@@ -103,6 +103,19 @@ def print_json(data: Any) -> None:
     """``dumps_json`` on stdout."""
     sys.stdout.buffer.write(dumps_json(data) + b"\n")
     sys.stdout.flush()
+
+
+def print_json_list(items: Iterable[Any]) -> None:
+    """``print_json(list(items))``, byte for byte, written an item at a time (a long list is
+    never held whole)."""
+    out = sys.stdout.buffer
+    first = True
+    for item in items:
+        text = dumps_json(item).replace(b"\n", b"\n  ")
+        out.write((b"[\n  " if first else b",\n  ") + text)
+        first = False
+    out.write(b"[]\n" if first else b"\n]\n")
+    out.flush()
 
 
 def open_index(store: str, ns: Any) -> StoreIndex | None:

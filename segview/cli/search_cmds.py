@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from segview.search import SegmentHits
-from segview.text import one_line, short_ids
+from segview.text import one_line, plural, short_ids
 
 from .arguments import add_command, add_json, add_store
 from .common import (
@@ -17,7 +18,7 @@ from .common import (
     EXIT_USAGE,
     CliError,
     open_scan,
-    print_json,
+    print_json_list,
     resolve_segment,
 )
 
@@ -79,17 +80,34 @@ def cmd_search(ns: argparse.Namespace) -> int:
     only = None
     if ns.segment is not None or scan.selected is not None:
         only = [resolve_segment(scan, ns.segment)]
-    found = list(search_store(scan, query, segments=only, inherited=ns.inherited))
+    # printed as each segment is searched: the hits of a common word in a big store are
+    # never held whole
+    problems: list[SegmentHits] = []
+    matched = [0, 0]  # items, segments
+
+    def each() -> Iterator[SegmentHits]:
+        for found in search_store(scan, query, segments=only, inherited=ns.inherited):
+            if found.problem is not None:
+                problems.append(found)
+            if found.hits:
+                matched[0] += len(found.hits)
+                matched[1] += 1
+                yield found
+
     if ns.json:
-        print_json([_to_json(f) for f in found if f.hits])
+        print_json_list(_to_json(f) for f in each())
     else:
-        _print(found, [s.id for s in scan.segments])
-    for f in found:
-        if f.problem is not None:
-            print(
-                f"segview: {one_line(str(f.segment.path))}: {one_line(f.problem)}", file=sys.stderr
-            )
-    return EXIT_OK if any(f.hits for f in found) else EXIT_PROBLEMS
+        _print(each(), [s.id for s in scan.segments])
+        items, segments = matched
+        print(
+            f"segview: {plural(items, 'item')} in {plural(segments, 'segment')}",
+            file=sys.stderr,
+        )
+    for f in problems:
+        print(
+            f"segview: {one_line(str(f.segment.path))}: {one_line(str(f.problem))}", file=sys.stderr
+        )
+    return EXIT_OK if matched[1] else EXIT_PROBLEMS
 
 
 def _to_json(found: SegmentHits) -> dict[str, Any]:
@@ -101,17 +119,10 @@ def _to_json(found: SegmentHits) -> dict[str, Any]:
     }
 
 
-def _print(found: list[SegmentHits], ids: list[str]) -> None:
+def _print(found: Iterable[SegmentHits], ids: list[str]) -> None:
     short = short_ids(ids)
     out = sys.stdout
-    total = 0
     for f in found:
         for hit in f.hits:
-            total += 1
             label = short.get(hit.segment_id, hit.segment_id[:8])
             out.write(f"{label}  {_turn(hit.turn):>9}  {hit.where:<18} {hit.snippet}\n")
-    segments = sum(1 for f in found if f.hits)
-    print(
-        f"segview: {total} item{'s' * (total != 1)} in {segments} segment{'s' * (segments != 1)}",
-        file=sys.stderr,
-    )
