@@ -24,6 +24,10 @@ from .forest import ForestSnapshot, TreeRow, snapshot
 __all__ = ["DETAILS_BATCH_SECONDS", "ForestUpdate", "StoreSession"]
 
 DETAILS_BATCH_SECONDS = 0.25
+# a snapshot (every row of the forest) costs time in proportion to the store, on this thread
+# and again where it is shown: snapshots come at least this many times their own cost apart,
+# so that showing progress costs a tenth of the reading whatever the size of the store
+SNAPSHOT_SPACING = 10.0
 BIG_FILE = 8 << 20  # details of a bigger file are read on a thread of their own
 WAIT_SECONDS = 0.05  # how often a wait looks at ``cancelled``
 
@@ -74,7 +78,8 @@ class StoreSession:
         later: Callable[[str], bool] = lambda _segment_id: False,
     ) -> Iterator[ForestSnapshot]:
         """Fill every node's details (title, turns, problems), yielding a snapshot about
-        every ``batch_seconds`` and a complete one at the end.
+        every ``batch_seconds`` (or ``SNAPSHOT_SPACING`` times what the last one took to
+        make, if longer) and a complete one at the end.
 
         Stops (yielding nothing more) once ``cancelled()``: between segments, and while a big
         one is read (that read goes on, on a daemon thread, to be dropped). A segment for
@@ -88,6 +93,7 @@ class StoreSession:
             nodes = [n for _d, n in lineage.walk() if not n.details_loaded]
         held = [n for n in nodes if later(n.id)]
         last = time.monotonic()
+        spacing = batch_seconds
         done: list[SegmentNode] = []
         for node in [*(n for n in nodes if n not in held), *held]:
             while later(node.id) and not node.details_loaded:
@@ -99,11 +105,14 @@ class StoreSession:
                 self._save(done)
                 return
             done.append(node)
-            if time.monotonic() - last > batch_seconds:
+            if time.monotonic() - last > spacing:
                 self._save(done)
                 done = []
-                yield self._snapshot(with_details=False)
+                made = time.monotonic()
+                forest = self._snapshot(with_details=False)
                 last = time.monotonic()
+                spacing = max(batch_seconds, SNAPSHOT_SPACING * (last - made))
+                yield forest
         self._save(done)
         yield self._snapshot(with_details=True)
 

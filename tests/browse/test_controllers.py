@@ -4,7 +4,9 @@ replay player, on the demo store's real files (expected values come from the sto
 from __future__ import annotations
 
 import shutil
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -260,3 +262,38 @@ def test_a_segment_opens_at_its_turn_in_progress() -> None:
     assert cursor.stops[cursor.last_turn_index].kind == "tail"
     position = cursor.move(cursor.last_turn_index)
     assert position.state.history == collect_state(cursor.timeline.entries).history
+
+
+def test_snapshots_come_further_apart_as_they_cost_more(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A snapshot of a big forest costs time in proportion to it: the next comes at least
+    ``SNAPSHOT_SPACING`` times that cost later, so progress never costs more than the reading."""
+    from segview.browse import session as session_module
+
+    clock = [0.0]
+    monkeypatch.setattr(session_module.time, "monotonic", lambda: clock[0])
+    load, make = StoreSession._load_node, StoreSession._snapshot
+
+    def slow_load(self: StoreSession, *args: Any, **kwargs: Any) -> bool:
+        clock[0] += 1.0  # each segment takes a second to read
+        return load(self, *args, **kwargs)
+
+    def slow_snapshot(self: StoreSession, *, with_details: bool) -> Any:
+        clock[0] += 0.5  # and each snapshot half a second to make
+        return make(self, with_details=with_details)
+
+    monkeypatch.setattr(StoreSession, "_load_node", slow_load)
+    monkeypatch.setattr(StoreSession, "_snapshot", slow_snapshot)
+    session = StoreSession(store)
+    session.open()
+    times: list[float] = []
+    for _forest in session.load_details(batch_seconds=0.25):
+        times.append(clock[0])
+    segments = len(list(store.glob("*.jsonl")))
+    assert segments >= 10
+    # the first snapshot after 0.25 s (one segment); each later one at least 10 x 0.5 s on
+    gaps = [b - a for a, b in pairwise(times[:-1])]  # the last, complete one comes at the end
+    assert times and all(gap >= session_module.SNAPSHOT_SPACING * 0.5 for gap in gaps)
+    assert len(times) <= 2 + segments // 5
+    assert all(r.turns is not None for r in session.forest.rows)  # type: ignore[union-attr]
