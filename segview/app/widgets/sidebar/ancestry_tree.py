@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -193,10 +194,22 @@ class AncestryTree(Tree[str]):
 
     def _relabel(self) -> None:
         if self.forest is not None:
-            for row in self.forest.rows:
-                node = self._node_by_id.get(row.id)
-                if node is not None:
-                    node.set_label(self._label(row, self._width_at(node)))
+            self._set_labels(self.forest.rows)
+
+    def _set_labels(self, rows: Iterable[TreeRow]) -> None:
+        """Label the nodes of ``rows`` anew, then draw the tree once. (``TreeNode.set_label``
+        queues a refresh per node: filling 10,000 rows queued 10,000 callbacks, and a key's
+        redraw waited seconds behind them.) A line's cache key holds its nodes' update
+        counts, so a relabelled line is drawn again and no other."""
+        changed = False
+        for row in rows:
+            node = self._node_by_id.get(row.id)
+            if node is not None:
+                node._label = self.process_label(self._label(row, self._width_at(node)))
+                node._updates += 1
+                changed = True
+        if changed:
+            self.refresh()
 
     def _relabel_ids(self, *segment_ids: str | None) -> None:
         if self.forest is None:
@@ -254,13 +267,10 @@ class AncestryTree(Tree[str]):
             self.now_ms = now_ms
         old, self.forest = self.forest, forest
         if old is not None and old.shape == forest.shape and not self.filter_text:
-            # only the rows that changed are drawn again
-            for before, row in zip(old.rows, forest.rows, strict=True):
-                if before == row:
-                    continue
-                node = self._node_by_id.get(row.id)
-                if node is not None:
-                    node.set_label(self._label(row, self._width_at(node)))
+            # only the rows that changed are labelled again
+            self._set_labels(
+                row for before, row in zip(old.rows, forest.rows, strict=True) if before != row
+            )
             return
         self._rebuild(forest)
 

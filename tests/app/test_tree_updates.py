@@ -1,0 +1,49 @@
+"""The ancestry tree takes a new forest by relabelling the rows that changed: every changed
+row shows its new label, and the whole update is one redraw, not one queued per row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from textual.geometry import Region
+
+from segview.app import SegviewApp
+from segview.browse.forest import ForestSnapshot
+
+from .helpers import MAIN, SIZE, opened
+
+AppFactory = Callable[..., SegviewApp]
+
+
+async def test_a_forest_whose_every_row_changed_is_drawn_at_once(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        tree = app.main.ancestry
+        forest = app.main.forest
+        assert forest is not None and len(forest.rows) >= 10
+        renamed = ForestSnapshot(
+            tuple(replace(r, title=f"renamed {n}") for n, r in enumerate(forest.rows)),
+            forest.layout,
+            forest.problems,
+            forest.skipped,
+        )
+        assert renamed.shape == forest.shape  # labels change, not the structure
+        queued: int = tree._message_queue.qsize()
+        tree.set_forest(renamed)
+        # one redraw for the tree, not a callback per row
+        assert tree._message_queue.qsize() <= queued + 1
+        await pilot.pause()
+        shown = [
+            "".join(s.text for s in strip)
+            for strip in tree.render_lines(Region(0, 0, tree.size.width, tree.size.height))
+        ]
+        for n, row in enumerate(renamed.rows):
+            node = tree.node_for(row.id)
+            assert node is not None and f"renamed {n}" in node.label.plain
+            if node.line < tree.size.height:  # the rows on screen are drawn with it
+                assert f"renamed {n}" in shown[node.line]
