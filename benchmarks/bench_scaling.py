@@ -6,6 +6,8 @@
     python benchmarks/bench_scaling.py --keep DIR       # generate into DIR (reused when present)
     python benchmarks/bench_scaling.py --json runs.json # the figures, for --tables
     python benchmarks/bench_scaling.py --tables runs.json  # print the tables of a run again
+    python benchmarks/bench_scaling.py --app            # also the app on every store (headless)
+    python benchmarks/bench_scaling.py --app-only --layout flat  # the app alone
 
 For two layouts — ``flat`` (the reference version's flat store) and ``runtime`` (a data
 directory of the current version: session directories, worker aggregates, trace files,
@@ -134,11 +136,14 @@ class Row:
 
 
 class Runner:
-    def __init__(self, sv: Segview, repeats: int, *, app: bool = False) -> None:
+    def __init__(
+        self, sv: Segview, repeats: int, *, app: bool = False, app_only: bool = False
+    ) -> None:
         self.sv = sv
         self.repeats = repeats
         self.rows: list[Row] = []
-        self.app = app
+        self.app = app or app_only
+        self.app_only = app_only
         self.app_rows: list[dict[str, Any]] = []
 
     def add(
@@ -169,6 +174,9 @@ class Runner:
     def store(self, layout: str, root: Path, info: scale_stores.StoreInfo, label: str) -> None:
         sv, s = self.sv, str(root)
         base = Subject(layout, "store", label, info.segments, info.total_bytes)
+        if self.app_only:
+            self.app_store(base, root)
+            return
         first = floor(FLOOR_FIRST_LINES, s, repeats=self.repeats)
         every = floor(FLOOR_BYTES, s, repeats=self.repeats)
         parse = floor(FLOOR_PARSE, s, repeats=2)
@@ -262,7 +270,9 @@ def ensure_segment(root: Path, megabytes: int, layout: str) -> Path:
 
 
 def measure(ns: argparse.Namespace, work: Path) -> tuple[list[Row], list[dict[str, Any]]]:
-    runner = Runner(Segview(work / "cache", ns.repeats), ns.repeats, app=ns.app)
+    runner = Runner(
+        Segview(work / "cache", ns.repeats), ns.repeats, app=ns.app, app_only=ns.app_only
+    )
     if not runner.sv.has_index:
         raise SystemExit("this checkout of segview has no index (--no-index): nothing to compare")
     counts = QUICK_COUNTS if ns.quick else FULL_COUNTS
@@ -275,6 +285,8 @@ def measure(ns: argparse.Namespace, work: Path) -> tuple[list[Row], list[dict[st
             runner.store(layout, info.path, info, count_label(n))
             if ns.keep is None:  # the largest take gigabytes
                 shutil.rmtree(root, ignore_errors=True)
+        if ns.app_only:
+            continue
         print(f"{layout}: one segment", flush=True)
         for mb in sizes:
             root = work / f"{layout}-long-{mb}"
@@ -390,6 +402,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--app", action="store_true", help="the app on every store too")
+    parser.add_argument("--app-only", action="store_true", help="the app on every store only")
     parser.add_argument("--tables", type=Path, help="print the tables of a --json file, and stop")
     ns = parser.parse_args()
     if ns.tables:
