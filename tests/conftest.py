@@ -48,3 +48,15 @@ def _own_index(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
     test's own temporary directory, which some tests compare before and after)."""
     monkeypatch.setenv("SEGVIEW_CACHE_DIR", str(tmp_path_factory.mktemp("segview-cache")))
     monkeypatch.delenv("SEGVIEW_NO_INDEX", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _own_temp_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Temporary files a test's code makes in process (a demo copy the test does not remove,
+    an export's fallback directory) go under pytest's own temporary directories, which pytest
+    prunes, never into the machine's /tmp."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("tmp")))
