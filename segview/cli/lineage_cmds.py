@@ -207,30 +207,35 @@ _CHILDREN_KEY = '"children": null'
 
 def forest_json(roots: list[SegmentNode], extra: Annotations | None = None) -> str:
     """The forest as indented JSON, written without recursion (chains can be very deep)."""
+    return "".join(forest_json_parts(roots, extra))
 
+
+def forest_json_parts(roots: list[SegmentNode], extra: Annotations | None = None) -> Iterator[str]:
+    """``forest_json`` a piece at a time (a node's own fields, then its children), so that the
+    JSON of a big forest is never held whole."""
     if not roots:
-        return "[]"
-    out: list[str] = ["[\n"]
+        yield "[]"
+        return
+    yield "[\n"
     stack: list[str | tuple[SegmentNode, int]] = ["\n]"]
     _push_list(stack, roots, 2)
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            out.append(item)
+            yield item
             continue
         node, indent = item
         text = dumps_json(node_json(node, extra)).decode()
         head, _key, tail = text.rpartition(_CHILDREN_KEY)
         pad = " " * indent
-        out.append("\n".join(pad + line for line in head.split("\n")))
+        yield "\n".join(pad + line for line in head.split("\n"))
         closing = "\n".join(pad + line if line else line for line in tail.split("\n"))
         if not node.children:
-            out.append('"children": []' + closing)
+            yield '"children": []' + closing
             continue
-        out.append('"children": [\n')
+        yield '"children": [\n'
         stack.append("\n" + pad + "  ]" + closing)
         _push_list(stack, node.children, indent + 4)
-    return "".join(out)
 
 
 def _push_list(
@@ -250,8 +255,11 @@ def cmd_tree(ns: argparse.Namespace) -> int:
     extra = annotate(lineage, usage=ns.json)
     if ns.json:
         sys.stdout.flush()
-        sys.stdout.buffer.write(forest_json(lineage.roots, extra).encode() + b"\n")
-        sys.stdout.buffer.flush()
+        out = sys.stdout.buffer
+        for part in forest_json_parts(lineage.roots, extra):
+            out.write(part.encode())
+        out.write(b"\n")
+        out.flush()
         return EXIT_OK
     if not lineage.nodes:
         print(f"no segments in {one_line(str(lineage.root))}")
