@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.reliability import fuzz_app
+from tests.reliability import fuzz, fuzz_app
 
 
 def main() -> int:
@@ -28,16 +28,15 @@ def main() -> int:
     parser.add_argument("--keys", type=int, default=40, help="keys pressed per case")
     ns = parser.parse_args()
     started = time.perf_counter()
-    outcomes: list[fuzz_app.AppOutcome] = []
+
+    def progress(done: int) -> None:
+        if done % 25 == 0:
+            print(f"  {done:,} cases …", file=sys.stderr)
+
     with tempfile.TemporaryDirectory(prefix="segview-fuzz-app-") as tmp:
-        root = Path(tmp)
-        bases = fuzz_app.base_stores(root / "bases")
-        for n in range(ns.cases):
-            work = root / f"case-{n}"
-            work.mkdir()
-            outcomes.append(fuzz_app.run_app_case(bases, work, ns.seed + n, keys=ns.keys))
-            if (n + 1) % 25 == 0:
-                print(f"  {n + 1:,} cases …", file=sys.stderr)
+        outcomes = fuzz_app.run_app_cases(
+            ns.cases, Path(tmp), first_seed=ns.seed, keys=ns.keys, progress=progress
+        )
     seconds = time.perf_counter() - started
     bad = [o for o in outcomes if o.failures]
     kinds = Counter(f.split(":")[0].split(" after")[0] for o in bad for f in o.failures)
@@ -59,7 +58,7 @@ def main() -> int:
         + (": " + ", ".join(f"{k} {v}" for k, v in kinds.items()) if bad else "")
     )
     if bad:
-        print(fuzz_app.describe_failures(outcomes))
+        print(fuzz.describe_failures(outcomes))
     slow = sorted(outcomes, key=lambda o: -o.seconds)[:3]
     print("slowest:  " + ", ".join(f"seed {o.seed} {o.seconds:.1f} s" for o in slow))
     return 1 if bad else 0

@@ -32,10 +32,10 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import orjson
 
@@ -50,6 +50,7 @@ UNSAFE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
     "\ud800-\udfff]"
 )
+OutcomeT = TypeVar("OutcomeT", bound="Failing")
 SEGMENT_NAME = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.jsonl")
 
 HOSTILE_CHARS = [
@@ -419,22 +420,50 @@ def run_case(bases: list[Path], work: Path, seed: int, *, timeout: float = 60.0)
     return outcome
 
 
-def run_cases(
-    count: int, root: Path, *, first_seed: int = 0, timeout: float = 60.0
-) -> list[Outcome]:
+class Failing(Protocol):
+    """An outcome of a fuzzed case: what failed, and how to say so."""
+
+    failures: list[str]
+
+    def describe(self) -> str: ...
+
+
+def run_each(
+    count: int,
+    root: Path,
+    run_one: Callable[[list[Path], Path, int], OutcomeT],
+    *,
+    first_seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> list[OutcomeT]:
+    """``run_one(bases, work, seed)`` for ``count`` seeds from ``first_seed``, each in a work
+    directory of its own under ``root`` (removed after it); ``progress(n)`` after each."""
     bases = base_stores(root / "bases")
     outcomes = []
     for n in range(count):
         work = root / f"case-{n}"
         work.mkdir()
         try:
-            outcomes.append(run_case(bases, work, first_seed + n, timeout=timeout))
+            outcomes.append(run_one(bases, work, first_seed + n))
         finally:
             shutil.rmtree(work, ignore_errors=True)
+        if progress is not None:
+            progress(n + 1)
     return outcomes
 
 
-def describe_failures(outcomes: list[Outcome], limit: int = 10) -> str:
+def run_cases(
+    count: int, root: Path, *, first_seed: int = 0, timeout: float = 60.0
+) -> list[Outcome]:
+    return run_each(
+        count,
+        root,
+        lambda bases, work, seed: run_case(bases, work, seed, timeout=timeout),
+        first_seed=first_seed,
+    )
+
+
+def describe_failures(outcomes: Sequence[Failing], limit: int = 10) -> str:
     bad = [o for o in outcomes if o.failures]
     return "\n".join(o.describe() for o in bad[:limit]) + (
         f"\n... and {len(bad) - limit} more" if len(bad) > limit else ""

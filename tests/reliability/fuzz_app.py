@@ -21,12 +21,18 @@ import re
 import shutil
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from segview.app import SegviewApp
 from tests.app.svg_screen import screen_cells
-from tests.reliability.fuzz import SEGMENT_NAME, base_stores, mutate_store, tree_hashes
+from tests.reliability.fuzz import (
+    SEGMENT_NAME,
+    mutate_store,
+    run_each,
+    tree_hashes,
+)
 
 UNSAFE_ON_SCREEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 SIZES = [(80, 24), (100, 30), (140, 45)]
@@ -185,21 +191,17 @@ def run_app_case(
 
 
 def run_app_cases(
-    count: int, root: Path, *, first_seed: int = 0, keys: int = 40
+    count: int,
+    root: Path,
+    *,
+    first_seed: int = 0,
+    keys: int = 40,
+    progress: Callable[[int], None] | None = None,
 ) -> list[AppOutcome]:
-    bases = base_stores(root / "bases")
-    outcomes = []
-    for n in range(count):
-        work = root / f"case-{n}"
-        work.mkdir()
-        try:
-            outcomes.append(run_app_case(bases, work, first_seed + n, keys=keys))
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-    return outcomes
-
-
-def describe_failures(outcomes: list[AppOutcome], limit: int = 10) -> str:
-    bad = [o for o in outcomes if o.failures]
-    text = "\n".join(o.describe() for o in bad[:limit])
-    return text + (f"\n... and {len(bad) - limit} more" if len(bad) > limit else "")
+    return run_each(
+        count,
+        root,
+        lambda bases, work, seed: run_app_case(bases, work, seed, keys=keys),
+        first_seed=first_seed,
+        progress=progress,
+    )

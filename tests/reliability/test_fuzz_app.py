@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.reliability import fuzz_app
+from tests.reliability import fuzz, fuzz_app
 
 CASES = 3
 SEED = 7100
@@ -14,7 +14,7 @@ SEED = 7100
 
 def test_fuzzed_app_sessions_do_nothing_they_must_not(tmp_path: Path) -> None:
     outcomes = fuzz_app.run_app_cases(CASES, tmp_path, first_seed=SEED, keys=24)
-    assert fuzz_app.describe_failures(outcomes) == ""
+    assert fuzz.describe_failures(outcomes) == ""
     # the cases reach several stores, sizes and dialogs
     assert len({o.store for o in outcomes}) >= 2
     assert len({o.size for o in outcomes}) >= 2
