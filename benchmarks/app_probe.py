@@ -25,28 +25,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bench_app import Screen
 
 T0 = time.perf_counter()
 LIMIT = float(os.environ.get("SEGVIEW_PROBE_LIMIT", "600"))  # seconds before giving up
 
 
-class Updates:
-    """Times of the app's screen updates (``App._display`` is called once per update)."""
-
-    def __init__(self, app: Any) -> None:
-        self.times: list[float] = []
-        original = app._display
-
-        def display(screen: Any, renderable: Any) -> None:
-            original(screen, renderable)
-            if renderable is not None:
-                self.times.append(time.perf_counter())
-
-        app._display = display
-
-
-async def key_latency(app: Any, updates: Updates, key: str) -> float | None:
+async def key_latency(app: Any, updates: Screen, key: str) -> float | None:
     """From sending ``key`` to the first screen update after the tree's cursor moved (None
     if it did not move within 60 s)."""
     from textual import events
@@ -62,11 +50,11 @@ async def key_latency(app: Any, updates: Updates, key: str) -> float | None:
             return None
         await asyncio.sleep(0.001)
     moved = time.perf_counter()
-    while not any(t >= moved for t in updates.times[-5:]):
+    while not any(t >= moved for t, _wide in updates.updates[-5:]):
         if time.perf_counter() - moved > 60:
             return None
         await asyncio.sleep(0.001)
-    return next(t for t in updates.times[-5:] if t >= moved) - sent
+    return next(t for t, _wide in updates.updates[-5:] if t >= moved) - sent
 
 
 async def measure(store: Path) -> dict[str, float]:
@@ -78,7 +66,9 @@ async def measure(store: Path) -> dict[str, float]:
     latencies: list[float] = []
     async with app.run_test(size=(160, 50)) as pilot:
         main = app.main
-        updates = Updates(app)
+        from bench_app import Screen  # the screen-update hook (imported after T0)
+
+        updates = Screen(app)
         key = "down"
 
         def done() -> bool:
