@@ -47,3 +47,24 @@ async def test_a_forest_whose_every_row_changed_is_drawn_at_once(
             assert node is not None and f"renamed {n}" in node.label.plain
             if node.line < tree.size.height:  # the rows on screen are drawn with it
                 assert f"renamed {n}" in shown[node.line]
+
+
+async def test_sessions_whose_ids_share_a_long_prefix_have_headings_apart(tmp_path: Path) -> None:
+    import shutil
+
+    store = tmp_path / "head_basic"
+    shutil.copytree(Path(__file__).parents[1] / "golden_head" / "stores" / "head_basic", store)
+    sessions = sorted(p.name for p in store.iterdir() if p.is_dir())
+    assert len(sessions) == 2 and sessions[0][:13] == sessions[1][:13]
+    app = SegviewApp(store, now=0, watch=False)
+    async with app.run_test(size=(140, 45)) as pilot:
+        tree = app.main.ancestry
+        await pilot.pause()
+        while app.main.forest is None or not app.main.forest.rows:
+            await pilot.pause(0.05)
+        await pilot.pause()
+        headings = [str(c.label) for c in tree.root.children if c.data is None]
+        names = [h.removeprefix("session ") for h in headings]
+        assert len(names) == 2 and len(set(names)) == 2
+        assert all(any(s.startswith(n) for s in sessions) for n in names)
+        assert all(len(n) >= 13 for n in names)

@@ -17,10 +17,11 @@ from segview.app import keymap
 from segview.app.messages import SegmentChosen
 from segview.app.styling import follow_theme, span_style
 from segview.browse.forest import ForestSnapshot, TreeRow
-from segview.text import format_age, one_line
+from segview.text import format_age, one_line, short_ids
 
 TREE_WIDTH = 52  # the tree's width in the stylesheet; labels are cut to fit it
 GUIDE = 3  # columns per depth level
+SESSION_ID_MIN = 13  # a session heading's id: 0198c1a0-0000 at least
 FORK_MARK = "⑂"
 COMPACTION_MARK = "⇣"
 LABEL_MARK = "✎"
@@ -287,6 +288,10 @@ class AncestryTree(Tree[str]):
         self._label_widths.clear()
         self._depth = {self.root.id: -1}
         sessions: dict[str, TreeNode[str]] = {}
+        # a session heading names its session by the shortest prefix no other session has
+        session_names = short_ids(
+            (r.session_id for r in forest.rows if r.session_id is not None), SESSION_ID_MIN
+        )
         if self.filter_text:
             matching, total = self.filter_counts
             key = keymap.spec_for("filter_tree", getattr(self.app, "key_table", keymap.KEYS))
@@ -301,7 +306,7 @@ class AncestryTree(Tree[str]):
                 parent = self._node_by_id[row.parent_id]
             elif forest.layout == "sessions" and row.session_id is not None:
                 parent = sessions.get(row.session_id) or self._session_node(
-                    row.session_id, sessions
+                    row.session_id, session_names[row.session_id], sessions
                 )
             else:
                 parent = self.root
@@ -316,8 +321,10 @@ class AncestryTree(Tree[str]):
         if cursor_id is not None:
             self._reveal(cursor_id)
 
-    def _session_node(self, session_id: str, sessions: dict[str, TreeNode[str]]) -> TreeNode[str]:
-        label = Text.assemble(("session ", "dim"), (session_id[:13], "bold"))
+    def _session_node(
+        self, session_id: str, name: str, sessions: dict[str, TreeNode[str]]
+    ) -> TreeNode[str]:
+        label = Text.assemble(("session ", "dim"), (name, "bold"))
         node = self.root.add(label, data=None, expand=True)
         self._depth[node.id] = 0
         sessions[session_id] = node
