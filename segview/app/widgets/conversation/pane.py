@@ -55,6 +55,7 @@ class ConversationPane(PaneSearch, PanePanels, PaneExport):
     inherited: var[bool] = var(False)
     empty: var[bool] = var(False)
     noted: var[bool] = var(False)
+    bare: var[bool] = var(False)  # the state shown has no history at all
 
     def watch_loading(self, value: bool) -> None:
         self.set_class(value, "-loading")
@@ -68,9 +69,13 @@ class ConversationPane(PaneSearch, PanePanels, PaneExport):
     def watch_noted(self, value: bool) -> None:
         self.set_class(value, "-noted")
 
+    def watch_bare(self, value: bool) -> None:
+        self.set_class(value, "-bare")
+
     # --- loading ----------------------------------------------------------------------------
 
     def begin_loading(self, segment_id: str) -> None:
+        self.bare = False
         self.stop_replay()
         self.turn_bar.show(TurnInfo(0, 0, loading=f"loading {segment_id[:13]}…"))
 
@@ -155,6 +160,7 @@ class ConversationPane(PaneSearch, PanePanels, PaneExport):
             scroll=scroll,
             units=position.units,
         )
+        self.bare = not position.state.history
         self._update_search_status()
         self._show_turn_bar()
         self._update_info()

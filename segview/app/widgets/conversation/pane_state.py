@@ -26,6 +26,9 @@ from ..panels.problems_panel import ProblemsPanel
 from .history_view import HistoryView
 from .turn_bar import TurnBar
 
+# shown instead of an empty history (the state before the first input, a segment of runs alone)
+HISTORY_EMPTY = "Nothing in the history at this turn: the model saw the system prompt alone."
+
 
 class PaneState(Vertical):
     """What the conversation pane holds, and its widgets."""
@@ -56,6 +59,7 @@ class PaneState(Vertical):
         yield ProgressBar(id="load-progress", show_eta=False)
         yield Static("", id="inherited-note")
         yield Static("", id="notes-bar")
+        yield Static(HISTORY_EMPTY, id="history-empty")
         yield HistoryView(id="history")
         yield Static("", id="empty")
         yield Static("", id="search-status")
