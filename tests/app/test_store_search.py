@@ -3,6 +3,7 @@ turn with the word highlighted in the history."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.widgets import Input, OptionList
 
 from segview.app.screens.store_search import StoreSearchScreen
@@ -117,3 +118,23 @@ async def test_n_goes_on_to_the_next_turn_that_has_a_match(make_app) -> None:  #
         await wait_for(pilot, lambda: app.main.loaded_segment == MAIN, "another segment")
         await pilot.pause()
         assert pane.search_query == "" and not pane.searching
+
+
+async def test_at_80_columns_each_result_shows_the_word_found(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(select=MAIN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(pilot, MAIN)
+        await press(pilot, "S")
+        screen = app.screen
+        assert isinstance(screen, StoreSearchScreen)
+        await pilot.press(*"twine")
+        await wait_for(pilot, lambda: screen.searched is not None, "the search finished")
+        results = screen.query_one(OptionList)
+        assert results.option_count >= 3
+        width = results.content_region.width
+        for n in range(results.option_count):
+            prompt = results.get_option_at_index(n).prompt
+            assert isinstance(prompt, Text)
+            assert prompt.cell_len <= width and "twine" in prompt.plain.lower(), prompt.plain
+            # the word found is highlighted
+            assert any("reverse" in str(span.style) for span in prompt.spans)

@@ -162,10 +162,29 @@ class StoreSearchScreen(ModalScreen[StoreSearchResult | None]):
         turn = "running" if hit.turn is None else f"turn {hit.turn}"
         row.append(f"{turn:>9}  ", style="dim")
         row.append(f"{one_line(hit.where, 18):<18} ", style="italic")
-        row.append(one_line(hit.snippet, 160))
         width = self.query_one(OptionList).content_region.width
-        row.truncate(max(20, width - 1) if width else 160, overflow="ellipsis")
+        room = (max(20, width - 1) if width else 160) - row.cell_len
+        row.append_text(self._snippet(one_line(hit.snippet, 160), room))
+        row.truncate(row.cell_len if not width else max(20, width - 1), overflow="ellipsis")
         return row
+
+    def _snippet(self, snippet: str, room: int) -> Text:
+        """The snippet with its match highlighted; cut around the match when it is longer than
+        ``room`` cells, so a narrow list still shows what was found."""
+        try:
+            match = self.query_now.pattern().search(snippet)
+        except QueryError:
+            match = None
+        if match is None:
+            return Text(snippet)
+        start, end = match.span()
+        if len(snippet) > room > 8 and end > room - 1:
+            cut = max(0, start - room // 4)
+            snippet = "…" + snippet[cut + 1 :]
+            start, end = start - cut, end - cut
+        text = Text(snippet)
+        text.stylize("reverse", start, end)
+        return text
 
     def _show_status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#store-search-status", Static)
