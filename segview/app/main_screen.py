@@ -386,10 +386,12 @@ class MainScreen(ReviewingScreen):
         self.set_class(not shown, "-tree-hidden")
 
     def on_resize(self, event: events.Resize) -> None:
-        """Below ``NARROW`` columns the tree starts hidden (T or t shows it)."""
+        """Below ``NARROW`` columns the tree starts hidden (T or t shows it), and takes half
+        the width when shown."""
         narrow = event.size.width < NARROW
         if narrow != self._narrow:
             self._narrow = narrow
+            self.set_class(narrow, "-narrow")
             self.tree_shown = not narrow
 
     def action_scroll_down(self) -> None:

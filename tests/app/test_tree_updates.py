@@ -3,10 +3,12 @@ row shows its new label, and the whole update is one redraw, not one queued per 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from rich.cells import cell_len
 from textual.geometry import Region
 
 from segview.app import SegviewApp
@@ -68,3 +70,28 @@ async def test_sessions_whose_ids_share_a_long_prefix_have_headings_apart(tmp_pa
         assert len(names) == 2 and len(set(names)) == 2
         assert all(any(s.startswith(n) for s in sessions) for n in names)
         assert all(len(n) >= 13 for n in names)
+
+
+async def test_the_tree_shown_in_80_columns_takes_half_and_its_rows_fit(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(pilot, MAIN)
+        tree = app.main.ancestry
+        assert not tree.display
+        await pilot.press("T")
+        await pilot.pause()
+        assert tree.display and tree.outer_size.width == 40
+        await pilot.pause()
+        rows = [
+            "".join(s.text for s in strip).rstrip()
+            for strip in tree.render_lines(Region(0, 0, tree.size.width, tree.size.height))
+        ]
+        segment_rows = [r for r in rows if "t·" in r]
+        assert len(segment_rows) >= 8
+        # every row keeps its turn count and age: the label was cut to the narrower tree
+        assert all(re.search(r" \d+t·\d+[a-z]+( |$)", r) for r in segment_rows), rows
+        assert all(cell_len(r) <= tree.size.width for r in rows)
+        # the conversation keeps the other half
+        assert app.main.pane.outer_size.width >= 39

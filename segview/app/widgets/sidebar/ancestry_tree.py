@@ -19,7 +19,7 @@ from segview.app.styling import follow_theme, span_style
 from segview.browse.forest import ForestSnapshot, TreeRow
 from segview.text import format_age, one_line, short_ids
 
-TREE_WIDTH = 52  # the tree's width in the stylesheet; labels are cut to fit it
+TREE_WIDTH = 52  # the tree's width in the stylesheet (until laid out); labels are cut to fit
 GUIDE = 3  # columns per depth level
 SESSION_ID_MIN = 13  # a session heading's id: 0198c1a0-0000 at least
 FORK_MARK = "⑂"
@@ -120,6 +120,7 @@ class AncestryTree(Tree[str]):
         # measures every line whenever one label changes (for its horizontal extent)
         self._label_widths: dict[NodeID, tuple[object, int]] = {}
         super().__init__("store", id=id)
+        self._laid_out_width = TREE_WIDTH
         self.show_root = False
         self.auto_expand = False
         self.guide_depth = GUIDE
@@ -311,7 +312,7 @@ class AncestryTree(Tree[str]):
             else:
                 parent = self.root
             depth = self._depth.get(parent.id, -1) + 1
-            label = self._label(row, TREE_WIDTH - 3 - GUIDE * depth)
+            label = self._label(row, self._room(depth))
             node = parent.add(label, data=row.id, expand=True)
             self._depth[node.id] = depth
             self._node_by_id[row.id] = node
@@ -331,7 +332,18 @@ class AncestryTree(Tree[str]):
         return node
 
     def _width_at(self, node: TreeNode[str]) -> int:
-        return TREE_WIDTH - 3 - GUIDE * self._depth.get(node.id, 0)
+        return self._room(self._depth.get(node.id, 0))
+
+    def _room(self, depth: int) -> int:
+        """Cells for a label at ``depth``: the tree's width less its border, scroll bar, the
+        expand icon and the guides."""
+        return (self.outer_size.width or TREE_WIDTH) - 3 - GUIDE * depth
+
+    def on_resize(self) -> None:
+        # the stylesheet narrows the tree in a narrow terminal: labels are cut to fit again
+        if self.outer_size.width != self._laid_out_width:
+            self._laid_out_width = self.outer_size.width
+            self._relabel()
 
     def node_for(self, segment_id: str) -> TreeNode[str] | None:
         return self._node_by_id.get(segment_id)
