@@ -155,7 +155,7 @@ async def test_a_review_at_80x24(
         inputs = [i for i in state.history if isinstance(i, MessageItem) and i.role == "user"]
         title = inputs[-1].text()
         fork_rows = [row for row in rows(app) if f"⑂ fork @{error_turn} {short}" in row]
-        assert fork_rows and title[:8] in fork_rows[0]  # titled by its last input, not "(no …)"
+        assert fork_rows and title[:6] in fork_rows[0]  # titled by its last input, not "(no …)"
         await press(pilot, "T")
 
         # p: replay the parent from before the error to its end
