@@ -188,6 +188,10 @@ class StoreIndex:
             try:
                 index.connection = index._connect()
                 return index
+            except sqlite3.OperationalError:
+                # busy, locked, an I/O error: not damage, and another process may be using
+                # the files, so they are left alone; this process goes without the index
+                return None
             except sqlite3.DatabaseError:  # corrupt, not a database, another schema
                 index._discard()
             except (OSError, sqlite3.Error):

@@ -305,3 +305,26 @@ def test_a_warm_listing_loads_neither_pydantic_nor_the_models(
     code, lines, *cold_loaded = cold.stdout.split()
     assert int(code) in (0, 1) and int(lines) > 0 and "pydantic" in cold_loaded
     assert warm.stdout.split() == [code, lines], warm.stdout
+
+
+def test_a_locked_index_is_left_to_the_process_holding_it(tmp_path: Path) -> None:
+    """An index another process is writing (here: rebuilding it, which needs the write lock)
+    is not damage: this process goes without it, and the files stay, whole, for the other."""
+    directory = tmp_path / "cache"
+    first = StoreIndex.open(directory=directory)
+    assert first is not None
+    first.close()
+    path = directory / INDEX_NAME
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("UPDATE meta SET value = 'another segview' WHERE key = 'version'")
+    other.execute("BEGIN IMMEDIATE")  # what a process rebuilding the index holds
+    try:
+        assert StoreIndex.open(directory=directory) is None  # busy: no index here
+        assert path.exists()
+        assert other.execute("SELECT value FROM meta").fetchall() == [("another segview",)]
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    again = StoreIndex.open(directory=directory)  # once free, it is rebuilt and used
+    assert again is not None and again.connection is not None
+    again.close()
