@@ -184,3 +184,38 @@ async def test_the_colours_follow_the_theme(make_app: AppFactory) -> None:
                 ),
                 f"the user border in {theme}'s primary colour",
             )
+
+
+async def test_a_scroll_asked_for_while_hidden_happens_once_shown(make_app: AppFactory) -> None:
+    """Hidden, the view has no height and keeps the scroll for later; shown again at the
+    size it had, it gets no resize, and the scroll still happens at its first draw."""
+    app = make_app(select=LONG)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, LONG)
+        history = app.main.history
+        target = history.units()[300]
+        history.display = False
+        await wait_for(pilot, lambda: history.scrollable_content_region.height == 0, "hidden")
+        history.scroll_to_item(target)
+        assert not history.settled  # waiting for a height
+        history.display = True
+        await wait_for(pilot, lambda: history.settled, "the scroll done")
+        await pilot.pause()
+        assert history.visible_items()[0] == target
+
+
+async def test_a_scroll_left_waiting_while_the_view_has_its_size_is_done_at_the_next_draw(
+    make_app: AppFactory,
+) -> None:
+    """However the resize that should have run it was missed (its order against the layout
+    is Textual's), a waiting scroll does not wait forever once the view is drawn."""
+    app = make_app(select=LONG)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, LONG)
+        history = app.main.history
+        target = history.units()[300]
+        history._pending = history.unit_of(target)  # as if asked for before it had a height
+        history.refresh()
+        await wait_for(pilot, lambda: history.settled, "the scroll done", timeout=5)
+        await pilot.pause()
+        assert history.visible_items()[0] == target

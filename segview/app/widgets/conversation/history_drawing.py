@@ -186,9 +186,14 @@ class HistoryDrawing(HistoryState):
     def _ready(self) -> bool:
         return self.is_mounted and self.scrollable_content_region.height > 0
 
+    def _drawn_with_size(self) -> None:
+        """Called as the view is drawn; ``HistoryScrolling`` runs a scroll that waited for
+        a size here too, in case the size came without a ``Resize`` it saw."""
+
     # --- the lines on screen ----------------------------------------------------------------
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        self._drawn_with_size()
         if self._ready() and self._count:
             self._check_look()
             y = round(self.scroll_y)

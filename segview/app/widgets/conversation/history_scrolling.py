@@ -101,6 +101,16 @@ class HistoryScrolling(HistoryDrawing):
         else:
             self._relayout(self._anchor())
 
+    def _drawn_with_size(self) -> None:
+        # a scroll still waiting although the view has a size: its Resize came before the
+        # scroll was asked for, or was handled while the layout had not given it a height
+        if self._pending is not None and self._ready():
+            self.call_later(self._run_pending)
+
+    def _run_pending(self) -> None:
+        if self._pending is not None:
+            self._request_scroll(self._pending)
+
     def notify_style_update(self) -> None:
         super().notify_style_update()
         if self._look is not None and self.is_mounted:
