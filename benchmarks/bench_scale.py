@@ -286,6 +286,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="1,000 segments, a 10 MB segment")
     parser.add_argument("--app", action="store_true", help="the app figures too")
+    parser.add_argument("--startup", action="store_true", help="the start-up figures only")
     parser.add_argument("--keep", type=Path, help="generate into this directory and keep it")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path, help="write the figures here")
@@ -296,11 +297,15 @@ def main() -> int:
     sv = Segview(work / "cache", ns.repeats)
     segments, megabytes = (1_000, 10) if ns.quick else (10_000, 100)
     try:
-        store = ensure_store(work / f"flat-{segments}", segments, "flat")
-        segment = ensure_segment(work / f"long-{megabytes}", megabytes)
         tiny = work / "demo"
         if not tiny.exists():
             shutil.copytree(REPO / "sample_logs", tiny)
+        if ns.startup:
+            print("start-up")
+            bench_startup(sv, table, tiny)
+            return 0
+        store = ensure_store(work / f"flat-{segments}", segments, "flat")
+        segment = ensure_segment(work / f"long-{megabytes}", megabytes)
         print(
             f"{'':2}{'what':58} {'time':>9} {'memory':>10}  {'floor':>9} ratio"
             f"  (index: {'yes' if sv.has_index else 'no'})"

@@ -6,7 +6,6 @@ subcommand.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import Any
 
 from segview.store.version import FormatVersion
@@ -18,6 +17,14 @@ STORE_HELP = (
 
 
 SEGMENT_HELP = "a segment id or a unique prefix of one"
+MAX_SPEED = 50  # the fastest replay speed of a cast
+TEXT_LINES = 12  # diff: a text shown whole is cut to this many lines (--full shows all)
+
+SIDECAR_HELP = (
+    "Labels and notes are kept in STORE/.segview/SEGMENT.notes.jsonl (beside the\n"
+    "segment's log, which is never modified); the agent runtime ignores that directory."
+)
+
 NO_INDEX_HELP = (
     "do not use or update the index of files already read (in the user cache directory; "
     "see SEGVIEW_CACHE_DIR)"
@@ -27,14 +34,15 @@ NO_INDEX_HELP = (
 def add_command(
     sub: Any,
     name: str,
-    func: Callable[[argparse.Namespace], int],
+    handler: str,
     *,
     help: str,
     description: str,
     epilog: str,
 ) -> argparse.ArgumentParser:
-    """The parser of subcommand ``name``, which runs ``func``; ``description`` and ``epilog``
-    are printed as written."""
+    """The parser of subcommand ``name``, which runs ``handler`` (``module.function``, a
+    module of ``segview.cli`` imported when it runs); ``description`` and ``epilog`` are
+    printed as written."""
     p: argparse.ArgumentParser = sub.add_parser(
         name,
         help=help,
@@ -42,7 +50,7 @@ def add_command(
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.set_defaults(func=func)
+    p.set_defaults(handler=handler)
     return p
 
 
@@ -89,4 +97,26 @@ def non_negative(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return value
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 1-65535 (an argument type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"port must be 1-65535, not {value}")
+    return value
+
+
+def replay_speed(text: str) -> int:
+    """A replay speed, 1-50, written ``5`` or ``5x`` (an argument type)."""
+    try:
+        value = int(text.rstrip("x×"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a speed: {text!r}") from None
+    if not 1 <= value <= MAX_SPEED:
+        raise argparse.ArgumentTypeError(f"speed must be 1-{MAX_SPEED}, not {value}")
     return value

@@ -15,43 +15,12 @@ if TYPE_CHECKING:
     from segview.cost import Priced, Tokens
     from segview.lineage import Lineage
 
-from .arguments import add_command, add_json, add_store
+from .arguments import TEXT_LINES
 from .common import EXIT_OK, CliError, print_json
 from .lineage_cmds import open_lineage
 
-TEXT_LINES = 12  # a text shown whole is cut to this many lines (--full shows all)
 SIMILAR = 0.5  # texts sharing less than this are shown one after the other, not interleaved
 WIDTH = 100
-
-
-def register(sub: Any) -> None:
-    p = add_command(
-        sub,
-        "diff",
-        cmd_diff,
-        help="compare the conversations of two segments (where they part, and after)",
-        description=(
-            "Compare the conversations of segments A and B: their common ancestor (through\n"
-            "forked_from / compacted_from), the turns they share, the turn where they part\n"
-            "(with the first user input that differs), then turn by turn the user input,\n"
-            "the assistant's text (word by word), the tool calls and their results, and\n"
-            "the totals of each side after the shared turns: turns, tool calls, errors,\n"
-            "tokens, wall time (and cost, when prices are configured). Segments that are\n"
-            "not related are compared from their start. Turn numbers count every turn of\n"
-            "the conversation, so a fork after turn 4 continues with turn 5."
-        ),
-        epilog=(
-            "example:\n  segview diff sample_logs 01926c6 01926b8\n"
-            "  segview diff sample_logs 01926c6 01926b8 --json | jq .divergence"
-        ),
-    )
-    add_store(p, "the store directory")
-    p.add_argument("a", metavar="A", help="a segment id or a unique prefix of one")
-    p.add_argument("b", metavar="B", help="the segment to compare it with")
-    add_json(p, "print the comparison as JSON")
-    p.add_argument(
-        "--full", action="store_true", help=f"print long texts whole (else {TEXT_LINES} lines)"
-    )
 
 
 def resolve(lineage: Lineage, prefix: str) -> str:

@@ -18,7 +18,6 @@ from segview.store.layout import NotAStore
 from segview.text import one_line
 
 from .annotations import Annotations, annotate
-from .arguments import add_command, add_index_flag, add_json, add_store
 from .common import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -29,51 +28,9 @@ from .common import (
     print_json,
 )
 
-STORE_HELP = (
-    "a store directory (flat, session directories, a runtime data directory, a session "
-    "directory or a worker aggregate), or a segment file (tree: its store; check: that file)"
-)
-
 MIN_PREFIX = 8
 PROGRESS_MIN_SEGMENTS = 500
 PROGRESS_MIN_BYTES = 64 << 20
-
-
-def register(sub: Any) -> None:
-    p = add_command(
-        sub,
-        "tree",
-        cmd_tree,
-        help="print the ancestry forest of a store (forks and compactions)",
-        description=(
-            "Print every segment of STORE as a tree: each fork or compaction under the\n"
-            "segment it came from, children in creation order, roots newest first.\n"
-            "Each line: id prefix, origin and parent turn, turns, flags, title."
-        ),
-        epilog="example:\n  segview tree sample_logs\n  segview tree sample_logs --json | jq '.[0]'",
-    )
-    add_store(p, STORE_HELP)
-    add_json(p, "print the forest as nested JSON")
-    add_index_flag(p)
-
-    p = add_command(
-        sub,
-        "check",
-        cmd_check,
-        help="report every problem in a store (exit status 1 if any)",
-        description=(
-            "Read every segment of STORE in full and report each problem once, as\n"
-            "FILE:LINE: MESSAGE: corrupt or truncated lines, a first line that is not a\n"
-            "segment_start, missing parents, ancestry cycles and files that are not listed\n"
-            "as segments; and, as notes, what a newer runtime version wrote (unknown entry\n"
-            "kinds, keys or nested kinds: kept as read, not damage).\n"
-            "Exit status: 0 clean or only notes, 1 damage, 2 usage."
-        ),
-        epilog="example:\n  segview check sample_logs\n  segview check sample_logs --json",
-    )
-    add_store(p, STORE_HELP)
-    add_json(p, "print the problems as a JSON list")
-    add_index_flag(p)
 
 
 def open_lineage(path: str, ns: argparse.Namespace | None = None) -> Lineage:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 from segview.lineage import Lineage, SegmentNode
 from segview.notes import NotesError, SegmentNotes, add_note, read_store_notes, set_label
@@ -12,64 +11,9 @@ from segview.store import StoreError
 from segview.text import format_ts, one_line, short_ids
 
 from .annotations import store_directories
-from .arguments import add_command, add_json, add_segment, add_store, non_negative
 from .common import EXIT_OK, EXIT_USAGE, CliError, print_json
 from .compare_cmds import resolve
 from .lineage_cmds import open_lineage
-
-SIDECAR_HELP = (
-    "Labels and notes are kept in STORE/.segview/SEGMENT.notes.jsonl (beside the\n"
-    "segment's log, which is never modified); the agent runtime ignores that directory."
-)
-
-
-def register(sub: Any) -> None:
-    p = add_command(
-        sub,
-        "notes",
-        cmd_notes,
-        help="list the labels and notes of a store's segments",
-        description="List every segment of STORE that has a label or notes.\n\n" + SIDECAR_HELP,
-        epilog="example:\n  segview notes sample_logs\n  segview notes sample_logs --json",
-    )
-    add_store(p, "the store directory")
-    add_json(p, "print the notes as JSON")
-
-    p = add_command(
-        sub,
-        "label",
-        cmd_label,
-        help="label a segment (shown instead of its title in the tree)",
-        description=(
-            "Give SEGMENT a label, shown instead of its title in `segview tree` and in the\n"
-            'app\'s tree. An empty TEXT ("") removes the label.\n\n' + SIDECAR_HELP
-        ),
-        epilog='example:\n  segview label sample_logs 01926c6 "timedelta: rejected"',
-    )
-    add_store(p, "the store directory")
-    add_segment(p)
-    p.add_argument("text", metavar="TEXT", nargs="+", help="the label")
-
-    p = add_command(
-        sub,
-        "note",
-        cmd_note,
-        help="add a note to a segment, one of its turns or one of its items",
-        description=(
-            "Add a note to SEGMENT: on its turn N (its own turn count, as `segview show\n"
-            "--turn` counts; 0 is the start) with --turn, on its history item K (1-based,\n"
-            "as the Markdown export numbers them) with --item, else on the segment.\n\n"
-            + SIDECAR_HELP
-        ),
-        epilog=(
-            'example:\n  segview note sample_logs 01926b8 --turn 5 "the ISO question starts here"'
-        ),
-    )
-    add_store(p, "the store directory")
-    add_segment(p)
-    p.add_argument("--turn", type=non_negative, metavar="N", help="the turn the note is on")
-    p.add_argument("--item", type=non_negative, metavar="K", help="the history item the note is on")
-    p.add_argument("text", metavar="TEXT", nargs="+", help="the note")
 
 
 def lineage_notes(lineage: Lineage) -> dict[str, SegmentNotes]:

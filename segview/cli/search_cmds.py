@@ -11,7 +11,6 @@ if TYPE_CHECKING:
     from segview.search import SegmentHits
 from segview.text import one_line, plural, short_ids
 
-from .arguments import add_command, add_json, add_store
 from .common import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -21,45 +20,6 @@ from .common import (
     print_json_list,
     resolve_segment,
 )
-
-
-def register(sub: Any) -> None:
-    p = add_command(
-        sub,
-        "search",
-        cmd_search,
-        help="find text in every conversation of a store (as the model saw it)",
-        description=(
-            "Find QUERY in the conversations of a store: user input, assistant text,\n"
-            "reasoning, tool calls and results, system messages, system prompts, seeded\n"
-            "history, labels and notes. One line per item that matches: the segment, the\n"
-            "turn whose state first shows the item (turn 0: the seed; 'running': a turn\n"
-            "still in progress), what the item is, and the text around the first match.\n"
-            "Case-insensitive literal text by default. Exit status: 0 when something\n"
-            "matches, 1 when nothing does, 2 for a usage error (a bad regular expression)."
-        ),
-        epilog=(
-            "examples:\n"
-            "  segview search sample_logs ValueError\n"
-            "  segview search sample_logs 'parse_\\w+\\(' --regex --case-sensitive\n"
-            "  segview search sample_logs timedelta --segment 01926c6 --json"
-        ),
-    )
-    add_store(p, "a store (any layout) or a segment file")
-    p.add_argument("query", metavar="QUERY", help="the text (or with --regex, the pattern)")
-    p.add_argument("--regex", "-e", action="store_true", help="QUERY is a regular expression")
-    p.add_argument(
-        "--case-sensitive", "-s", action="store_true", help="match upper and lower case exactly"
-    )
-    p.add_argument(
-        "--segment", metavar="SEGMENT", help="search only this segment (an id or a prefix)"
-    )
-    p.add_argument(
-        "--inherited",
-        action="store_true",
-        help="also search the history a fork inherited from its parent (found in the parent)",
-    )
-    add_json(p, "print the hits as JSON")
 
 
 def _turn(turn: int | None) -> str:

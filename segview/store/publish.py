@@ -11,12 +11,10 @@ name first. A process killed while writing leaves the temporary file behind
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import functools
 import os
 import re
-import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -102,7 +100,7 @@ def write_new_file(path: Path, data: bytes, *, mode: int | None = None) -> Path:
 def _create_temporary(directory: Path, name: str) -> tuple[int, str]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
     for _attempt in range(100):
-        tmp = os.path.join(directory, f".{name}.{secrets.token_hex(8)}.tmp")
+        tmp = os.path.join(directory, f".{name}.{os.urandom(8).hex()}.tmp")
         try:
             return os.open(tmp, flags, 0o600), tmp
         except FileExistsError:
@@ -135,6 +133,8 @@ def _publish(tmp: str, path: Path) -> None:
 def _renameat2() -> Callable[..., int] | None:
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes  # only where a segment is published: reading commands start without it
+
     try:
         func = ctypes.CDLL(None, use_errno=True).renameat2
     except (AttributeError, OSError):  # a C library without renameat2 (glibc < 2.28, musl)
@@ -152,6 +152,8 @@ def _rename_noreplace(src: str, dst: Path) -> bool:
         return False
     if func(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), _RENAME_NOREPLACE) == 0:
         return True
+    import ctypes
+
     err = ctypes.get_errno()
     if err in _NO_RENAMEAT2:
         return False

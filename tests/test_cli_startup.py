@@ -1,0 +1,74 @@
+"""What a command imports: ``segview --help`` and a usage error build the parser and nothing
+else; a reading command does not import Textual or pydantic; only a write loads ``ctypes``.
+Each runs in a fresh interpreter, since this process has imported everything already."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = (
+    "segview.store.fs_store",
+    "segview.store.model",
+    "segview.lineage",
+    "segview.index",
+    "textual",
+    "pydantic",
+    "sqlite3",
+)
+
+
+def imported_after(argv: list[str], env: dict[str, str] | None = None) -> set[str]:
+    """The modules loaded once ``segview ARGV`` has run, as top-level names and the
+    ``segview.*`` packages."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from segview.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        f"    main({argv!r})\n"
+        "print('\\n'.join(sys.modules))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=None if env is None else {**os.environ, **env},
+    )
+    return set(proc.stdout.split())
+
+
+def loaded(modules: set[str], name: str) -> bool:
+    return any(m == name or m.startswith(name + ".") for m in modules)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["tree", "--help"], ["export", "--help"], ["show"], ["--version"]],
+    ids=["help", "tree-help", "export-help", "usage-error", "version"],
+)
+def test_help_and_usage_errors_import_only_the_parser(argv: list[str]) -> None:
+    modules = imported_after(argv)
+    assert "segview.cli.parser" in modules
+    assert [name for name in HEAVY if loaded(modules, name)] == []
+
+
+def test_a_reading_command_on_an_indexed_store_imports_neither_textual_nor_pydantic(
+    tmp_path: Path,
+) -> None:
+    """The first ``tree`` reads every entry (and validates it); the next finds every file
+    unchanged in the index and reads none."""
+    env = {"SEGVIEW_CACHE_DIR": str(tmp_path / "cache")}
+    first = imported_after(["tree", str(ROOT / "sample_logs")], env)
+    assert loaded(first, "pydantic")  # it did read the store
+    again = imported_after(["tree", str(ROOT / "sample_logs")], env)
+    assert loaded(again, "segview.lineage")
+    assert not loaded(again, "textual")
+    assert not loaded(again, "pydantic")
+    assert not loaded(again, "ctypes")  # only a segment being published needs it
