@@ -34,27 +34,43 @@ T0 = time.perf_counter()
 LIMIT = float(os.environ.get("SEGVIEW_PROBE_LIMIT", "600"))  # seconds before giving up
 
 
-async def key_latency(app: Any, updates: Screen, key: str) -> float | None:
-    """From sending ``key`` to the first screen update after the tree's cursor moved (None
-    if it did not move within 60 s)."""
+class CursorMoves:
+    """When the tree's cursor moved: a watcher runs as the cursor line is set, so the time is
+    exact (a loop polling for the move notices it a few milliseconds late, and would then
+    wait for the screen update after the one that showed it)."""
+
+    def __init__(self, tree: Any) -> None:
+        self.times: list[float] = []
+        tree.watch(tree, "cursor_line", self._moved, init=False)
+
+    def _moved(self) -> None:
+        self.times.append(time.perf_counter())
+
+
+async def key_latency(app: Any, updates: Screen, moves: CursorMoves, key: str) -> float | None:
+    """From sending ``key`` to the first screen update (wider than a scroll bar) from the
+    moment the tree's cursor moved (None if it did not move within 60 s)."""
     from textual import events
 
-    tree = app.main.ancestry
-    before = tree.cursor_line
+    seen = len(moves.times)
     sent = time.perf_counter()
     event = events.Key(key, None)
     event.set_sender(app)
     app._driver.send_message(event)
-    while tree.cursor_line == before:
+    while len(moves.times) == seen:
         if time.perf_counter() - sent > 60:
             return None
         await asyncio.sleep(0.001)
-    moved = time.perf_counter()
-    while not any(t >= moved for t, _wide in updates.updates[-5:]):
+    moved = moves.times[seen]
+
+    def shown() -> float | None:
+        return next((t for t, wide in updates.updates[-20:] if t >= moved and wide), None)
+
+    while (at := shown()) is None:
         if time.perf_counter() - moved > 60:
             return None
         await asyncio.sleep(0.001)
-    return next(t for t, _wide in updates.updates[-5:] if t >= moved) - sent
+    return at - sent
 
 
 async def measure(store: Path) -> dict[str, float]:
@@ -69,6 +85,7 @@ async def measure(store: Path) -> dict[str, float]:
         from bench_app import Screen  # the screen-update hook (imported after T0)
 
         updates = Screen(app)
+        moves: CursorMoves | None = None
         key = "down"
 
         def done() -> bool:
@@ -81,6 +98,7 @@ async def measure(store: Path) -> dict[str, float]:
                 await pilot.pause()
                 figures["first_paint"] = time.perf_counter() - T0
                 main.ancestry.focus()
+                moves = CursorMoves(main.ancestry)
             if "rows_filled" not in figures and done():
                 figures["rows_filled"] = time.perf_counter() - T0
             if "segment_shown" not in figures and main.loaded_segment == largest:
@@ -96,7 +114,8 @@ async def measure(store: Path) -> dict[str, float]:
                     key = "up"
                 elif tree.cursor_line <= 0:
                     key = "down"
-                taken = await key_latency(app, updates, key)
+                assert moves is not None
+                taken = await key_latency(app, updates, moves, key)
                 if taken is not None:
                     latencies.append(taken)
             await asyncio.sleep(0.05)
