@@ -79,9 +79,9 @@ def messages(app: SegviewApp) -> list[str]:
 
 
 def tree_label(app: SegviewApp, segment_id: str) -> str:
-    node = app.main.ancestry.node_for(segment_id)
-    assert node is not None
-    return str(node.label)
+    label = app.main.ancestry.label_of(segment_id)
+    assert label is not None
+    return str(label)
 
 
 async def compared(pilot: Any) -> CompareScreen:

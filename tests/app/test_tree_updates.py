@@ -46,7 +46,8 @@ async def test_a_forest_whose_every_row_changed_is_drawn_at_once(
         ]
         for n, row in enumerate(renamed.rows):
             node = tree.node_for(row.id)
-            assert node is not None and f"renamed {n}" in node.label.plain
+            label = tree.label_of(row.id)
+            assert node is not None and label is not None and f"renamed {n}" in label.plain
             if node.line < tree.size.height:  # the rows on screen are drawn with it
                 assert f"renamed {n}" in shown[node.line]
 
@@ -95,3 +96,48 @@ async def test_the_tree_shown_in_80_columns_takes_half_and_its_rows_fit(
         assert all(cell_len(r) <= tree.size.width for r in rows)
         # the conversation keeps the other half
         assert app.main.pane.outer_size.width >= 39
+
+
+async def test_a_row_is_labelled_when_it_is_drawn_not_when_it_is_added(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    """Building the rows of a large store makes the labels of the rows on screen only; a
+    row scrolled to is labelled as it is drawn, with its own title."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        tree = app.main.ancestry
+        forest = app.main.forest
+        assert forest is not None
+        template = forest.rows[0]
+        rows = tuple(
+            replace(
+                template,
+                id=f"{n:08d}-0000-7000-8000-000000000000",
+                short=f"{n:08d}",
+                parent_id=None,
+                origin=None,
+                origin_parent=None,
+                title=f"row number {n}",
+            )
+            for n in range(2_000)
+        )
+        made: list[str] = []
+        make = tree._label
+
+        def counting(row, width):  # type: ignore[no-untyped-def]
+            made.append(row.id)
+            return make(row, width)
+
+        tree._label = counting  # type: ignore[method-assign]
+        tree.set_forest(ForestSnapshot(rows, forest.layout, (), forest.skipped))
+        await pilot.pause()
+        assert 0 < len(made) <= tree.size.height + 2  # the rows on screen (and the open one)
+        tree.scroll_end(animate=False, immediate=True)
+        await pilot.pause()
+        shown = [
+            "".join(s.text for s in strip)
+            for strip in tree.render_lines(Region(0, 0, tree.size.width, tree.size.height))
+        ]
+        assert "row number 1999" in shown[tree.size.height - 1]
+        assert len(made) <= 2 * tree.size.height + 2

@@ -36,8 +36,8 @@ async def test_new_user_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             forks = [r for r in app.main.forest.rows if r.origin == "fork"]
             compactions = [r for r in app.main.forest.rows if r.origin == "compaction"]
             assert forks and compactions
-            fork_label = app.main.ancestry.node_for(forks[0].id).label.plain  # type: ignore[union-attr]
-            compaction_label = app.main.ancestry.node_for(compactions[0].id).label.plain  # type: ignore[union-attr]
+            fork_label = app.main.ancestry.label_of(forks[0].id).plain  # type: ignore[union-attr]
+            compaction_label = app.main.ancestry.label_of(compactions[0].id).plain  # type: ignore[union-attr]
             assert f"⑂ fork @{forks[0].at_turn}" in fork_label
             assert f"⇣ compaction @{compactions[0].at_turn}" in compaction_label
 
@@ -64,7 +64,7 @@ async def test_new_user_walkthrough(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             node = app.main.ancestry.node_for(new_id)
             assert node is not None and node.parent is app.main.ancestry.node_for(MAIN)
             assert app.main.ancestry.cursor_node is node
-            assert "⑂ fork @2" in node.label.plain
+            assert "⑂ fork @2" in app.main.ancestry.label_of(new_id).plain  # type: ignore[union-attr]
             forked = collect_state(FsStore(store).read_all(new_id))
             assert forked.history == expected.state_at(store, MAIN, 2).history
 

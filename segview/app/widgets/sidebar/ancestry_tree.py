@@ -28,6 +28,9 @@ LABEL_MARK = "✎"
 COMPARE_MARK = "◆"
 OPEN_MARK = "▶"
 _NO_STYLE = Style()
+# the label of a row not drawn since it was added or changed: made when it is drawn (or
+# read through ``label_of``), so building or relabelling 50,000 rows makes none
+_PENDING = Text()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +132,7 @@ class AncestryTree(Tree[str]):
         self.current_segment: str | None = None
         self._depth: dict[NodeID, int] = {}
         self._node_by_id: dict[str, TreeNode[str]] = {}
+        self._row_by_id: dict[str, TreeRow] = {}
         self.labels: dict[str, str] = {}
         self.marked: str | None = None
         self.tokens: dict[str, str] = {}
@@ -154,8 +158,34 @@ class AncestryTree(Tree[str]):
             )
         return self._look
 
+    def process_label(self, label: str | Text) -> Text:
+        # the rows' labels are one line by construction (``one_line``): Textual's own
+        # processing would split each again, twice per row added
+        if isinstance(label, Text):
+            return label
+        return super().process_label(label)
+
+    def render_label(self, node: TreeNode[str], base_style: Style, style: Style) -> Text:
+        self._made_label(node)
+        return super().render_label(node, base_style, style)
+
+    def _made_label(self, node: TreeNode[str]) -> Text:
+        """The node's label, made now if it is still pending."""
+        if node._label is _PENDING:
+            row = self._row_by_id.get(node.data) if node.data is not None else None
+            if row is not None:
+                node._label = self._label(row, self._width_at(node))
+        return node._label
+
+    def label_of(self, segment_id: str) -> Text | None:
+        """The label of a segment's row (None: no row), drawn yet or not."""
+        node = self._node_by_id.get(segment_id)
+        return self._made_label(node) if node is not None else None
+
     def get_label_width(self, node: TreeNode[str]) -> int:
         label = node.label
+        if label is _PENDING:
+            return self._width_at(node)  # the most its label takes: labels are cut to it
         known = self._label_widths.get(node.id)
         if known is not None and known[0] is label:
             return known[1]
@@ -199,15 +229,15 @@ class AncestryTree(Tree[str]):
             self._set_labels(self.forest.rows)
 
     def _set_labels(self, rows: Iterable[TreeRow]) -> None:
-        """Label the nodes of ``rows`` anew, then draw the tree once. (``TreeNode.set_label``
-        queues a refresh per node: filling 10,000 rows queued 10,000 callbacks, and a key's
-        redraw waited seconds behind them.) A line's cache key holds its nodes' update
-        counts, so a relabelled line is drawn again and no other."""
+        """Label the nodes of ``rows`` anew when they are next drawn, then draw the tree
+        once. (``TreeNode.set_label`` queues a refresh per node: filling 10,000 rows queued
+        10,000 callbacks, and a key's redraw waited seconds behind them.) A line's cache key
+        holds its nodes' update counts, so a relabelled line is drawn again and no other."""
         changed = False
         for row in rows:
             node = self._node_by_id.get(row.id)
             if node is not None:
-                node._label = self.process_label(self._label(row, self._width_at(node)))
+                node._label = _PENDING
                 node._updates += 1
                 changed = True
         if changed:
@@ -218,7 +248,7 @@ class AncestryTree(Tree[str]):
             return
         for segment_id in segment_ids:
             node = self._node_by_id.get(segment_id) if segment_id else None
-            row = self.forest.row(segment_id) if segment_id else None
+            row = self._row_by_id.get(segment_id) if segment_id else None
             if node is not None and row is not None:
                 node.set_label(self._label(row, self._width_at(node)))
 
@@ -268,6 +298,7 @@ class AncestryTree(Tree[str]):
         if now_ms is not None:
             self.now_ms = now_ms
         old, self.forest = self.forest, forest
+        self._row_by_id = {row.id: row for row in forest.rows}
         if old is not None and old.shape == forest.shape and not self.filter_text:
             # only the rows that changed are labelled again
             self._set_labels(
@@ -312,8 +343,7 @@ class AncestryTree(Tree[str]):
             else:
                 parent = self.root
             depth = self._depth.get(parent.id, -1) + 1
-            label = self._label(row, self._room(depth))
-            node = parent.add(label, data=row.id, expand=True)
+            node = parent.add(_PENDING, data=row.id, expand=True)
             self._depth[node.id] = depth
             self._node_by_id[row.id] = node
         for node in self._node_by_id.values():
