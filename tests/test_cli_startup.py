@@ -4,6 +4,7 @@ Each runs in a fresh interpreter, since this process has imported everything alr
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -72,3 +73,39 @@ def test_a_reading_command_on_an_indexed_store_imports_neither_textual_nor_pydan
     assert not loaded(again, "textual")
     assert not loaded(again, "pydantic")
     assert not loaded(again, "ctypes")  # only a segment being published needs it
+
+
+def segview(*args: str, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+    """``python -m segview ARGS``, which ends the way the ``segview`` command does."""
+    return subprocess.run(  # type: ignore[call-overload, no-any-return]
+        [sys.executable, "-m", "segview", *args], cwd=ROOT, capture_output=True, **kwargs
+    )
+
+
+def test_the_command_ends_with_all_its_output_and_its_exit_status() -> None:
+    listed = segview("ls", "sample_logs", "--json", "--no-index")
+    assert listed.returncode == 0 and listed.stderr == b""
+    rows = json.loads(listed.stdout)  # the whole list, flushed before the end
+    assert len(rows) == len(list((ROOT / "sample_logs").glob("*.jsonl")))
+    missing = segview("show", "sample_logs", "no-such-segment")
+    assert missing.returncode == 1
+    assert missing.stdout == b""
+    assert missing.stderr.startswith(b"segview: no segment matches")
+
+
+def test_a_reader_that_stops_early_ends_it_quietly() -> None:
+    """``segview cat … | head``: the pipe closes, the command ends with status 0 and says
+    nothing about it."""
+    largest = max((ROOT / "sample_logs").glob("*.jsonl"), key=lambda p: p.stat().st_size)
+    assert largest.stat().st_size > 256 * 1024  # more than a pipe holds: the writer meets it
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "segview", "cat", str(largest)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(10) == b'{"kind":"s'
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 0
+    assert proc.stderr.read() == b""

@@ -10,6 +10,7 @@ argument is a subcommand when it names one, else the store the app opens.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -49,6 +50,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_guarded(lambda: int(handler(ns)))
 
 
+def run() -> None:
+    """The ``segview`` console script: ``main``, then the end of the process.
+
+    What a command or the app built (a store's forest, the index's records, the app's
+    widgets) would otherwise be freed object by object as the interpreter shuts down: 1.6 s
+    after the app on 50,000 segments has closed. Once ``main`` has returned and no other
+    thread runs (the app's workers have ended with it), the output is flushed and the
+    process ends without that; with a thread still running it ends the usual way, which
+    waits for it.
+    """
+    import threading
+
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):  # `segview cat … | head`; a closed stream
+        pass
+    if "logging" in sys.modules:
+        sys.modules["logging"].shutdown()
+    if all(t.daemon or t is threading.main_thread() for t in threading.enumerate()):
+        os._exit(code)
+    sys.exit(code)
+
+
 def _handler(name: str) -> Callable[..., int]:
     """The function ``module.function`` (a module of ``segview.cli``) a subcommand runs."""
     module, function = name.rsplit(".", 1)
@@ -56,7 +82,7 @@ def _handler(name: str) -> Callable[..., int]:
     return run
 
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "main", "run"]
 
 
 def _warnings_to_stderr() -> None:
