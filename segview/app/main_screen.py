@@ -23,6 +23,7 @@ from textual.widgets import Footer
 from textual.worker import get_current_worker
 
 from segview.cost import Priced, load_prices
+from segview.gcpause import oldest_generation_paused
 from segview.store import StoreError
 from segview.timeline import LoadCancelled, Timeline
 
@@ -121,8 +122,9 @@ class MainScreen(ReviewingScreen):
         details = self.session.load_details(
             cancelled=lambda: worker.is_cancelled, later=self._being_loaded
         )
-        for snapshot in details:
-            self.post_message(ForestChanged(snapshot))
+        with oldest_generation_paused():
+            for snapshot in details:
+                self.post_message(ForestChanged(snapshot))
         if not worker.is_cancelled:
             self.segview.watcher.start()
 

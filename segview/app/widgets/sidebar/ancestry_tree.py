@@ -391,7 +391,8 @@ class AncestryTree(Tree[str]):
             return
         parent = node.parent
         while parent is not None:
-            parent.expand()
+            if not parent.is_expanded:  # expanding lays out every line again, even when open
+                parent.expand()
             parent = parent.parent
         self.call_after_refresh(self._move_to, segment_id)
 

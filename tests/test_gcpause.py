@@ -1,0 +1,66 @@
+"""Leaving the oldest generation alone while the app reads a store's details: the young
+generations are still collected, pauses are counted, and the thresholds come back."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+import pytest
+
+from segview.gcpause import oldest_generation_paused
+
+
+class Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_young_cycles_are_still_collected_and_the_oldest_generation_is_not_walked() -> None:
+    before = gc.get_threshold()
+    full: list[int] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(1)
+
+    gc.callbacks.append(watch)
+    try:
+        with oldest_generation_paused():
+            assert gc.get_threshold()[:2] == before[:2]  # young generations as they were
+            gc.collect()  # (an explicit collection still walks everything)
+            full.clear()
+            young_before = sum(gc.get_stats()[g]["collected"] for g in (0, 1))
+            kept = [[] for _ in range(200_000)]  # what a long read keeps
+            for _ in range(200_000):
+                Cycle()  # garbage that only the cyclic collector frees
+            young_after = sum(gc.get_stats()[g]["collected"] for g in (0, 1))
+            assert young_after - young_before >= 100_000  # the cycles were freed while young
+            assert full == []  # no automatic collection of the oldest generation
+            del kept
+    finally:
+        gc.callbacks.remove(watch)
+    assert gc.get_threshold() == before
+
+
+def test_pauses_are_counted_across_threads_and_an_error_ends_one() -> None:
+    before = gc.get_threshold()
+    inner_done = threading.Event()
+    release = threading.Event()
+
+    def other() -> None:
+        with oldest_generation_paused():
+            inner_done.set()
+            release.wait(10)
+
+    with oldest_generation_paused():
+        thread = threading.Thread(target=other)
+        thread.start()
+        inner_done.wait(10)
+    assert gc.get_threshold()[2] != before[2]  # the other thread's pause still holds
+    release.set()
+    thread.join(10)
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), oldest_generation_paused():
+        raise RuntimeError
+    assert gc.get_threshold() == before
