@@ -11,7 +11,8 @@ from the start of the process:
   is idle, which a loading worker never is: it would time the loading, not the key);
 * ``idle_cpu``: the share of one core the process used over 5 s once everything was loaded,
   with the watcher following the store (change notification where the platform has it);
-* ``quit``: from ``q`` to the end of the process (measured by ``probe`` from outside).
+* ``quit``: from ``q`` to the end of the process (measured by ``probe`` from outside), which
+  ends as the ``segview`` command does (``segview.cli.end_process``).
 
 ``probe(store, cache, warm=...)`` runs it in a subprocess (and once before, for a warm index).
 """
@@ -175,6 +176,9 @@ def main() -> None:
     store = Path(sys.argv[1])
     figures = asyncio.run(measure(store))
     print(json.dumps(figures), flush=True)
+    from segview.cli import end_process
+
+    end_process(0)  # as the segview command ends: ``quit`` is timed up to here
 
 
 if __name__ == "__main__":

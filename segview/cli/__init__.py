@@ -13,6 +13,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from .parser import LONG_RUNNING, build_parser
 
@@ -51,18 +52,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> None:
-    """The ``segview`` console script: ``main``, then the end of the process.
+    """The ``segview`` console script: ``main``, then ``end_process``."""
+    end_process(main())
+
+
+def end_process(code: int) -> NoReturn:
+    """End the process with status ``code``, the way the ``segview`` command ends.
 
     What a command or the app built (a store's forest, the index's records, the app's
     widgets) would otherwise be freed object by object as the interpreter shuts down: 1.6 s
-    after the app on 50,000 segments has closed. Once ``main`` has returned and no other
-    thread runs (the app's workers have ended with it), the output is flushed and the
-    process ends without that; with a thread still running it ends the usual way, which
-    waits for it.
+    after the app on 50,000 segments has closed. With no other thread running (the app's
+    workers have ended with it), the output is flushed and the process ends without that;
+    with a thread still running it ends the usual way, which waits for it.
     """
     import threading
 
-    code = main()
     try:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -82,7 +86,7 @@ def _handler(name: str) -> Callable[..., int]:
     return run
 
 
-__all__ = ["build_parser", "main", "run"]
+__all__ = ["build_parser", "end_process", "main", "run"]
 
 
 def _warnings_to_stderr() -> None:
