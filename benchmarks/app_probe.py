@@ -95,6 +95,7 @@ async def measure(store: Path) -> dict[str, float]:
 
     largest = max(store.rglob("*.jsonl"), key=lambda p: p.stat().st_size).name[:-6]
     app = SegviewApp(store, select=largest, now=0, watch=True)
+    app.ends_process = True  # as the segview command starts it (see ``main``)
     figures: dict[str, float] = {}
     latencies: list[float] = []
     async with app.run_test(size=(160, 50)) as pilot:

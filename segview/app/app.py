@@ -12,8 +12,10 @@ opens).
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
+from rich.console import RenderableType
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -55,6 +57,7 @@ class SegviewApp(RememberedTheme, KeysInOrder):
         (tests replay faster than the log's clock); ``read_only`` refuses every write (fork
         here, export), as ``segview serve --read-only`` needs."""
         super().__init__()
+        self.ends_process = False  # the segview command: the process ends when the app does
         self.read_only = read_only
         self.store_path = Path(store_path)
         self.store_label = str(store_path)
@@ -96,6 +99,18 @@ class SegviewApp(RememberedTheme, KeysInOrder):
         if binding.key_display or binding.id not in self._keymap_ids:
             return super().get_key_display(binding)
         return keymap.key_display(binding.key)
+
+    def exit(
+        self,
+        result: None = None,
+        return_code: int = 0,
+        message: RenderableType | None = None,
+    ) -> None:
+        if self.ends_process:
+            # the process ends with the app (``segview.cli.end_process``): a collection of
+            # a large store's objects on the way out would only delay it
+            gc.disable()
+        super().exit(result, return_code, message)
 
     def on_unmount(self) -> None:
         # reads in thread workers stop at their next check (a segment, a MiB) so that the

@@ -183,6 +183,7 @@ def main(path: str | None, demo: bool) -> int:
     try:
         app = SegviewApp(target.store, select=target.select, note=target.note)
         app.store_label = target.label
+        app.ends_process = True
         app.run()
     finally:
         kept = target.demo.finish() if target.demo is not None else None

@@ -159,3 +159,24 @@ def test_without_a_terminal_the_app_refuses_to_start(tmp_path: Path) -> None:
     assert err.count("\n") == 1 and "needs a terminal" in err and "segview ls" in err
     assert "\x1b" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("ends_process", [True, False])
+async def test_quitting_an_app_that_ends_its_process_skips_collecting(
+    demo_store: Path, ends_process: bool
+) -> None:
+    """Started by the ``segview`` command, the app's process ends with it: ``q`` turns the
+    cyclic collector off rather than have it walk a large store's objects on the way out.
+    An app that does not end its process (a test, ``serve``) leaves the collector alone."""
+    import gc
+
+    app = SegviewApp(demo_store, select=MAIN, now=0, watch=False)
+    app.ends_process = ends_process
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await opened(pilot, MAIN)
+            assert gc.isenabled()
+            await pilot.press("q")
+        assert gc.isenabled() is not ends_process
+    finally:
+        gc.enable()
