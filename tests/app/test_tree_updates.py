@@ -73,6 +73,37 @@ async def test_sessions_whose_ids_share_a_long_prefix_have_headings_apart(tmp_pa
         assert all(len(n) >= 13 for n in names)
 
 
+async def test_in_80_columns_session_headings_keep_the_end_that_tells_them_apart(
+    tmp_path: Path,
+) -> None:
+    """Two sessions whose ids differ in their last characters: in the narrow tree each
+    heading shows its id's start and its end, around an ellipsis, and fits."""
+    import shutil
+
+    store = tmp_path / "head_basic"
+    shutil.copytree(Path(__file__).parents[1] / "golden_head" / "stores" / "head_basic", store)
+    sessions = sorted(p.name for p in store.iterdir() if p.is_dir())
+    app = SegviewApp(store, now=0, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        while app.main.forest is None or not app.main.forest.rows:
+            await pilot.pause(0.05)
+        await pilot.press("T")
+        await pilot.pause()
+        tree = app.main.ancestry
+        width = tree.size.width
+        shown = [
+            "".join(s.text for s in strip).rstrip()
+            for strip in tree.render_lines(Region(0, 0, width, tree.size.height))
+        ]
+        headings = [line for line in shown if "session " in line]
+        assert len(headings) == 2
+        for heading, session in zip(headings, sessions, strict=True):
+            assert cell_len(heading) <= width
+            assert "…" in heading
+            assert heading.endswith(session[-4:])
+            assert session[:8] in heading
+
+
 async def test_the_tree_shown_in_80_columns_takes_half_and_its_rows_fit(
     make_app: AppFactory, demo_store: Path
 ) -> None:

@@ -133,6 +133,7 @@ class AncestryTree(Tree[str]):
         self._depth: dict[NodeID, int] = {}
         self._node_by_id: dict[str, TreeNode[str]] = {}
         self._row_by_id: dict[str, TreeRow] = {}
+        self._session_names: dict[NodeID, str] = {}  # heading node -> the session's name
         self.labels: dict[str, str] = {}
         self.marked: str | None = None
         self.tokens: dict[str, str] = {}
@@ -227,6 +228,8 @@ class AncestryTree(Tree[str]):
     def _relabel(self) -> None:
         if self.forest is not None:
             self._set_labels(self.forest.rows)
+        for node_id, name in self._session_names.items():
+            self.get_node_by_id(node_id).set_label(self._session_label(name))
 
     def _set_labels(self, rows: Iterable[TreeRow]) -> None:
         """Label the nodes of ``rows`` anew when they are next drawn, then draw the tree
@@ -317,6 +320,7 @@ class AncestryTree(Tree[str]):
             cursor_id = self.current_segment
         self.clear()
         self._node_by_id.clear()
+        self._session_names.clear()
         self._label_widths.clear()
         self._depth = {self.root.id: -1}
         sessions: dict[str, TreeNode[str]] = {}
@@ -355,11 +359,20 @@ class AncestryTree(Tree[str]):
     def _session_node(
         self, session_id: str, name: str, sessions: dict[str, TreeNode[str]]
     ) -> TreeNode[str]:
-        label = Text.assemble(("session ", "dim"), (name, "bold"))
-        node = self.root.add(label, data=None, expand=True)
+        node = self.root.add(self._session_label(name), data=None, expand=True)
         self._depth[node.id] = 0
+        self._session_names[node.id] = name
         sessions[session_id] = node
         return node
+
+    def _session_label(self, name: str) -> Text:
+        """``session NAME``; a name too long for the tree keeps its start and its end (where
+        it differs from the other sessions' names) around an ellipsis."""
+        room = self._room(0) - cell_len("session ")
+        if len(name) > room >= 9:
+            tail = (room - 1) // 2
+            name = f"{name[: room - 1 - tail]}…{name[-tail:]}"
+        return Text.assemble(("session ", "dim"), (name, "bold"))
 
     def _width_at(self, node: TreeNode[str]) -> int:
         return self._room(self._depth.get(node.id, 0))
