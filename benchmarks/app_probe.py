@@ -39,16 +39,14 @@ class FirstRows:
     """When the first frame with the tree's rows was drawn: checked as each frame is drawn
     (a loop that waits for the app to settle first would count whatever else it did)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, screen: Screen) -> None:
         self.at: float | None = None
-        original = app._display
 
-        def display(screen: Any, renderable: Any) -> None:
-            original(screen, renderable)
-            if self.at is None and renderable is not None and app.main.ancestry.last_line >= 0:
-                self.at = time.perf_counter()
+        def drawn(at: float) -> None:
+            if self.at is None and app.main.ancestry.last_line >= 0:
+                self.at = at
 
-        app._display = display
+        screen.watchers.append(drawn)
 
 
 class CursorMoves:
@@ -103,7 +101,7 @@ async def measure(store: Path) -> dict[str, float]:
         from bench_app import Screen  # the screen-update hook (imported after T0)
 
         updates = Screen(app)
-        first_rows = FirstRows(app)
+        first_rows = FirstRows(app, updates)
         moves: CursorMoves | None = None
         key = "down"
 

@@ -85,16 +85,22 @@ QUICK = (
 # --- segments --------------------------------------------------------------------------------
 
 
+# the first line of every generated segment
+START_LINE = (
+    encode_entry(
+        SegmentStart(ts=BASE_TS, system_prompt="You are careful.", config=CONFIG, history=[])
+    )
+    + b"\n"
+)
+
+
 def make_turns(root: Path, turns: int) -> str:
     """A segment of ``turns`` turns of about 10 KB each (``bench_model.turn_entries``)."""
     root.mkdir(parents=True, exist_ok=True)
     segment_id = sid(5, turns)
     text = Text(3)
     with open(root / f"{segment_id}.jsonl", "wb") as f:
-        start = SegmentStart(
-            ts=BASE_TS, system_prompt="You are careful.", config=CONFIG, history=[]
-        )
-        f.write(encode_entry(start) + b"\n")
+        f.write(START_LINE)
         for t in range(1, turns + 1):
             entries = turn_entries(text, t, BASE_TS + t * 100, BYTES_PER_TURN)
             f.write(b"".join(encode_entry(e) + b"\n" for e in entries))
@@ -107,10 +113,7 @@ def make_single_line(root: Path, size: int) -> str:
     segment_id = sid(6, size)
     text = Text(7)
     with open(root / f"{segment_id}.jsonl", "wb") as f:
-        start = SegmentStart(
-            ts=BASE_TS, system_prompt="You are careful.", config=CONFIG, history=[]
-        )
-        f.write(encode_entry(start) + b"\n")
+        f.write(START_LINE)
         for t in range(1, 11):
             entries: list[Any] = list(turn_entries(text, t, BASE_TS + t * 100, 2_000))
             if t == 6:
@@ -204,6 +207,7 @@ class Screen:
 
     def __init__(self, app: Any) -> None:
         self.updates: list[tuple[float, bool]] = []  # (time, wider than a scroll bar)
+        self.watchers: list[Callable[[float], None]] = []  # called with each update's time
         original = app._display
 
         def display(screen: Any, renderable: Any) -> None:
@@ -211,7 +215,10 @@ class Screen:
             if renderable is not None:
                 spans = getattr(renderable, "spans", None)
                 wide = not spans or any(x2 - x1 > 2 for _y, x1, x2 in spans)
-                self.updates.append((time.perf_counter(), wide))
+                at = time.perf_counter()
+                self.updates.append((at, wide))
+                for watcher in self.watchers:
+                    watcher(at)
 
         app._display = display
 

@@ -4,67 +4,79 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 __all__ = ["gc_paused", "oldest_generation_paused"]
 
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = False
+
+def _nothing() -> None:
+    pass
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many long-lived objects.
+def _counted(
+    begin: Callable[[], Callable[[], None]],
+) -> Callable[[], AbstractContextManager[None]]:
+    """A context manager that runs ``begin`` as the first of its nested or concurrent uses
+    starts, and what ``begin`` returned as the last one ends."""
+    lock = threading.Lock()
+    uses = 0
+    end: Callable[[], None] = _nothing
 
-    Loading a large log creates millions of objects that all survive; each collection of
-    the oldest generation walks all of them again, which more than doubles the load time.
-    Reference counting still frees everything meanwhile. Nested and concurrent pauses are
-    counted: the collector is enabled again (if it was enabled) when the last one ends.
-    """
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
+    @contextmanager
+    def pause() -> Iterator[None]:
+        nonlocal uses, end
+        with lock:
+            if uses == 0:
+                end = begin()
+            uses += 1
+        try:
+            yield
+        finally:
+            with lock:
+                uses -= 1
+                if uses == 0:
+                    end()
+
+    return pause
+
+
+def _disable_collector() -> Callable[[], None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    return gc.enable if was_enabled else _nothing
 
 
 _OLDEST_NEVER = 1 << 30  # collections of the middle generation before the oldest is walked
-_oldest_lock = threading.Lock()
-_oldest_pauses = 0
-_oldest_threshold = 10
 
 
-@contextmanager
-def oldest_generation_paused() -> Iterator[None]:
-    """Leave the oldest generation alone while long-lived objects pile up for a long time.
+def _leave_the_oldest_generation() -> Callable[[], None]:
+    young, middle, oldest = gc.get_threshold()
+    gc.set_threshold(young, middle, _OLDEST_NEVER)
 
-    While the app reads a large store's details, each collection of the oldest generation
-    walks everything read so far, and one came every fraction of a second (at 50,000
-    segments: 250 of them, 45 s of a 106 s fill). Unlike ``gc_paused``, the young
-    generations are still collected: the cyclic garbage the app makes as it draws and
-    handles keys meanwhile is freed as before. Nested and concurrent pauses are counted.
-    """
-    global _oldest_pauses, _oldest_threshold
-    with _oldest_lock:
-        if _oldest_pauses == 0:
-            young, middle, _oldest_threshold = gc.get_threshold()
-            gc.set_threshold(young, middle, _OLDEST_NEVER)
-        _oldest_pauses += 1
-    try:
-        yield
-    finally:
-        with _oldest_lock:
-            _oldest_pauses -= 1
-            if _oldest_pauses == 0:
-                young, middle, _oldest = gc.get_threshold()
-                gc.set_threshold(young, middle, _oldest_threshold)
+    def restore() -> None:
+        young, middle, _never = gc.get_threshold()
+        gc.set_threshold(young, middle, oldest)
+
+    return restore
+
+
+gc_paused = _counted(_disable_collector)
+gc_paused.__doc__ = """Pause the cyclic garbage collector while building many long-lived objects.
+
+Loading a large log creates millions of objects that all survive; each collection of the
+oldest generation walks all of them again, which more than doubles the load time. Reference
+counting still frees everything meanwhile. Nested and concurrent pauses are counted: the
+collector is enabled again (if it was enabled) when the last one ends.
+"""
+
+oldest_generation_paused = _counted(_leave_the_oldest_generation)
+oldest_generation_paused.__doc__ = """Leave the oldest generation alone while long-lived
+objects pile up for a long time.
+
+While the app reads a large store's details, each collection of the oldest generation walks
+everything read so far, and one came every fraction of a second (at 50,000 segments: 250 of
+them, 45 s of a 106 s fill). Unlike ``gc_paused``, the young generations are still
+collected: the cyclic garbage the app makes as it draws and handles keys meanwhile is freed
+as before. Nested and concurrent pauses are counted.
+"""

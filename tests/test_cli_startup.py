@@ -1,6 +1,8 @@
-"""What a command imports: ``segview --help`` and a usage error build the parser and nothing
-else; a reading command does not import Textual or pydantic; only a write loads ``ctypes``.
-Each runs in a fresh interpreter, since this process has imported everything already."""
+"""How a command starts and ends. What it imports: ``segview --help`` and a usage error build
+the parser and nothing else; a reading command does not import Textual or pydantic; only a
+write loads ``ctypes``. Each runs in a fresh interpreter, since this process has imported
+everything already. How it ends: with all its output, its exit status, and quietly when the
+reader of its output stops early."""
 
 from __future__ import annotations
 

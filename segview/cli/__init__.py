@@ -15,9 +15,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from .arguments import EXIT_USAGE
 from .parser import LONG_RUNNING, build_parser
-
-EXIT_USAGE = 2  # as in ``common``, which is imported only once a command runs
 
 
 def main(argv: Sequence[str] | None = None) -> int:

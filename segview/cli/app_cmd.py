@@ -19,7 +19,8 @@ from pathlib import Path
 from segview.store.layout import NotAStore, locate
 from segview.text import one_line
 
-from .common import EXIT_OK, EXIT_USAGE, CliError
+from .arguments import EXIT_OK, EXIT_USAGE
+from .common import CliError
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,10 @@ STORE_HELP = (
 
 
 SEGMENT_HELP = "a segment id or a unique prefix of one"
+EXIT_OK = 0
+EXIT_PROBLEMS = 1  # damage found (check), a command that failed
+EXIT_USAGE = 2  # as argparse exits on a usage error
+
 MAX_SPEED = 50  # the fastest replay speed of a cast
 TEXT_LINES = 12  # diff: a text shown whole is cut to this many lines (--full shows all)
 

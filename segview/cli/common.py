@@ -10,12 +10,10 @@ from segview.store import StoreError
 from segview.store.layout import NotAStore, SegmentFile, StoreScan, scan_store
 from segview.text import one_line, safe_json
 
+from .arguments import EXIT_USAGE
+
 if TYPE_CHECKING:
     from segview.index import StoreIndex
-
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
-EXIT_USAGE = 2
 
 
 class CliError(Exception):

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from segview.cost import Priced, Tokens
     from segview.lineage import Lineage
 
-from .arguments import TEXT_LINES
-from .common import EXIT_OK, CliError, print_json
+from .arguments import EXIT_OK, TEXT_LINES
+from .common import CliError, print_json
 from .lineage_cmds import open_lineage
 
 SIMILAR = 0.5  # texts sharing less than this are shown one after the other, not interleaved

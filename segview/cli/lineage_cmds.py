@@ -18,15 +18,8 @@ from segview.store.layout import NotAStore
 from segview.text import one_line
 
 from .annotations import Annotations, annotate
-from .common import (
-    EXIT_OK,
-    EXIT_PROBLEMS,
-    EXIT_USAGE,
-    CliError,
-    dumps_json,
-    open_index,
-    print_json,
-)
+from .arguments import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from .common import CliError, dumps_json, open_index, print_json
 
 MIN_PREFIX = 8
 PROGRESS_MIN_SEGMENTS = 500

@@ -11,7 +11,8 @@ from segview.store import StoreError
 from segview.text import format_ts, one_line, short_ids
 
 from .annotations import store_directories
-from .common import EXIT_OK, EXIT_USAGE, CliError, print_json
+from .arguments import EXIT_OK, EXIT_USAGE
+from .common import CliError, print_json
 from .compare_cmds import resolve
 from .lineage_cmds import open_lineage
 

@@ -11,15 +11,8 @@ if TYPE_CHECKING:
     from segview.search import SegmentHits
 from segview.text import one_line, plural, short_ids
 
-from .common import (
-    EXIT_OK,
-    EXIT_PROBLEMS,
-    EXIT_USAGE,
-    CliError,
-    open_scan,
-    print_json_list,
-    resolve_segment,
-)
+from .arguments import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from .common import CliError, open_scan, print_json_list, resolve_segment
 
 
 def _turn(turn: int | None) -> str:

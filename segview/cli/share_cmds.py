@@ -9,7 +9,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .common import EXIT_OK, EXIT_USAGE, CliError
+from .arguments import EXIT_OK, EXIT_USAGE
+from .common import CliError
 
 # --- serve ------------------------------------------------------------------------------------
 

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from segview.store import LogEntry
     from segview.store.replay import RestoredState
 
-from .arguments import format_version
-from .common import EXIT_USAGE, CliError, open_scan, print_json, resolve_segment
+from .arguments import EXIT_USAGE, format_version
+from .common import CliError, open_scan, print_json, resolve_segment
 from .reading import index_record, read_for_display
 
 

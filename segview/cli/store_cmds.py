@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import argparse
 
-from .arguments import (
-    format_version,
-)
-from .common import EXIT_USAGE, CliError, open_scan, print_json, resolve_segment
+from .arguments import EXIT_USAGE, format_version
+from .common import CliError, open_scan, print_json, resolve_segment
 from .show_cmd import turn_ranges
 
 
