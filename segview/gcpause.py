@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
-__all__ = ["gc_paused", "oldest_generation_paused"]
+__all__ = ["built_to_last", "gc_paused", "oldest_generation_paused"]
 
 
 def _nothing() -> None:
@@ -80,3 +80,20 @@ them, 45 s of a 106 s fill). Unlike ``gc_paused``, the young generations are sti
 collected: the cyclic garbage the app makes as it draws and handles keys meanwhile is freed
 as before. Nested and concurrent pauses are counted.
 """
+
+
+@contextmanager
+def built_to_last() -> Iterator[None]:
+    """Build objects that will live a long time with the collector paused, then move them (and
+    everything else alive now) out of the collector's reach before it resumes.
+
+    Without this, the first collection after ``gc_paused`` ends is a young one over every
+    object built meanwhile (a 100 MB log: millions of them, about a second with the
+    interpreter lock held, so the app's other threads wait), and the collections of the older
+    generations walk them again later. Frozen objects are still freed by reference counting
+    when nothing refers to them any more; only cycles among them are no longer collected.
+    Nothing is frozen when the body raises.
+    """
+    with gc_paused():
+        yield
+        gc.freeze()

@@ -1,5 +1,6 @@
 """Leaving the oldest generation alone while the app reads a store's details: the young
-generations are still collected, pauses are counted, and the thresholds come back."""
+generations are still collected, pauses are counted, and the thresholds come back. Building a
+log's objects out of the collector's reach: no collection walks them once the pause ends."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import threading
 
 import pytest
 
-from segview.gcpause import oldest_generation_paused
+from segview.gcpause import built_to_last, oldest_generation_paused
 
 
 class Cycle:
@@ -64,3 +65,29 @@ def test_pauses_are_counted_across_threads_and_an_error_ends_one() -> None:
     with pytest.raises(RuntimeError), oldest_generation_paused():
         raise RuntimeError
     assert gc.get_threshold() == before
+
+
+def test_what_was_built_to_last_is_out_of_the_collectors_reach_and_errors_freeze_nothing() -> None:
+    assert gc.isenabled()
+    frozen_before = gc.get_freeze_count()
+    try:
+        with pytest.raises(RuntimeError), built_to_last():
+            [[] for _ in range(1_000)]
+            raise RuntimeError
+        assert gc.get_freeze_count() == frozen_before  # an error freezes nothing
+        assert gc.isenabled()
+
+        with built_to_last():
+            assert not gc.isenabled()
+            kept = [[i] for i in range(300_000)]  # a loaded log: many objects, all kept
+        assert gc.isenabled()
+        # with the collector merely paused, the 300,000 would be counted in the youngest
+        # generation, and the next allocation would start a collection walking them all
+        assert gc.get_count()[0] < gc.get_threshold()[0]
+        assert gc.get_freeze_count() >= frozen_before + 300_000
+        for _ in range(50_000):
+            Cycle()  # the app goes on making garbage, which is still collected
+        assert len(gc.get_objects(generation=0)) < gc.get_threshold()[0]
+        assert len(kept) == 300_000
+    finally:
+        gc.unfreeze()

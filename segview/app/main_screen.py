@@ -22,8 +22,9 @@ from textual.reactive import var
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
+from segview.browse.cursor import SegmentCursor
 from segview.cost import Priced, load_prices
-from segview.gcpause import oldest_generation_paused
+from segview.gcpause import built_to_last, oldest_generation_paused
 from segview.store import StoreError
 from segview.timeline import LoadCancelled, Timeline
 
@@ -251,13 +252,18 @@ class MainScreen(ReviewingScreen):
 
         worker = get_current_worker()
         try:
-            timeline = Timeline.load(
-                store,
-                segment_id,
-                progress=progress,
-                cancelled=lambda: worker.is_cancelled,
-                version=self.format_version,
-            )
+            # the log's objects live as long as it is open: out of the collector's reach
+            with built_to_last():
+                timeline = Timeline.load(
+                    store,
+                    segment_id,
+                    progress=progress,
+                    cancelled=lambda: worker.is_cancelled,
+                    version=self.format_version,
+                )
+                # what showing it first needs, computed here rather than in the UI's thread
+                cursor = SegmentCursor(timeline)
+                cursor.segment_usage()
         except LoadCancelled:  # another segment was opened, or the app is quitting
             return
         except Exception as exc:  # a segment must never take the app down
@@ -265,7 +271,7 @@ class MainScreen(ReviewingScreen):
             self.post_message(TimelineFailed(segment_id, str(exc), generation))
             return
         read = timeline.read_so_far()  # before anything refreshes the timeline
-        self.post_message(TimelineLoaded(segment_id, timeline, turn_count, generation))
+        self.post_message(TimelineLoaded(segment_id, cursor, turn_count, generation))
         # the segment's details (title, turns, problems) from this read, not a second one
         update = self.session.details_from(segment_id, read)
         if update is not None:
@@ -287,7 +293,7 @@ class MainScreen(ReviewingScreen):
         if message.generation != self._open_generation:
             return
         self.loaded_segment = message.segment_id
-        loaded = self.pane.loaded(message.timeline, message.turn_count)
+        loaded = self.pane.loaded(message.cursor, message.turn_count)
         self.refresh_bindings()
         if not loaded:
             self.notify(

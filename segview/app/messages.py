@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from segview.browse.cursor import SegmentCursor
 from segview.browse.forest import ForestSnapshot
-from segview.timeline import Timeline
 
 
 @dataclass
@@ -35,10 +35,11 @@ class LoadProgress(Message):
 
 @dataclass
 class TimelineLoaded(Message):
-    """A segment finished loading; ``turn_count`` is where to open it (None: last turn)."""
+    """A segment finished loading (``cursor`` on its timeline, at its first stop);
+    ``turn_count`` is where to open it (None: last turn)."""
 
     segment_id: str
-    timeline: Timeline
+    cursor: SegmentCursor
     turn_count: int | None
     generation: int
 

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from segview.cost import SegmentUsage, segment_usage
 from segview.store import (
     LogEntry,
     RestoredState,
@@ -201,6 +202,7 @@ class SegmentCursor:
         self._usage: tuple[int, ...] = ()
         self._usage_at: list[int] = []
         self._index_usage()
+        self._segment_usage: tuple[tuple[int, int], SegmentUsage] | None = None
 
     # --- where we stand ---------------------------------------------------------------------
 
@@ -333,6 +335,15 @@ class SegmentCursor:
         return shows_more_after(self.timeline, entries_applied)
 
     # --- what the turn bar says -------------------------------------------------------------
+
+    def segment_usage(self) -> SegmentUsage:
+        """The segment's token usage per turn (``cost.segment_usage``), kept until the
+        timeline changes."""
+        tl = self.timeline
+        key = (tl.generation, len(tl.entries))
+        if self._segment_usage is None or self._segment_usage[0] != key:
+            self._segment_usage = (key, segment_usage(tl.entries))
+        return self._segment_usage[1]
 
     def _index_usage(self) -> None:
         usage = self.timeline.usage

@@ -1,12 +1,18 @@
-"""The long demo segment (about 200 turns, 1,500 history items): loading shows progress,
-only what is on screen is rendered, and stepping renders only what changed."""
+"""The long demo segment (about 200 turns, 1,500 history items): loading shows progress, what
+showing it first needs is computed by the loading thread, only what is on screen is rendered,
+and stepping renders only what changed."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from segview.app import SegviewApp
+from segview.browse import cursor as cursor_module
 
 from . import expected
 from .helpers import LONG, SIZE, opened, press, wait_for
@@ -46,6 +52,37 @@ async def test_the_long_segment_loads_with_progress_and_renders_only_what_is_sho
         await pilot.pause()
         assert history.visible_items()[0] == units[0]
         assert len(history.rendered()) <= 2 * rendered_at_most(app)
+
+
+async def test_what_opening_needs_is_computed_by_the_loading_thread(
+    make_app: AppFactory, demo_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The item sources and the token usage of a whole log take as long as a step at 100 MB
+    (0.3 s together): made in the UI's thread, they held every key while a log opened."""
+    threads: dict[str, set[str]] = {"cursor": set(), "usage": set()}
+    make_cursor, usage = cursor_module.SegmentCursor.__init__, cursor_module.segment_usage
+
+    def spy_cursor(self: Any, timeline: Any) -> None:
+        threads["cursor"].add(threading.current_thread().name)
+        make_cursor(self, timeline)
+
+    def spy_usage(entries: Any) -> Any:
+        threads["usage"].add(threading.current_thread().name)
+        return usage(entries)
+
+    monkeypatch.setattr(cursor_module.SegmentCursor, "__init__", spy_cursor)
+    monkeypatch.setattr(cursor_module, "segment_usage", spy_usage)
+    app = make_app(select=LONG)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, LONG)
+        counts = expected.turn_counts(demo_store, LONG)
+        assert app.main.turn_bar.position == f"turn {counts[-1]} / {counts[-1]}"
+        main = threading.main_thread().name
+        assert threads["cursor"] and main not in threads["cursor"]
+        assert threads["usage"] and main not in threads["usage"]
+        await press(pilot, "[")  # stepping reuses what was computed
+        assert main not in threads["usage"]
+        assert app.main.turn_bar.position == f"turn {counts[-2]} / {counts[-1]}"
 
 
 async def test_stepping_renders_only_what_changed(make_app: AppFactory, demo_store: Path) -> None:

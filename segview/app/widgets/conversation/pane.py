@@ -14,8 +14,6 @@ The pane is built on ``pane_state`` (what it holds, its widgets), with its panel
 
 from __future__ import annotations
 
-import gc
-
 from rich.text import Text
 from textual.reactive import var
 from textual.widgets import ProgressBar, Static
@@ -23,9 +21,8 @@ from textual.widgets import ProgressBar, Static
 from segview.app.screens.goto_turn import GoToTurnScreen
 from segview.browse.annotations import TurnTokens, place_notes, turn_tokens
 from segview.browse.cursor import Position, ScrollTarget, SegmentCursor, TurnInfo
-from segview.cost import Tokens, segment_usage
+from segview.cost import Tokens
 from segview.text import one_line
-from segview.timeline import Timeline
 
 from .pane_export import PaneExport
 from .pane_panels import INFO_PROMPT_CHARS, PanePanels
@@ -93,16 +90,14 @@ class ConversationPane(PaneSearch, PanePanels, PaneExport):
     def failed(self) -> None:
         self.loading = False
 
-    def loaded(self, timeline: Timeline, turn_count: int | None) -> bool:
-        """Show a freshly loaded segment at ``turn_count`` (None: its last turn); False when
-        it has no such turn (its last turn is shown)."""
+    def loaded(self, cursor: SegmentCursor, turn_count: int | None) -> bool:
+        """Show a freshly loaded segment (its cursor, made by the loading thread) at
+        ``turn_count`` (None: its last turn); False when it has no such turn (its last turn is
+        shown)."""
         self.loading = False
         self.empty = False
-        cursor = self.cursor = SegmentCursor(timeline)
-        # A big log is millions of objects that live as long as it is open: the cyclic
-        # collector walking them all stalls the app for a second at a time, so they (and
-        # what is alive now) are moved out of its reach; reference counting still frees them.
-        gc.freeze()
+        self.cursor = cursor
+        timeline = cursor.timeline
         self.history.reset()
         self.show_notes()
         origin = timeline.origin
@@ -194,13 +189,9 @@ class ConversationPane(PaneSearch, PanePanels, PaneExport):
             self._show_turn_bar()
 
     def _turn_tokens(self, cursor: SegmentCursor) -> TurnTokens:
-        tl = cursor.timeline
-        key = (id(tl), tl.generation, len(tl.entries))
-        if self._usage is None or self._usage[0] != key:
-            self._usage = (key, segment_usage(tl.entries))
-        inherited, partial = self._inherited.get(tl.segment_id, (Tokens(), False))
+        inherited, partial = self._inherited.get(cursor.segment_id, (Tokens(), False))
         return turn_tokens(
-            cursor.stop, self._usage[1], inherited, partial=partial, priced=self.priced
+            cursor.stop, cursor.segment_usage(), inherited, partial=partial, priced=self.priced
         )
 
     # --- stepping ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from segview.browse.annotations import NotePlacement
 from segview.browse.cursor import SegmentCursor
 from segview.browse.player import ReplayPlayer
 from segview.browse.session import StoreSession
-from segview.cost import Priced, SegmentUsage, Tokens
+from segview.cost import Priced, Tokens
 from segview.notes import NotesBook
 from segview.search import Hit
 
@@ -51,7 +51,6 @@ class PaneState(Vertical):
         self.placement = NotePlacement({}, (), None)
         self.priced: Priced | None = None
         self._inherited: dict[str, tuple[Tokens, bool]] = {}
-        self._usage: tuple[tuple[int, int, int], SegmentUsage] | None = None
 
     def compose(self) -> ComposeResult:
         yield TurnBar(id="turn-bar")
