@@ -7,7 +7,13 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
-__all__ = ["built_to_last", "gc_paused", "oldest_generation_paused"]
+__all__ = [
+    "YOUNG_THRESHOLD",
+    "built_to_last",
+    "fewer_young_collections",
+    "gc_paused",
+    "oldest_generation_paused",
+]
 
 
 def _nothing() -> None:
@@ -97,3 +103,26 @@ def built_to_last() -> Iterator[None]:
     with gc_paused():
         yield
         gc.freeze()
+
+
+YOUNG_THRESHOLD = 20_000  # allocations between two collections of the youngest generation
+
+
+def fewer_young_collections() -> Callable[[], None]:
+    """Collect the youngest generation every ``YOUNG_THRESHOLD`` allocations (Python's
+    default: 700); returns what restores the threshold there was.
+
+    A young collection walks every young object and what it refers to. In the app, a step
+    makes the history it shows: a new list referring to every item of the conversation (at
+    400 MB, 204,000). Drawing the step allocates enough for a dozen young collections at the
+    default threshold, and each walked that list again: 17 ms of a 30 ms step. At 20,000, a
+    step has about one; cyclic garbage waits a little longer to be freed.
+    """
+    young, middle, oldest = gc.get_threshold()
+    gc.set_threshold(max(young, YOUNG_THRESHOLD), middle, oldest)
+
+    def restore() -> None:
+        _young, middle, oldest = gc.get_threshold()
+        gc.set_threshold(young, middle, oldest)
+
+    return restore

@@ -9,7 +9,12 @@ import threading
 
 import pytest
 
-from segview.gcpause import built_to_last, oldest_generation_paused
+from segview.gcpause import (
+    YOUNG_THRESHOLD,
+    built_to_last,
+    fewer_young_collections,
+    oldest_generation_paused,
+)
 
 
 class Cycle:
@@ -91,3 +96,20 @@ def test_what_was_built_to_last_is_out_of_the_collectors_reach_and_errors_freeze
         assert len(kept) == 300_000
     finally:
         gc.unfreeze()
+
+
+def test_fewer_young_collections_and_the_threshold_comes_back() -> None:
+    before = gc.get_threshold()
+    restore = fewer_young_collections()
+    try:
+        assert gc.get_threshold() == (YOUNG_THRESHOLD, *before[1:])
+        young = gc.get_stats()[0]["collections"]
+        for _ in range(YOUNG_THRESHOLD * 5):
+            Cycle()
+        # at Python's default threshold (700) this would have been about 140 collections
+        assert gc.get_stats()[0]["collections"] - young <= 6
+        with oldest_generation_paused():  # the app's other tuning keeps this one
+            assert gc.get_threshold()[0] == YOUNG_THRESHOLD
+    finally:
+        restore()
+    assert gc.get_threshold() == before

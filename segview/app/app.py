@@ -13,6 +13,7 @@ opens).
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import RenderableType
@@ -20,6 +21,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
+from segview.gcpause import fewer_young_collections
 from segview.store.ops import now_ms
 from segview.text import one_line, safe
 
@@ -58,6 +60,7 @@ class SegviewApp(RememberedTheme, KeysInOrder):
         here, export), as ``segview serve --read-only`` needs."""
         super().__init__()
         self.ends_process = False  # the segview command: the process ends when the app does
+        self._restore_gc: Callable[[], None] = lambda: None
         self.read_only = read_only
         self.store_path = Path(store_path)
         self.store_label = str(store_path)
@@ -86,6 +89,7 @@ class SegviewApp(RememberedTheme, KeysInOrder):
         return self.main
 
     def on_mount(self) -> None:
+        self._restore_gc = fewer_young_collections()
         for warning in self.warnings:
             self.notify(warning, severity="warning", timeout=10)
         self.theme_changed_signal.subscribe(self, self.theme_chosen)
@@ -117,6 +121,7 @@ class SegviewApp(RememberedTheme, KeysInOrder):
         # process ends at once; the watcher's thread is a daemon
         self.workers.cancel_all()
         self.watcher.stop()
+        self._restore_gc()
 
     def now(self) -> int:
         """The clock of the tree's ages (fixed in tests and screenshots)."""

@@ -263,7 +263,7 @@ class MainScreen(ReviewingScreen):
                 )
                 # what showing it first needs, computed here rather than in the UI's thread
                 cursor = SegmentCursor(timeline)
-                cursor.segment_usage()
+                cursor.prepare(turn_count)
         except LoadCancelled:  # another segment was opened, or the app is quitting
             return
         except Exception as exc:  # a segment must never take the app down

@@ -336,6 +336,17 @@ class SegmentCursor:
 
     # --- what the turn bar says -------------------------------------------------------------
 
+    def prepare(self, turn_count: int | None) -> None:
+        """Compute ahead what opening at turn ``turn_count`` (None: the last turn) needs and
+        what costs time in proportion to the log (the token usage and its running totals, how
+        the history there is drawn), so that a loading thread does it and the UI's thread then
+        only draws."""
+        usage = self.segment_usage()
+        usage.through_index(len(usage.turns) - 1)
+        index = self.index_for_turn(turn_count) if turn_count is not None else None
+        stop = self.stops[self.last_turn_index if index is None else index]
+        self.units_at(stop.entry_end, self.timeline.state_at_entry(stop.entry_end).history)
+
     def segment_usage(self) -> SegmentUsage:
         """The segment's token usage per turn (``cost.segment_usage``), kept until the
         timeline changes."""

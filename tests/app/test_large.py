@@ -57,10 +57,11 @@ async def test_the_long_segment_loads_with_progress_and_renders_only_what_is_sho
 async def test_what_opening_needs_is_computed_by_the_loading_thread(
     make_app: AppFactory, demo_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The item sources and the token usage of a whole log take as long as a step at 100 MB
-    (0.3 s together): made in the UI's thread, they held every key while a log opened."""
-    threads: dict[str, set[str]] = {"cursor": set(), "usage": set()}
+    """The item sources, the token usage and how the history is drawn, over a whole log, take
+    0.3 s at 100 MB: made in the UI's thread, they held every key while a log opened."""
+    threads: dict[str, set[str]] = {"cursor": set(), "usage": set(), "units": set()}
     make_cursor, usage = cursor_module.SegmentCursor.__init__, cursor_module.segment_usage
+    extend = cursor_module.HistoryUnits._extend
 
     def spy_cursor(self: Any, timeline: Any) -> None:
         threads["cursor"].add(threading.current_thread().name)
@@ -70,7 +71,12 @@ async def test_what_opening_needs_is_computed_by_the_loading_thread(
         threads["usage"].add(threading.current_thread().name)
         return usage(entries)
 
+    def spy_extend(self: Any, history: Any) -> None:
+        threads["units"].add(threading.current_thread().name)
+        extend(self, history)
+
     monkeypatch.setattr(cursor_module.SegmentCursor, "__init__", spy_cursor)
+    monkeypatch.setattr(cursor_module.HistoryUnits, "_extend", spy_extend)
     monkeypatch.setattr(cursor_module, "segment_usage", spy_usage)
     app = make_app(select=LONG)
     async with app.run_test(size=SIZE) as pilot:
@@ -80,6 +86,7 @@ async def test_what_opening_needs_is_computed_by_the_loading_thread(
         main = threading.main_thread().name
         assert threads["cursor"] and main not in threads["cursor"]
         assert threads["usage"] and main not in threads["usage"]
+        assert threads["units"] and main not in threads["units"]
         await press(pilot, "[")  # stepping reuses what was computed
         assert main not in threads["usage"]
         assert app.main.turn_bar.position == f"turn {counts[-2]} / {counts[-1]}"
@@ -116,3 +123,18 @@ async def test_stepping_renders_only_what_changed(make_app: AppFactory, demo_sto
         await press(pilot, "end")
         assert history.items == expected.state_at(demo_store, LONG, counts[-1]).history
         assert len(history.rendered()) <= 3 * rendered_at_most(app)
+
+
+async def test_the_app_collects_the_youngest_generation_less_often_while_it_runs(
+    make_app: AppFactory,
+) -> None:
+    import gc
+
+    from segview.gcpause import YOUNG_THRESHOLD
+
+    before = gc.get_threshold()
+    app = make_app(select=LONG)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, LONG)
+        assert gc.get_threshold()[0] == YOUNG_THRESHOLD
+    assert gc.get_threshold() == before
