@@ -80,6 +80,9 @@ def cmd_show(ns: argparse.Namespace) -> int:
     if lineage is not None and known is None and format_version(ns) is FormatVersion.AUTO:
         lineage.index_read(found, read)
     state = state_at_turn(read.entries, ns.turn, segment_id, read.format_version)
+    # the state holds what the output needs: the entries after the turn, and those that
+    # only led to it, are freed before the output is built
+    del read
     if ns.json:
         print_json(
             {
@@ -90,7 +93,6 @@ def cmd_show(ns: argparse.Namespace) -> int:
             }
         )
         return 0
-    del read  # the state holds what the transcript needs
     write = sys.stdout.write
     for line in transcript_lines(segment_id, ns.turn, state):
         write(line)
