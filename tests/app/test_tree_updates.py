@@ -1,5 +1,6 @@
 """The ancestry tree takes a new forest by relabelling the rows that changed: every changed
-row shows its new label, and the whole update is one redraw, not one queued per row."""
+row shows its new label, and the whole update is one redraw, not one queued per row. Building
+many rows lays the tree out once, not once per row."""
 
 from __future__ import annotations
 
@@ -172,3 +173,59 @@ async def test_a_row_is_labelled_when_it_is_drawn_not_when_it_is_added(
         ]
         assert "row number 1999" in shown[tree.size.height - 1]
         assert len(made) <= 2 * tree.size.height + 2
+
+
+async def test_building_many_rows_invalidates_the_tree_once_and_keeps_the_cursor(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    """Textual's tree forgets its laid-out lines at every node added; building 2,000 rows
+    does that once, and the tree then holds every row with the cursor on the open segment."""
+    from textual.widgets import Tree
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, MAIN)
+        tree = app.main.ancestry
+        forest = app.main.forest
+        assert forest is not None
+        main_row = forest.row(MAIN)
+        assert main_row is not None
+        template = forest.rows[0]
+        rows = (
+            replace(main_row, parent_id=None, origin=None, origin_parent=None),
+            *(
+                replace(
+                    template,
+                    id=f"{n:08d}-0000-7000-8000-000000000000",
+                    short=f"{n:08d}",
+                    parent_id=None,
+                    origin=None,
+                    origin_parent=None,
+                    title=f"row number {n}",
+                )
+                for n in range(2_000)
+            ),
+        )
+        invalidated: list[int] = []
+        invalidate = Tree._invalidate
+
+        def counting(self: Tree[str]) -> None:
+            invalidated.append(1)
+            invalidate(self)
+
+        Tree._invalidate = counting  # type: ignore[method-assign]
+        try:
+            tree.set_forest(ForestSnapshot(rows, forest.layout, (), forest.skipped))
+        finally:
+            Tree._invalidate = invalidate  # type: ignore[method-assign]
+        assert 1 <= len(invalidated) <= 3  # the build, and what showing the cursor asks
+        await pilot.pause()
+        assert len(tree._tree_lines) == 2_001
+        assert tree.cursor_node is not None and tree.cursor_node.data == MAIN
+        tree.scroll_end(animate=False, immediate=True)
+        await pilot.pause()
+        shown = [
+            "".join(s.text for s in strip)
+            for strip in tree.render_lines(Region(0, 0, tree.size.width, tree.size.height))
+        ]
+        assert "row number 1999" in shown[tree.size.height - 1]
