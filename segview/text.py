@@ -32,6 +32,7 @@ __all__ = [
     "safe",
     "safe_json",
     "short_ids",
+    "unique_prefix_lengths",
 ]
 
 SHORT_ID_MIN = 7
@@ -188,19 +189,27 @@ def pretty_json(text: str) -> str:
 
 def short_ids(ids: Iterable[str], minimum: int = SHORT_ID_MIN) -> dict[str, str]:
     """The shortest unique prefix of each id (at least ``minimum`` characters)."""
+    return {sid: sid[:n] for sid, n in unique_prefix_lengths(ids, minimum).items()}
+
+
+def unique_prefix_lengths(ids: Iterable[str], minimum: int = SHORT_ID_MIN) -> dict[str, int]:
+    """For each distinct id, the length of its shortest prefix that no other id shares (at
+    least ``minimum``, at most the id's length)."""
     ordered = sorted(set(ids))
-    out: dict[str, str] = {}
-    for i, sid in enumerate(ordered):
-        need = minimum
-        for other in (
-            ordered[i - 1] if i else None,
-            ordered[i + 1] if i + 1 < len(ordered) else None,
-        ):
-            if other is None:
-                continue
-            common = 0
-            while common < min(len(sid), len(other)) and sid[common] == other[common]:
-                common += 1
-            need = max(need, common + 1)
-        out[sid] = sid[: min(need, len(sid))]
-    return out
+    # the common prefix of each id and the next, by halving (string slices compare in C; ids
+    # of one store share long prefixes, a UUIDv7's time)
+    shared = [-1] * (len(ordered) + 1)  # -1: no neighbour on that side
+    for i in range(len(ordered) - 1):
+        a, b = ordered[i], ordered[i + 1]
+        low, high = 0, min(len(a), len(b))
+        while low < high:
+            mid = (low + high + 1) // 2
+            if a[:mid] == b[:mid]:
+                low = mid
+            else:
+                high = mid - 1
+        shared[i + 1] = low
+    return {
+        sid: min(max(minimum, shared[i] + 1, shared[i + 1] + 1), len(sid))
+        for i, sid in enumerate(ordered)
+    }

@@ -15,7 +15,7 @@ from typing import Any
 from segview.lineage import Lineage, SegmentNode, StoreProblem, problem_order
 from segview.store import StoreError
 from segview.store.layout import NotAStore
-from segview.text import one_line
+from segview.text import one_line, unique_prefix_lengths
 
 from .annotations import Annotations, annotate
 from .arguments import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
@@ -40,27 +40,6 @@ def open_lineage(path: str, ns: argparse.Namespace | None = None) -> Lineage:
 
 
 # --- tree -----------------------------------------------------------------------------------
-
-
-def id_prefix_lengths(ids: list[str], minimum: int = MIN_PREFIX) -> dict[str, int]:
-    """For each id, the length of its shortest prefix that no other id shares."""
-    ordered = sorted(ids)
-    # the common prefix of each id and the next, by halving (string slices compare in C)
-    shared = [-1] * (len(ordered) + 1)  # -1: no neighbour on that side
-    for i in range(len(ordered) - 1):
-        a, b = ordered[i], ordered[i + 1]
-        low, high = 0, min(len(a), len(b))
-        while low < high:
-            mid = (low + high + 1) // 2
-            if a[:mid] == b[:mid]:
-                low = mid
-            else:
-                high = mid - 1
-        shared[i + 1] = low
-    return {
-        sid: min(max(minimum, shared[i] + 1, shared[i + 1] + 1), len(sid))
-        for i, sid in enumerate(ordered)
-    }
 
 
 def node_flags(node: SegmentNode) -> list[str]:
@@ -95,7 +74,7 @@ def node_line(node: SegmentNode, prefix_len: int, label: str | None = None) -> s
 def tree_lines(lineage: Lineage, labels: Annotations | None = None) -> Iterator[str]:
     """The forest drawn with box characters; sessions (later layout) as headings; a label
     (``segview label``) shows instead of the title."""
-    lengths = id_prefix_lengths(list(lineage.nodes))
+    lengths = unique_prefix_lengths(lineage.nodes, MIN_PREFIX)
     groups: list[tuple[str | None, list[SegmentNode]]]
     if lineage.layout == "sessions":
         loose = [r for r in lineage.roots if r.session_id is None]

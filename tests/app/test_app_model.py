@@ -7,6 +7,8 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from segview.app.export import (
     ExportContext,
@@ -193,6 +195,24 @@ def test_short_ids_are_unique_prefixes() -> None:
     for full, prefix in short.items():
         assert full.startswith(prefix) and len(prefix) >= 7
         assert [i for i in ids if i.startswith(prefix)] == [full]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(alphabet="01ab-", min_size=0, max_size=14), max_size=30),
+    st.integers(min_value=0, max_value=9),
+)
+def test_short_ids_are_the_shortest_unique_prefixes(ids: list[str], minimum: int) -> None:
+    """Against the definition, one id at a time: ids of a store share long prefixes (a
+    UUIDv7's time), so the prefixes are found by halving, not character by character."""
+    short = short_ids(ids, minimum)
+    assert set(short) == set(ids)
+    for sid, prefix in short.items():
+        others = [o for o in set(ids) if o != sid]
+        n = minimum
+        while n < len(sid) and any(o.startswith(sid[:n]) for o in others):
+            n += 1
+        assert prefix == sid[: min(n, len(sid))], (sid, others)
 
 
 def test_markdown_export_prints_sampling_settings_as_written() -> None:
