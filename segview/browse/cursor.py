@@ -61,7 +61,7 @@ class TurnInfo:
 
     turn_count: int
     max_turn: int
-    kind: str = "turn"  # "start" | "turn" | "tail"
+    kind: str = "turn"  # "start" | "turn" | "tail" | "none" (nothing yet: loading, no segment)
     first_ts: int | None = None
     last_ts: int | None = None
     duration_ms: int | None = None

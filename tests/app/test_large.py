@@ -34,7 +34,7 @@ async def test_the_long_segment_loads_with_progress_and_renders_only_what_is_sho
         await opened(pilot, LONG)
         size = (demo_store / f"{LONG}.jsonl").stat().st_size
         assert app.main.load_progress is not None and app.main.load_progress[1] == size
-        assert not app.query_one("#load-progress").display  # hidden once loaded
+        assert not app.main.pane.query_one("#load-progress").display  # hidden once loaded
         counts = expected.turn_counts(demo_store, LONG)
         assert len(counts) >= 150
         assert app.main.turn_bar.position == f"turn {counts[-1]} / {counts[-1]}"
@@ -138,3 +138,73 @@ async def test_the_app_collects_the_youngest_generation_less_often_while_it_runs
         await opened(pilot, LONG)
         assert gc.get_threshold()[0] == YOUNG_THRESHOLD
     assert gc.get_threshold() == before
+
+
+async def test_the_progress_bar_shows_while_loading_without_restyling_the_pane(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Showing and hiding the progress bar of a big load restyles the bar alone: a class on
+    the pane restyled its every widget (36 ms each way)."""
+    app = make_app(select=LONG)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, LONG)
+        pane = app.main.pane
+        bar = pane.query_one("#load-progress")
+        restyled: list[object] = []
+        update_styles = type(app).update_styles
+
+        def spy(self: Any, node: Any, *args: Any, **kwargs: Any) -> None:
+            restyled.append(node)
+            update_styles(self, node, *args, **kwargs)
+
+        monkeypatch.setattr(type(app), "update_styles", spy)
+        pane.progress(10, 100)
+        await pilot.pause()
+        assert bar.display and bar.styles.display == "block"
+        pane.failed()
+        await pilot.pause()
+        assert not bar.display
+        assert pane not in restyled
+
+
+async def test_while_a_big_segment_loads_its_turn_bar_and_progress_show(
+    make_app: AppFactory, demo_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pane stays in place while a big segment loads: the turn bar says what is loading,
+    with no figures of the segment shown before, and the progress bar shows how far. (The
+    pane's flag was named ``loading``, Textual's own flag that puts a loading indicator in a
+    widget's place: the pane went blank until the segment was shown.)"""
+    from textual.widgets import LoadingIndicator
+
+    from segview.app import main_screen
+
+    halfway = threading.Event()
+    go_on = threading.Event()
+    load = main_screen.Timeline.load
+
+    def held_load(store: Any, segment_id: str, progress: Any = None, **kwargs: Any) -> Any:
+        if segment_id == LONG and progress is not None:
+            total = (demo_store / f"{LONG}.jsonl").stat().st_size
+            progress(total // 2, total)
+            halfway.set()
+            go_on.wait(15)
+        return load(store, segment_id, progress=progress, **kwargs)
+
+    monkeypatch.setattr(main_screen.Timeline, "load", held_load)
+    app = make_app(select=LONG)
+    async with app.run_test(size=SIZE) as pilot:
+        try:
+            await wait_for(pilot, halfway.is_set, "the load halfway")
+            pane = app.main.pane
+            bar = pane.query_one("#load-progress")
+            await wait_for(pilot, lambda: bool(bar.display), "the progress bar shown")
+            await pilot.pause()
+            assert not pane.query(LoadingIndicator)
+            assert pane.region.height > 0 and bar.region.height == 1
+            assert f"loading {LONG[:13]}" in app.main.turn_bar.plain
+            assert app.main.turn_bar.usage_plain == ""
+        finally:
+            go_on.set()
+        await opened(pilot, LONG)
+        assert not bar.display
+        assert "tool call" in app.main.turn_bar.plain

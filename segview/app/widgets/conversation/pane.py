@@ -2,10 +2,11 @@
 problems, and the stepping, replay, search and export that act on it.
 
 The pane renders what its cursor and replay player (``segview.browse``) return; the main screen
-hands it a loaded timeline and routes keys to it. What the stylesheet shows or hides follows the
-pane's reactive flags (``-inspector``, ``-problems``, ``-loading``, ``-inherited``, ``-searching``,
-``-noted``). The user's notes show on the history items they name and in a notes bar; the turn
-bar shows the tokens of the turn and of the branch so far.
+hands it a loaded segment (its cursor) and routes keys to it. What the stylesheet shows or hides
+follows the pane's reactive flags (``-inspector``, ``-problems``, ``-inherited``,
+``-searching``, ``-noted``); the progress bar of a big load is shown and hidden by itself. The
+user's notes show on the history items they name and in a notes bar; the turn bar shows the
+tokens of the turn and of the branch so far.
 
 The pane is built on ``pane_state`` (what it holds, its widgets), with its panels
 (``pane_panels``: info, problems, raw inspector), its search (``pane_search``) and its exports
@@ -48,14 +49,18 @@ Segments that appear here while segview runs are shown at once."""
 class ConversationPane(PaneSearch, PanePanels, PaneExport):
     """The open segment at the current stop."""
 
-    loading: var[bool] = var(False)
+    # not ``loading``: Textual's own ``Widget.loading`` puts a loading indicator in the
+    # widget's place, which hid the turn bar and the progress bar while a big segment loaded
+    in_progress: var[bool] = var(False)
     inherited: var[bool] = var(False)
     empty: var[bool] = var(False)
     noted: var[bool] = var(False)
     bare: var[bool] = var(False)  # the state shown has no history at all
 
-    def watch_loading(self, value: bool) -> None:
-        self.set_class(value, "-loading")
+    def watch_in_progress(self, value: bool) -> None:
+        # the progress bar's own display: a class on the pane would restyle every widget in it
+        # (36 ms, twice per big segment opened)
+        self.query_one("#load-progress", ProgressBar).display = value
 
     def watch_inherited(self, value: bool) -> None:
         self.set_class(value, "-inherited")
@@ -74,7 +79,7 @@ class ConversationPane(PaneSearch, PanePanels, PaneExport):
     def begin_loading(self, segment_id: str) -> None:
         self.bare = False
         self.stop_replay()
-        self.turn_bar.show(TurnInfo(0, 0, loading=f"loading {segment_id[:13]}…"))
+        self.turn_bar.show(TurnInfo(0, 0, kind="none", loading=f"loading {segment_id[:13]}…"))
 
     def show_empty(self, message: str) -> None:
         """No segment to show: say why and what to do, in place of the history."""
@@ -84,17 +89,17 @@ class ConversationPane(PaneSearch, PanePanels, PaneExport):
 
     def progress(self, done: int, total: int) -> None:
         self.load_progress = (done, total)
-        self.loading = True
+        self.in_progress = True
         self.query_one("#load-progress", ProgressBar).update(total=total, progress=done)
 
     def failed(self) -> None:
-        self.loading = False
+        self.in_progress = False
 
     def loaded(self, cursor: SegmentCursor, turn_count: int | None) -> bool:
         """Show a freshly loaded segment (its cursor, made by the loading thread) at
         ``turn_count`` (None: its last turn); False when it has no such turn (its last turn is
         shown)."""
-        self.loading = False
+        self.in_progress = False
         self.empty = False
         self.cursor = cursor
         timeline = cursor.timeline

@@ -157,7 +157,9 @@ class TurnBar(Vertical):
         self.query_one("#turn-detail", Static).update(detail)
         self.plain = f"{pos.plain}  {replay.plain}\n{detail.plain}"
         label = Text()
-        if tokens is not None and (tokens.so_far or tokens.turn):
+        if info.loading:  # nothing is known yet (and the figures of the last segment are stale)
+            pass
+        elif tokens is not None and (tokens.so_far or tokens.turn):
             if tokens.turn is not None:
                 label.append("this turn ", style="dim")
                 _tokens(label, tokens.turn, tokens.turn_cost, cost)
