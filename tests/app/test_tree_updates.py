@@ -8,12 +8,15 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from rich.cells import cell_len
 from textual.geometry import Region
+from textual.pilot import Pilot
 
 from segview.app import SegviewApp
-from segview.browse.forest import ForestSnapshot
+from segview.app.widgets.sidebar.ancestry_tree import AncestryTree
+from segview.browse.forest import ForestSnapshot, TreeRow
 
 from .helpers import MAIN, SIZE, opened
 
@@ -130,6 +133,30 @@ async def test_the_tree_shown_in_80_columns_takes_half_and_its_rows_fit(
         assert app.main.pane.outer_size.width >= 39
 
 
+async def last_line_at_the_end(pilot: Pilot[None], tree: AncestryTree) -> str:
+    """The tree's last line on screen once it is scrolled to its end."""
+    tree.scroll_end(animate=False, immediate=True)
+    await pilot.pause()
+    strips = tree.render_lines(Region(0, 0, tree.size.width, tree.size.height))
+    return "".join(s.text for s in strips[tree.size.height - 1])
+
+
+def numbered_rows(template: TreeRow, count: int) -> tuple[TreeRow, ...]:
+    """``count`` root rows like ``template``, titled ``row number N``."""
+    return tuple(
+        replace(
+            template,
+            id=f"{n:08d}-0000-7000-8000-000000000000",
+            short=f"{n:08d}",
+            parent_id=None,
+            origin=None,
+            origin_parent=None,
+            title=f"row number {n}",
+        )
+        for n in range(count)
+    )
+
+
 async def test_a_row_is_labelled_when_it_is_drawn_not_when_it_is_added(
     make_app: AppFactory, demo_store: Path
 ) -> None:
@@ -141,19 +168,7 @@ async def test_a_row_is_labelled_when_it_is_drawn_not_when_it_is_added(
         tree = app.main.ancestry
         forest = app.main.forest
         assert forest is not None
-        template = forest.rows[0]
-        rows = tuple(
-            replace(
-                template,
-                id=f"{n:08d}-0000-7000-8000-000000000000",
-                short=f"{n:08d}",
-                parent_id=None,
-                origin=None,
-                origin_parent=None,
-                title=f"row number {n}",
-            )
-            for n in range(2_000)
-        )
+        rows = numbered_rows(forest.rows[0], 2_000)
         made: list[str] = []
         make = tree._label
 
@@ -162,16 +177,10 @@ async def test_a_row_is_labelled_when_it_is_drawn_not_when_it_is_added(
             return make(row, width)
 
         tree._label = counting  # type: ignore[method-assign]
-        tree.set_forest(ForestSnapshot(rows, forest.layout, (), forest.skipped))
+        tree.set_forest(ForestSnapshot(rows, forest.layout, 0, forest.skipped))
         await pilot.pause()
         assert 0 < len(made) <= tree.size.height + 2  # the rows on screen (and the open one)
-        tree.scroll_end(animate=False, immediate=True)
-        await pilot.pause()
-        shown = [
-            "".join(s.text for s in strip)
-            for strip in tree.render_lines(Region(0, 0, tree.size.width, tree.size.height))
-        ]
-        assert "row number 1999" in shown[tree.size.height - 1]
+        assert "row number 1999" in (await last_line_at_the_end(pilot, tree))
         assert len(made) <= 2 * tree.size.height + 2
 
 
@@ -190,42 +199,24 @@ async def test_building_many_rows_invalidates_the_tree_once_and_keeps_the_cursor
         assert forest is not None
         main_row = forest.row(MAIN)
         assert main_row is not None
-        template = forest.rows[0]
         rows = (
             replace(main_row, parent_id=None, origin=None, origin_parent=None),
-            *(
-                replace(
-                    template,
-                    id=f"{n:08d}-0000-7000-8000-000000000000",
-                    short=f"{n:08d}",
-                    parent_id=None,
-                    origin=None,
-                    origin_parent=None,
-                    title=f"row number {n}",
-                )
-                for n in range(2_000)
-            ),
+            *numbered_rows(forest.rows[0], 2_000),
         )
         invalidated: list[int] = []
         invalidate = Tree._invalidate
 
-        def counting(self: Tree[str]) -> None:
+        def counting(self: Tree[Any]) -> None:
             invalidated.append(1)
             invalidate(self)
 
         Tree._invalidate = counting  # type: ignore[method-assign]
         try:
-            tree.set_forest(ForestSnapshot(rows, forest.layout, (), forest.skipped))
+            tree.set_forest(ForestSnapshot(rows, forest.layout, 0, forest.skipped))
         finally:
             Tree._invalidate = invalidate  # type: ignore[method-assign]
         assert 1 <= len(invalidated) <= 3  # the build, and what showing the cursor asks
         await pilot.pause()
         assert len(tree._tree_lines) == 2_001
         assert tree.cursor_node is not None and tree.cursor_node.data == MAIN
-        tree.scroll_end(animate=False, immediate=True)
-        await pilot.pause()
-        shown = [
-            "".join(s.text for s in strip)
-            for strip in tree.render_lines(Region(0, 0, tree.size.width, tree.size.height))
-        ]
-        assert "row number 1999" in shown[tree.size.height - 1]
+        assert "row number 1999" in (await last_line_at_the_end(pilot, tree))
