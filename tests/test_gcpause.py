@@ -113,3 +113,31 @@ def test_fewer_young_collections_and_the_threshold_comes_back() -> None:
     finally:
         restore()
     assert gc.get_threshold() == before
+
+
+def test_a_log_built_to_last_is_freed_when_dropped() -> None:
+    """Frozen objects are freed by reference counting only: a cycle among a timeline's
+    objects would leak a whole log each time the app opens another segment."""
+    from pathlib import Path
+
+    from segview.browse.cursor import SegmentCursor
+    from segview.store import FsStore
+    from segview.timeline import Timeline
+
+    store_dir = Path(__file__).resolve().parent.parent / "sample_logs"
+    largest = max(store_dir.glob("*.jsonl"), key=lambda p: p.stat().st_size)
+    store = FsStore(store_dir)
+    try:
+        counts = []
+        for _ in range(3):
+            with built_to_last():
+                timeline = Timeline.load(store, largest.stem)
+                cursor = SegmentCursor(timeline)
+                cursor.prepare(None)
+            cursor.move(cursor.last_turn_index)
+            assert len(timeline.entries) > 1_000
+            del timeline, cursor
+            counts.append(gc.get_freeze_count())
+        assert counts[2] - counts[0] < 100  # a log is thousands of objects
+    finally:
+        gc.unfreeze()
