@@ -53,18 +53,25 @@ def _disable_collector() -> Callable[[], None]:
     return gc.enable if was_enabled else _nothing
 
 
+def _set_threshold(generation: int, value: int) -> Callable[[], None]:
+    """Set the collection threshold of one generation; returns what sets it back (leaving
+    the other generations' thresholds as they are then)."""
+    before = gc.get_threshold()[generation]
+
+    def put(threshold: int) -> None:
+        thresholds = list(gc.get_threshold())
+        thresholds[generation] = threshold
+        gc.set_threshold(*thresholds)
+
+    put(value)
+    return lambda: put(before)
+
+
 _OLDEST_NEVER = 1 << 30  # collections of the middle generation before the oldest is walked
 
 
 def _leave_the_oldest_generation() -> Callable[[], None]:
-    young, middle, oldest = gc.get_threshold()
-    gc.set_threshold(young, middle, _OLDEST_NEVER)
-
-    def restore() -> None:
-        young, middle, _never = gc.get_threshold()
-        gc.set_threshold(young, middle, oldest)
-
-    return restore
+    return _set_threshold(2, _OLDEST_NEVER)
 
 
 gc_paused = _counted(_disable_collector)
@@ -118,11 +125,4 @@ def fewer_young_collections() -> Callable[[], None]:
     default threshold, and each walked that list again: 17 ms of a 30 ms step. At 20,000, a
     step has about one; cyclic garbage waits a little longer to be freed.
     """
-    young, middle, oldest = gc.get_threshold()
-    gc.set_threshold(max(young, YOUNG_THRESHOLD), middle, oldest)
-
-    def restore() -> None:
-        _young, middle, oldest = gc.get_threshold()
-        gc.set_threshold(young, middle, oldest)
-
-    return restore
+    return _set_threshold(0, max(gc.get_threshold()[0], YOUNG_THRESHOLD))

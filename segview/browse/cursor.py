@@ -341,8 +341,7 @@ class SegmentCursor:
         what costs time in proportion to the log (the token usage and its running totals, how
         the history there is drawn), so that a loading thread does it and the UI's thread then
         only draws."""
-        usage = self.segment_usage()
-        usage.through_index(len(usage.turns) - 1)
+        self.segment_usage().running_totals()
         index = self.index_for_turn(turn_count) if turn_count is not None else None
         stop = self.stops[self.last_turn_index if index is None else index]
         self.units_at(stop.entry_end, self.timeline.state_at_entry(stop.entry_end).history)

@@ -171,14 +171,19 @@ class SegmentUsage:
                 return acc
         return self.total
 
-    def through_index(self, index: int) -> Tokens:
-        """What turns ``0..index`` (positions in ``turns``) spent."""
+    def running_totals(self) -> list[Tokens]:
+        """What turns ``0..i`` spent, for each position ``i`` in ``turns`` (made once)."""
         running = self._running
         if len(running) < len(self.turns):
             acc = running[-1] if running else Tokens()
             for span in self.turns[len(running) :]:
                 acc = acc + span.tokens
                 running.append(acc)
+        return running
+
+    def through_index(self, index: int) -> Tokens:
+        """What turns ``0..index`` (positions in ``turns``) spent."""
+        running = self.running_totals()
         if index < 0 or not running:
             return Tokens()
         return running[min(index, len(running) - 1)]
