@@ -60,7 +60,9 @@ class ForestSnapshot:
 
 def _row(node: SegmentNode, short: dict[str, str]) -> TreeRow:
     # notes about what a newer runtime version wrote are no damage (as for `segview check`)
-    damage = sum(not p.is_note for p in node.problems) + node.damage_omitted
+    damage = node.damage_omitted
+    if node.problems:
+        damage += sum(not p.is_note for p in node.problems)
     problems = damage if node.details_loaded else 0
     if node.first_line_problem is not None and not node.details_loaded:
         problems = 1

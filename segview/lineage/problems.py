@@ -108,6 +108,14 @@ def node_problems(
 ) -> list[StoreProblem]:
     """The problems of one segment of the forest ``nodes``, in line order (links and first
     line included; with ``with_details``, its details must have been loaded)."""
+    if not (
+        node.first_line_problem is not None
+        or node.parent_missing
+        or node.cycle_broken_here
+        or (node.session_id is not None and node.start_session_id not in (None, node.session_id))
+        or (with_details and (node.problems or node.problems_omitted))
+    ):
+        return []  # the common case: nothing to report (and no path to make)
     path = node.path
     out: list[StoreProblem] = []
     first = node.first_line_problem
