@@ -18,24 +18,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from segview.describe import item_text
 from segview.notes import read_notes
-from segview.store import (
-    FormatVersion,
-    LogEntry,
-    RestoredState,
-    SegmentStart,
-    StoreError,
-    TurnEnd,
-    UnknownEntry,
-    apply_entry,
-)
-from segview.store.layout import SegmentFile, StoreScan
+from segview.store import FormatVersion, StoreError
 from segview.text import one_line
+
+if TYPE_CHECKING:
+    from segview.store import LogEntry, UnknownEntry
+    from segview.store.layout import SegmentFile, StoreScan
 
 __all__ = [
     "SNIPPET_WIDTH",
@@ -158,6 +151,9 @@ def search_entries(
     The history a ``segment_start`` seeds is searched too (``where`` says ``(seed)``), except
     a fork's when ``inherited`` is false: a fork's seed is its parent's history, found there.
     """
+    from segview.describe import item_text  # the models: when first used (``segview.app``)
+    from segview.store import RestoredState, SegmentStart, TurnEnd, apply_entry
+
     pattern = query.pattern()
     state = RestoredState(format_version=version)
     pending: list[tuple[str, int | None, str, str, int]] = []  # hits of the turn being read

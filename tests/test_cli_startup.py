@@ -1,6 +1,6 @@
 """How a command starts and ends. What it imports: ``segview --help`` and a usage error build
-the parser and nothing else; a reading command does not import Textual or pydantic; only a
-write loads ``ctypes``. Each runs in a fresh interpreter, since this process has imported
+the parser and nothing else; a reading command does not import Textual or pydantic, and the
+app does not import pydantic before its first segment; only a write loads ``ctypes``. Each runs in a fresh interpreter, since this process has imported
 everything already. How it ends: with all its output, its exit status, and quietly when the
 reader of its output stops early."""
 
@@ -82,6 +82,23 @@ def segview(*args: str, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(  # type: ignore[call-overload, no-any-return]
         [sys.executable, "-m", "segview", *args], cwd=ROOT, capture_output=True, **kwargs
     )
+
+
+def test_the_app_is_imported_without_the_store_models() -> None:
+    """What the app's first frame needs (its screens, the tree, an empty pane) imports
+    neither pydantic nor the models: the loader's thread imports them with the first
+    segment it opens."""
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys, segview.app; print('\\n'.join(sys.modules))"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    modules = set(proc.stdout.split())
+    assert loaded(modules, "textual")
+    assert loaded(modules, "segview.app.widgets.conversation")
+    assert [name for name in ("pydantic", "segview.store.model") if loaded(modules, name)] == []
 
 
 def test_the_command_ends_with_all_its_output_and_its_exit_status() -> None:

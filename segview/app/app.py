@@ -13,6 +13,7 @@ opens).
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +23,6 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
 from segview.gcpause import fewer_young_collections
-from segview.store.ops import now_ms
 from segview.text import one_line, safe
 
 from . import keymap
@@ -125,7 +125,7 @@ class SegviewApp(RememberedTheme, KeysInOrder):
 
     def now(self) -> int:
         """The clock of the tree's ages (fixed in tests and screenshots)."""
-        return self.fixed_now if self.fixed_now is not None else now_ms()
+        return self.fixed_now if self.fixed_now is not None else time.time_ns() // 1_000_000
 
     def notify(
         self,

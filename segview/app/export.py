@@ -30,11 +30,11 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from segview.browse.sources import ItemSource, ItemSources
 from segview.describe import message_text, segment_chip_text, system_badge
 from segview.store import (
     MessageItem,
@@ -49,6 +49,9 @@ from segview.store import (
 from segview.store.codec import describe_config
 from segview.store.layout import path_inside
 from segview.text import one_line, pretty_json, safe
+
+if TYPE_CHECKING:
+    from segview.browse.sources import ItemSource, ItemSources
 
 
 @dataclass(frozen=True, slots=True)

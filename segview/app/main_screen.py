@@ -22,11 +22,9 @@ from textual.reactive import var
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
-from segview.browse.cursor import SegmentCursor
 from segview.cost import Priced, load_prices
 from segview.gcpause import built_to_last, oldest_generation_paused
 from segview.store import StoreError
-from segview.timeline import LoadCancelled, Timeline
 
 from . import keymap
 from .messages import (
@@ -238,6 +236,10 @@ class MainScreen(ReviewingScreen):
             self._loading.pop(generation, None)
 
     def _load(self, segment_id: str, turn_count: int | None, generation: int) -> None:
+        # the store's models are first imported here, in the loader's thread (``segview.app``)
+        from segview.browse.cursor import SegmentCursor
+        from segview.timeline import LoadCancelled, Timeline
+
         store = self.session.store_for(segment_id)
         if store is None:
             self.post_message(TimelineFailed(segment_id, "not in this store", generation))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from segview.browse.cursor import SegmentCursor
-from segview.browse.forest import ForestSnapshot
+if TYPE_CHECKING:
+    from segview.browse.cursor import SegmentCursor
+    from segview.browse.forest import ForestSnapshot
 
 
 @dataclass

@@ -13,24 +13,25 @@ from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 
-from segview.browse.annotations import TokenMode
-from segview.browse.cursor import SegmentCursor
-from segview.browse.forest import ForestSnapshot, TreeRow
-from segview.browse.player import ReplayPlayer
 from segview.browse.session import StoreSession
 from segview.cost import PriceTable, UsageReader
 from segview.store.version import FormatVersion
-from segview.timeline import Timeline
 
 from .widgets.chrome.app_header import AppHeader
-from .widgets.conversation.history_view import HistoryView
 from .widgets.conversation.pane import ConversationPane
-from .widgets.conversation.turn_bar import TurnBar
-from .widgets.panels.entry_inspector import EntryInspector
 from .widgets.sidebar.ancestry_tree import AncestryTree
 
 if TYPE_CHECKING:
+    from segview.browse.annotations import TokenMode
+    from segview.browse.cursor import SegmentCursor
+    from segview.browse.forest import ForestSnapshot, TreeRow
+    from segview.browse.player import ReplayPlayer
+    from segview.timeline import Timeline
+
     from .app import SegviewApp
+    from .widgets.conversation.history_view import HistoryView
+    from .widgets.conversation.turn_bar import TurnBar
+    from .widgets.panels.entry_inspector import EntryInspector
 
 
 LIVE_SECONDS = 10.0  # the header says "live" this long after the open segment grew

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from segview.cost import (
     Link,
@@ -17,13 +17,15 @@ from segview.cost import (
     UsageReader,
     usage_figures,
 )
-from segview.notes import SegmentNotes
 from segview.store import FsStore
 from segview.text import format_tokens
-from segview.timeline import Timeline
 
-from .forest import ForestSnapshot, TreeRow
-from .positions import Stop
+if TYPE_CHECKING:
+    from segview.notes import SegmentNotes
+    from segview.timeline import Timeline
+
+    from .forest import ForestSnapshot, TreeRow
+    from .positions import Stop
 
 __all__ = [
     "TOKEN_MODES",

@@ -7,9 +7,12 @@ the model lock and posts them; the widget only draws them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from segview.lineage import Lineage, SegmentNode
 from segview.text import short_ids
+
+if TYPE_CHECKING:
+    from segview.lineage import Lineage, SegmentNode
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,12 +9,15 @@ the next step after ``delay()`` seconds. Nothing here knows about timers or widg
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from segview.store import RestoredState, TurnEnd, apply_entry
-
-from .cursor import SegmentCursor
 from .pacing import faster, replay_delay, slower
-from .sources import ItemSource
+
+if TYPE_CHECKING:
+    from segview.store import RestoredState
+
+    from .cursor import SegmentCursor
+    from .sources import ItemSource
 
 __all__ = ["FRAME_SECONDS", "Frame", "ReplayPlayer"]
 
@@ -81,6 +84,8 @@ class ReplayPlayer:
     def step(self, cursor: SegmentCursor) -> Frame | None:
         """Reveal the next entry (and those within a frame of it; a step always ends at a
         ``turn_end`` so every turn is shown). None when nothing is playing."""
+        from segview.store import TurnEnd, apply_entry  # (``segview.app``)
+
         state = self.state
         if state is None or not self.playing:
             return None

@@ -13,7 +13,7 @@ Plain Python over the timeline model; no Textual here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from segview.store import (
     AssistantItem,
@@ -30,7 +30,9 @@ from segview.store import (
     TurnEnd,
     UserInput,
 )
-from segview.timeline import Timeline, Turn
+
+if TYPE_CHECKING:
+    from segview.timeline import Timeline, Turn
 
 StopKind = Literal["start", "turn", "tail"]
 

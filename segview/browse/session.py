@@ -12,14 +12,17 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from segview.compare import Comparison, compare
 from segview.lineage import Lineage, SegmentNode, StoreProblem
-from segview.store import FsStore, LogEntry, UnknownEntry, fork_at
-from segview.store.fs_store import TolerantRead
 from segview.store.layout import StoreScan, resolve_id
 
 from .forest import ForestSnapshot, TreeRow, snapshot
+
+if TYPE_CHECKING:
+    from segview.compare import Comparison
+    from segview.store import LogEntry
+    from segview.store.fs_store import FsStore, TolerantRead, UnknownEntry
 
 __all__ = ["DETAILS_BATCH_SECONDS", "ForestUpdate", "StoreSession"]
 
@@ -244,6 +247,8 @@ class StoreSession:
         ``entries`` are the source's entries as read for browsing (a damaged source is forked
         from what could be read); None reads the source strictly.
         """
+        from segview.store.ops import fork_at  # the models: when first used (``segview.app``)
+
         store = self.store_for(source)
         if store is None:
             raise LookupError(f"{source} is not in this store")
@@ -260,6 +265,8 @@ class StoreSession:
     def compare(self, a: str, b: str) -> Comparison:
         """Compare the conversations of two segments (``segview.compare``); raises
         ``KeyError`` when one is not in the store."""
+        from segview.compare import compare  # the models: when first used (``segview.app``)
+
         with self._lock:
             if self.lineage is None:
                 raise KeyError(a)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from segview.lineage import Lineage, SegmentNode
 from segview.notes import NotesError, SegmentNotes, add_note, read_store_notes, set_label
 from segview.store import StoreError
 from segview.text import format_ts, one_line, short_ids
@@ -15,6 +15,9 @@ from .arguments import EXIT_OK, EXIT_USAGE
 from .common import CliError, print_json
 from .compare_cmds import resolve
 from .lineage_cmds import open_lineage
+
+if TYPE_CHECKING:
+    from segview.lineage import Lineage, SegmentNode
 
 
 def lineage_notes(lineage: Lineage) -> dict[str, SegmentNotes]:

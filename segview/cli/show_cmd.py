@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from segview.store.fs_store import UnknownEntry
 from segview.store.version import FormatVersion
 from segview.text import one_line, plural, pretty_json, safe
 
 if TYPE_CHECKING:
     from segview.store import LogEntry
+    from segview.store.fs_store import UnknownEntry
     from segview.store.replay import RestoredState
 
 from .arguments import EXIT_USAGE, format_version

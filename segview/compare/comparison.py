@@ -8,16 +8,18 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from segview.cost import NO_TOKENS, Tokens, sum_tokens
-from segview.lineage import Lineage
 from segview.store import ToolCallItem, ToolResultItem
 from segview.text import pretty_json
-from segview.timeline import Timeline
 
 from .branch import Branch, Step, ToolCall, _loader, build_branch, history_text
 from .diff import TextDiff, line_diff, word_diff
+
+if TYPE_CHECKING:
+    from segview.lineage import Lineage
+    from segview.timeline import Timeline
 
 __all__ = [
     "CommonAncestor",

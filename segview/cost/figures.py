@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from segview.lineage import Lineage
+from typing import TYPE_CHECKING, Any
 
 from .scan import UsageReader
 from .tokens import SegmentUsage, Tokens
+
+if TYPE_CHECKING:
+    from segview.lineage import Lineage
 
 __all__ = [
     "Link",

@@ -9,9 +9,10 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .tokens import Tokens
+if TYPE_CHECKING:
+    from .tokens import Tokens
 
 __all__ = [
     "CONFIG_ENV",

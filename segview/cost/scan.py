@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import orjson
 
-from segview.store import FsStore
-
 from .tokens import TURN_STARTER_KINDS, SegmentUsage, Tokens, TurnSpan, sum_tokens
+
+if TYPE_CHECKING:
+    from segview.store import FsStore
 
 __all__ = [
     "UsageReader",

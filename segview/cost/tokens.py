@@ -7,13 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from segview.store import (
-    LlmUsage,
-    TurnEnd,
-)
-from segview.store.model import ENTRY_CLASSES
+if TYPE_CHECKING:
+    from segview.store import LlmUsage
 
 __all__ = [
     "NO_TOKENS",
@@ -40,7 +37,6 @@ TURN_STARTER_KINDS = (
     "system_items",
     "hook_injected_items",
 )
-_TURN_STARTERS = tuple(ENTRY_CLASSES[kind] for kind in TURN_STARTER_KINDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +124,9 @@ class TurnSpan:
 def turn_spans(entries: Sequence[Any]) -> tuple[list[TurnSpan], Tokens]:
     """One span per ``turn_end``, in log order, and the usage after the last closed turn
     (an unfinished turn's requests, if any were written)."""
+    from segview.store.model import ENTRY_CLASSES, LlmUsage, TurnEnd  # (see ``segview.app``)
+
+    starters = tuple(ENTRY_CLASSES[kind] for kind in TURN_STARTER_KINDS)
     spans: list[TurnSpan] = []
     first = 0
     pending: tuple[int, int, int] | None = None  # (turn_count, first, end) awaiting its close
@@ -140,7 +139,7 @@ def turn_spans(entries: Sequence[Any]) -> tuple[list[TurnSpan], Tokens]:
                 spans.append(TurnSpan(pending[0], pending[1], pending[2], i, acc))
                 acc, first = Tokens(), i
             pending = (entry.turn_count, first, i)
-        elif isinstance(entry, _TURN_STARTERS) and pending is not None:
+        elif isinstance(entry, starters) and pending is not None:
             spans.append(TurnSpan(pending[0], pending[1], pending[2], i, acc))
             acc, first, pending = Tokens(), i, None
     if pending is not None:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from segview.gcpause import gc_paused
-from segview.store.fs_store import FsStore, TolerantRead
 from segview.store.layout import (
     SegmentFile,
     StoreScan,
@@ -31,6 +30,7 @@ from .problems import StoreProblem, node_problems, problem_order
 
 if TYPE_CHECKING:
     from segview.index import IndexRow, StoreIndex
+    from segview.store.fs_store import FsStore, TolerantRead
 
 __all__ = ["Lineage"]
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from segview.store.fs_store import FsStore, Problem, UnknownEntry
 from segview.store.layout import FileStat, LayoutKind, SegmentFile, prefix_fingerprint
 from segview.store.version import FormatVersion
 
 if TYPE_CHECKING:
     from segview.store import LogEntry
+    from segview.store.fs_store import FsStore, Problem, UnknownEntry
 
 __all__ = [
     "TITLE_WIDTH",

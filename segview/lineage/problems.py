@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from segview.store.fs_store import (
     MAX_PROBLEMS,
@@ -18,9 +19,11 @@ from segview.store.fs_store import (
     open_regular,
     read_lines,
 )
-from segview.store.layout import Unlisted
 
-from .nodes import SegmentNode
+if TYPE_CHECKING:
+    from segview.store.layout import Unlisted
+
+    from .nodes import SegmentNode
 
 __all__ = [
     "StoreProblem",

@@ -6,10 +6,13 @@ continues the source's turn count, as the agent runtime does.
 
 from __future__ import annotations
 
-from segview.store import FsStore
+from typing import TYPE_CHECKING
 
 from .session import Session
 from .texts import Corpus
+
+if TYPE_CHECKING:
+    from segview.store import FsStore
 
 CORPUS = Corpus("compactions")
 

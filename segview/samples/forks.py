@@ -6,7 +6,7 @@ turn), as the agent runtime does.
 
 from __future__ import annotations
 
-from segview.store import FsStore
+from typing import TYPE_CHECKING
 
 from .durations import CORPUS as DURATIONS
 from .durations import (
@@ -19,6 +19,9 @@ from .durations import (
 )
 from .session import Session, args
 from .texts import Corpus
+
+if TYPE_CHECKING:
+    from segview.store import FsStore
 
 CORPUS = Corpus("forks")
 

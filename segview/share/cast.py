@@ -31,7 +31,7 @@ import orjson
 from rich.console import Console
 from textual.pilot import Pilot
 
-from segview.browse.cursor import Position
+from segview.browse.shown import Position
 from segview.lineage import Lineage, title_of
 from segview.store import StoreIOError
 from segview.text import one_line

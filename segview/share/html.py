@@ -18,7 +18,7 @@ from functools import cache
 from html import escape
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -27,7 +27,9 @@ from segview.lineage import Lineage
 from segview.text import one_line
 
 from .lineage_replay import LineageReplay, build_replay
-from .redact import Redactor
+
+if TYPE_CHECKING:
+    from .redact import Redactor
 
 __all__ = ["build_html", "embed_json", "page_policy", "replay_page"]
 

@@ -11,11 +11,13 @@ import os
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from .errors import StoreIOError
-from .fs_store import FsStore
 from .version import FormatVersion
+
+if TYPE_CHECKING:
+    from .fs_store import FsStore
 
 __all__ = [
     "AmbiguousSegment",

@@ -176,11 +176,11 @@ async def test_while_a_big_segment_loads_its_turn_bar_and_progress_show(
     widget's place: the pane went blank until the segment was shown.)"""
     from textual.widgets import LoadingIndicator
 
-    from segview.app import main_screen
+    from segview.timeline import Timeline
 
     halfway = threading.Event()
     go_on = threading.Event()
-    load = main_screen.Timeline.load
+    load = Timeline.load
 
     def held_load(store: Any, segment_id: str, progress: Any = None, **kwargs: Any) -> Any:
         if segment_id == LONG and progress is not None:
@@ -190,7 +190,7 @@ async def test_while_a_big_segment_loads_its_turn_bar_and_progress_show(
             go_on.wait(15)
         return load(store, segment_id, progress=progress, **kwargs)
 
-    monkeypatch.setattr(main_screen.Timeline, "load", held_load)
+    monkeypatch.setattr(Timeline, "load", held_load)
     app = make_app(select=LONG)
     async with app.run_test(size=SIZE) as pilot:
         try:

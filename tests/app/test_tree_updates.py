@@ -8,17 +8,19 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from textual.geometry import Region
 from textual.pilot import Pilot
 
 from segview.app import SegviewApp
-from segview.app.widgets.sidebar.ancestry_tree import AncestryTree
 from segview.browse.forest import ForestSnapshot, TreeRow
 
 from .helpers import MAIN, SIZE, opened
+
+if TYPE_CHECKING:
+    from segview.app.widgets.sidebar.ancestry_tree import AncestryTree
 
 AppFactory = Callable[..., SegviewApp]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from typing import ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.console import Console, RenderableType
 from rich.text import Text
@@ -26,8 +26,6 @@ from textual.widgets import Button, Collapsible, Footer, Static
 
 from segview.app import keymap, logtext
 from segview.app.styling import follow_theme, span_style
-from segview.compare import Comparison, StepDiff
-from segview.cost import Priced
 from segview.text import one_line
 
 from .compare_text import (
@@ -41,6 +39,10 @@ from .compare_text import (
     summary_text,
     totals_table,
 )
+
+if TYPE_CHECKING:
+    from segview.compare import Comparison, StepDiff
+    from segview.cost import Priced
 
 ROW_BATCH = 20  # rows are mounted this many at a time (more on demand: a button, n / N)
 

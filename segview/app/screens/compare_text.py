@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rich.console import Group, RenderableType
 from rich.style import Style
@@ -17,17 +17,11 @@ from rich.table import Table
 from rich.text import Text
 
 from segview.app import logtext
-from segview.compare import (
-    Comparison,
-    Step,
-    StepDiff,
-    TextDiff,
-    ToolCall,
-    ToolDiff,
-    history_text,
-)
-from segview.cost import Priced
 from segview.text import format_duration, format_tokens, one_line
+
+if TYPE_CHECKING:
+    from segview.compare import Comparison, Step, StepDiff, TextDiff, ToolCall, ToolDiff
+    from segview.cost import Priced
 
 Side = Literal["a", "b"]
 
@@ -163,6 +157,8 @@ def side_renderable(
     look: CompareLook = PLAIN,
 ) -> RenderableType:
     """What one side of a row shows."""
+    from segview.compare import history_text  # (``segview.app``)
+
     step = diff.a if side == "a" else diff.b
     other = diff.b if side == "a" else diff.a
     if step is None:

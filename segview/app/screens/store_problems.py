@@ -6,7 +6,7 @@ its own problems listed under its history.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -17,8 +17,10 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from segview.lineage import StoreProblem
 from segview.text import one_line, plural
+
+if TYPE_CHECKING:
+    from segview.lineage import StoreProblem
 
 MAX_ROWS = 2_000  # a store of a million bad lines must not become a million rows
 

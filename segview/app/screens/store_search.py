@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -23,8 +23,10 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from segview.search import Hit, Query, QueryError, SegmentHits, search_store
-from segview.store.layout import StoreScan
 from segview.text import one_line
+
+if TYPE_CHECKING:
+    from segview.store.layout import StoreScan
 
 MAX_RESULTS = 500  # rows shown; the count says how many matched in all
 DEBOUNCE = 0.25

@@ -6,11 +6,14 @@ line keeps showing it. ``HistoryView`` builds on it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import events
 
-from segview.browse.cursor import ScrollTarget
-
 from .history_drawing import HistoryDrawing
+
+if TYPE_CHECKING:
+    from segview.browse.shown import ScrollTarget
 
 
 class HistoryScrolling(HistoryDrawing):

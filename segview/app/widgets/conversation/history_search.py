@@ -11,10 +11,12 @@ from __future__ import annotations
 import time
 from bisect import bisect_left
 from dataclasses import dataclass
-
-from segview.browse.cursor import HistoryUnits
+from typing import TYPE_CHECKING
 
 from . import items as draw
+
+if TYPE_CHECKING:
+    from segview.browse.shown import HistoryUnits
 
 
 @dataclass(frozen=True, slots=True)

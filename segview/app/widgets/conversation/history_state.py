@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.scroll_view import ScrollView
 
-from segview.browse.cursor import HistoryUnits
-from segview.browse.sources import ItemSource, ItemSources
+from segview.browse.shown import HistoryUnits
 
 from . import items as draw
 from .history_layout import Layout
 from .history_search import HistorySearch
 from .items import ItemInfo
+
+if TYPE_CHECKING:
+    from segview.browse.sources import ItemSource, ItemSources
 
 CONTEXT = 30  # units before the current turn searched for a call still waiting on its result
 

@@ -27,7 +27,7 @@ it owns (the renderings and positions of units, the matches of a search).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.binding import BindingType
@@ -35,15 +35,16 @@ from textual.message import Message
 from textual.timer import Timer
 
 from segview.app import keymap
-from segview.browse.cursor import HistoryUnits, ScrollTarget
-from segview.browse.sources import ItemSource, ItemSources
-from segview.store import ReasoningItem
+from segview.browse.shown import HistoryUnits, ScrollTarget
 
 from .history_drawing import BORDERS, HIDE_ACTIONS, LEFT, TINTS
 from .history_layout import CACHED_UNITS, ESTIMATE
 from .history_scrolling import HistoryScrolling
 from .history_search import Highlight
 from .history_state import CONTEXT
+
+if TYPE_CHECKING:
+    from segview.browse.sources import ItemSource, ItemSources
 
 __all__ = [
     "BORDERS",
@@ -176,6 +177,8 @@ class HistoryView(HistoryScrolling, can_focus=True):
     # --- clicks -----------------------------------------------------------------------------
 
     def on_click(self, event: events.Click) -> None:
+        from segview.store import ReasoningItem  # (``segview.app``)
+
         offset = event.get_content_offset(self)
         if offset is None or not self._count:
             return

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
@@ -26,24 +26,17 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from segview.app import logtext
-from segview.describe import (
-    attachment_label,
-    item_text,
-    message_text,
-    segment_chip_text,
-    system_badge,
-)
-from segview.store import (
-    MessageItem,
-    PasteSegment,
-    ReasoningItem,
-    SystemItem,
-    TextSegment,
-    ToolCallItem,
-    ToolResultItem,
-    UserSegment,
-)
 from segview.text import format_clock, one_line, pretty_json, safe
+
+if TYPE_CHECKING:
+    from segview.store import (
+        MessageItem,
+        ReasoningItem,
+        SystemItem,
+        ToolCallItem,
+        ToolResultItem,
+        UserSegment,
+    )
 
 PREVIEW_LINES = 12  # long tool output and system bodies show this many lines until clicked
 PREVIEW_CHARS = 3_000  # ... and at most this many characters (a whole log can be one line)
@@ -145,6 +138,8 @@ class ItemInfo:
 
 
 def item_kind(item: Any) -> Kind:
+    from segview.store.model import MessageItem, ReasoningItem, ToolCallItem, ToolResultItem
+
     if isinstance(item, MessageItem):
         return "user" if item.role == "user" else "system" if item.role == "system" else "assistant"
     if isinstance(item, (ToolCallItem, ToolResultItem)):
@@ -156,6 +151,8 @@ def item_kind(item: Any) -> Kind:
 
 def is_error(item: Any, result: ToolResultItem | None) -> bool:
     """A failed tool call (its result is an error) or a failed result shown on its own."""
+    from segview.store.model import ToolResultItem
+
     if isinstance(item, ToolResultItem):
         return item.is_error
     return result is not None and result.is_error
@@ -163,11 +160,15 @@ def is_error(item: Any, result: ToolResultItem | None) -> bool:
 
 def folded_text(item: Any) -> str:
     """What a search looks at in one item, case-folded."""
+    from segview.describe import item_text
+
     return item_text(item).casefold()
 
 
 def search_text(item: Any, result: ToolResultItem | None = None) -> str:
     """Everything a search looks at in an item (a tool call: with its result)."""
+    from segview.describe import item_text
+
     text = item_text(item)
     return text if result is None else text + "\n" + item_text(result)
 
@@ -310,6 +311,9 @@ def head(
     look: Look = PLAIN,
 ) -> Text:
     """The first line of an item: its kind, then its tags (a reasoning: its folding title)."""
+    from segview.describe import system_badge
+    from segview.store.model import MessageItem, ReasoningItem, ToolCallItem, ToolResultItem
+
     tags = _tags(info, current)
     if isinstance(item, MessageItem):
         if item.role == "user":
@@ -352,6 +356,9 @@ def body(
 ) -> list[RenderableType]:
     """What an item shows under its head (nothing for a folded reasoning); ``query`` is
     highlighted where it occurs."""
+    from segview.describe import message_text
+    from segview.store.model import MessageItem, ReasoningItem, ToolCallItem, ToolResultItem
+
     if isinstance(item, MessageItem):
         if item.role == "user":
             return _user_body(item, info, expanded, query, look)
@@ -382,6 +389,9 @@ def _user_body(
     item: MessageItem, info: ItemInfo, expanded: bool, query: str, look: Look
 ) -> list[RenderableType]:
     """A user message: typed input segments as chips, then the text the model saw."""
+    from segview.describe import message_text, segment_chip_text
+    from segview.store.model import PasteSegment, TextSegment
+
     text = Text()
     segs = info.segments
     if segs and any(not isinstance(s, TextSegment) for s in segs):
@@ -429,6 +439,8 @@ def _arguments(item: ToolCallItem, expanded: bool, query: str, look: Look) -> li
 def _result_parts(
     result: ToolResultItem | None, expanded: bool, query: str, look: Look
 ) -> list[RenderableType]:
+    from segview.describe import attachment_label
+
     if result is None:
         return [Text("… waiting for the result", style=look["more"])]
     line = Text()

@@ -15,19 +15,24 @@ The pane is built on ``pane_state`` (what it holds, its widgets), with its panel
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.reactive import var
 from textual.widgets import ProgressBar, Static
 
 from segview.app.screens.goto_turn import GoToTurnScreen
 from segview.browse.annotations import TurnTokens, place_notes, turn_tokens
-from segview.browse.cursor import Position, ScrollTarget, SegmentCursor, TurnInfo
+from segview.browse.shown import Position, ScrollTarget, TurnInfo
 from segview.cost import Tokens
 from segview.text import one_line
 
 from .pane_export import PaneExport
 from .pane_panels import INFO_PROMPT_CHARS, PanePanels
 from .pane_search import PaneSearch
+
+if TYPE_CHECKING:
+    from segview.browse.cursor import SegmentCursor
 
 __all__ = ["EMPTY_HELP", "INFO_PROMPT_CHARS", "MIN_TIMER", "ConversationPane"]
 

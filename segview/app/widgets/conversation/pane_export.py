@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from textual import work
 
-from segview.app.export import ExportContext, export_file, state_to_markdown
 from segview.app.external import external_command, run_external
-from segview.share.html import replay_page
 from segview.store import StoreError
 
 from .pane_state import PaneState
@@ -21,6 +19,8 @@ class PaneExport(PaneState):
 
     def markdown(self, *, turn_only: bool = False) -> str | None:
         """The conversation shown (or only what this turn added) as Markdown."""
+        from segview.app.export import ExportContext, state_to_markdown  # (``segview.app``)
+
         cursor = self.cursor
         if cursor is None or cursor.state is None:
             return None
@@ -81,6 +81,8 @@ class PaneExport(PaneState):
     @work(thread=True, exclusive=True, group="export")
     def _write_html_export(self, segment_id: str, until: int | None, stem: str) -> None:
         try:
+            from segview.share.html import replay_page  # (``segview.app``)
+
             text = replay_page(self.session.path, segment_id, until, self.store_label)
         except (StoreError, LookupError, ValueError) as exc:
             self.app.call_from_thread(
@@ -95,6 +97,8 @@ class PaneExport(PaneState):
 
     def _write_file(self, text: str, stem: str, suffix: str) -> None:
         """Write an export (on a worker thread) and say where it went."""
+        from segview.app.export import export_file  # (``segview.app``)
+
         try:
             exported = export_file(text, self.session.path, stem, suffix)
         except OSError as exc:

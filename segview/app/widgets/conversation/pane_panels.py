@@ -6,6 +6,8 @@ flag is set (``-info``, ``-problems``, ``-inspector``). ``ConversationPane`` bui
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.reactive import var
@@ -14,13 +16,14 @@ from textual.widgets import Static
 from segview.app import logtext
 from segview.app.messages import RawLinesLoaded
 from segview.store import StoreError
-from segview.store.codec import describe_config
 from segview.store.version import FormatVersion
 from segview.text import plural
-from segview.timeline import Timeline
 
 from ..panels.problems_panel import ProblemsPanel
 from .pane_state import PaneState
+
+if TYPE_CHECKING:
+    from segview.timeline import Timeline
 
 INFO_PROMPT_CHARS = 4000  # the info panel shows this much of a system prompt
 
@@ -48,6 +51,8 @@ class PanePanels(PaneState):
     def _update_info(self) -> None:
         """The segment's session, version, origin, file, system prompt and configuration at
         the position shown."""
+        from segview.store.codec import describe_config  # (``segview.app``)
+
         cursor = self.cursor
         if cursor is None or not self.show_info:
             return

@@ -6,18 +6,23 @@ on it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.reactive import var
 from textual.widgets import Static
 
 from segview.app.screens.search import SearchScreen
-from segview.browse.cursor import ScrollTarget, SegmentCursor
-from segview.search import Hit, Query, search_entries
 from segview.text import one_line
 
 from .history_view import HistoryView
 from .pane_state import PaneState
+
+if TYPE_CHECKING:
+    from segview.browse.cursor import SegmentCursor
+    from segview.browse.shown import ScrollTarget
+    from segview.search import Hit
 
 
 class PaneSearch(PaneState):
@@ -67,6 +72,8 @@ class PaneSearch(PaneState):
     @work(thread=True, exclusive=True, group="segment-search")
     def _search_segment(self, cursor: SegmentCursor, query: str) -> None:
         """Where else in the segment the query is: the turns that show a matching item."""
+        from segview.search import Query, search_entries  # (``segview.app``)
+
         tl = cursor.timeline
         with cursor.lock:
             entries = list(tl.entries)

@@ -6,25 +6,28 @@ made of. ``ConversationPane`` builds on it (``pane_panels``, ``pane_search``, ``
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import ProgressBar, Static
 
-from segview.app.screens.search import SearchScreen
 from segview.browse.annotations import NotePlacement
-from segview.browse.cursor import SegmentCursor
 from segview.browse.player import ReplayPlayer
-from segview.browse.session import StoreSession
-from segview.cost import Priced, Tokens
 from segview.notes import NotesBook
-from segview.search import Hit
 
 from ..panels.entry_inspector import EntryInspector
 from ..panels.problems_panel import ProblemsPanel
 from .history_view import HistoryView
 from .turn_bar import TurnBar
+
+if TYPE_CHECKING:
+    from segview.app.screens.search import SearchScreen
+    from segview.browse.cursor import SegmentCursor
+    from segview.browse.session import StoreSession
+    from segview.cost import Priced, Tokens
+    from segview.search import Hit
 
 # shown instead of an empty history (the state before the first input, a segment of runs alone)
 HISTORY_EMPTY = "Nothing in the history at this turn: the model saw the system prompt alone."

@@ -6,14 +6,16 @@ when the history is narrow; its tags (time, marks, notes) are cut first.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from segview.store import ReasoningItem, ToolCallItem, ToolResultItem
 from segview.text import one_line
 
 from .items import PLAIN, ItemInfo, Look, Tag, _head, _tags
+
+if TYPE_CHECKING:
+    from segview.store import ToolResultItem
 
 
 def stub(
@@ -40,6 +42,8 @@ def stub(
 
 
 def _said(item: Any, result: ToolResultItem | None, key: str, *, short: bool, look: Look) -> Text:
+    from segview.store import ReasoningItem, ToolCallItem, ToolResultItem
+
     if isinstance(item, ReasoningItem):
         if short:
             return Text(f"▶ reasoning hidden ({key})", look["reasoning-title"])

@@ -3,7 +3,7 @@ far (with their cost, when prices are configured), and input tokens per request.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -14,10 +14,12 @@ from textual.widgets import Sparkline, Static
 
 from segview.app import keymap
 from segview.app.styling import follow_theme, span_style
-from segview.browse.annotations import TurnTokens
-from segview.browse.cursor import TurnInfo
-from segview.cost import Tokens
+from segview.browse.shown import TurnInfo
 from segview.text import format_duration, format_tokens, format_ts, one_line
+
+if TYPE_CHECKING:
+    from segview.browse.annotations import TurnTokens
+    from segview.cost import Tokens
 
 HIDEABLE = {"reasoning": "reasoning", "tool": "tool output"}  # item kind -> what the bar says
 PREVIEW_MIN = 16  # characters of the user's input shown however narrow the bar

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,9 +10,11 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from segview.app.styling import follow_theme, span_style
-from segview.store import Problem
 from segview.store.fs_store import MAX_PROBLEMS
 from segview.text import one_line
+
+if TYPE_CHECKING:
+    from segview.store import Problem
 
 MAX_SHOWN = 200  # a file of a million bad lines must not become a million rows
 

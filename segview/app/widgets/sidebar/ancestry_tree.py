@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -16,8 +16,10 @@ from textual.widgets.tree import NodeID, TreeNode
 from segview.app import keymap
 from segview.app.messages import SegmentChosen
 from segview.app.styling import follow_theme, span_style
-from segview.browse.forest import ForestSnapshot, TreeRow
 from segview.text import format_age, one_line, short_ids
+
+if TYPE_CHECKING:
+    from segview.browse.forest import ForestSnapshot, TreeRow
 
 TREE_WIDTH = 52  # the tree's width in the stylesheet (until laid out); labels are cut to fit
 GUIDE = 3  # columns per depth level
