@@ -3,7 +3,9 @@ app in this process (Textual's test driver, 160 x 50) and prints JSON figures, e
 from the start of the process:
 
 * ``first_paint``: the first frame with the tree's rows;
-* ``rows_filled``: every row's details in (turns, title), with the index warm at first paint;
+* ``rows_filled``: every row drawn with its details (turns, title); with the index warm, at
+  first paint (the tree kept from the last time the store was shown);
+* ``checked``: the store looked at again (every file), and the tree shown is what it found;
 * ``segment_shown``: the chosen segment (the largest) shown at its last turn;
 * ``key_latency_max``, ``key_latency_p50``, ``key_latency_p95``: how long a key (down or up
   in the tree, every 50 ms while anything loads, sent as a terminal sends it) took until the
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bench_app import Screen
+    from screen_updates import Screen
 
 T0 = time.perf_counter()
 LIMIT = float(os.environ.get("SEGVIEW_PROBE_LIMIT", "600"))  # seconds before giving up
@@ -43,7 +45,7 @@ class FirstRows:
         self.at: float | None = None
 
         def drawn(at: float) -> None:
-            if self.at is None and app.main.ancestry.last_line >= 0:
+            if self.at is None and app.is_running and app.main.ancestry.last_line >= 0:
                 self.at = at
 
         screen.watchers.append(drawn)
@@ -91,22 +93,25 @@ async def key_latency(app: Any, updates: Screen, moves: CursorMoves, key: str) -
 async def measure(store: Path) -> dict[str, float]:
     from segview.app import SegviewApp
 
+    global T0
+    searching = time.perf_counter()
     largest = max(store.rglob("*.jsonl"), key=lambda p: p.stat().st_size).name[:-6]
+    T0 += time.perf_counter() - searching  # the probe's own search (a stat of every file)
     app = SegviewApp(store, select=largest, now=0, watch=True)
     app.ends_process = True  # as the segview command starts it (see ``main``)
     figures: dict[str, float] = {}
     latencies: list[float] = []
+    from screen_updates import Screen  # the screen-update hook (imported after T0)
+
+    # watching from before the app starts: its first frame may have the rows already
+    updates = Screen(app)
+    first_rows = FirstRows(app, updates)
     async with app.run_test(size=(160, 50)) as pilot:
         main = app.main
-        from bench_app import Screen  # the screen-update hook (imported after T0)
-
-        updates = Screen(app)
-        first_rows = FirstRows(app, updates)
         moves: CursorMoves | None = None
         key = "down"
 
-        def done() -> bool:
-            forest = main.forest
+        def complete(forest: Any) -> bool:
             return forest is not None and all(r.turns is not None for r in forest.rows)
 
         while time.perf_counter() - T0 < LIMIT:
@@ -114,11 +119,13 @@ async def measure(store: Path) -> dict[str, float]:
                 figures["first_paint"] = first_rows.at - T0
                 main.ancestry.focus()
                 moves = CursorMoves(main.ancestry)
-            if "rows_filled" not in figures and done():
+            if "rows_filled" not in figures and complete(main.ancestry.forest):
                 figures["rows_filled"] = time.perf_counter() - T0
+            if "checked" not in figures and complete(main.forest):
+                figures["checked"] = time.perf_counter() - T0
             if "segment_shown" not in figures and main.loaded_segment == largest:
                 figures["segment_shown"] = time.perf_counter() - T0
-            if len(figures) == 3:
+            if len(figures) == 4:
                 break
             if "first_paint" in figures:
                 tree = main.ancestry

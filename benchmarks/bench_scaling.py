@@ -83,6 +83,7 @@ for _depth, node in lineage.walk():
 APP_FIGURES = (
     ("first_paint", "first tree rows drawn"),
     ("rows_filled", "every row's details in"),
+    ("checked", "every file looked at again"),
     ("segment_shown", "largest segment shown"),
     ("key_latency_p50", "key latency p50 while loading"),
     ("key_latency_p95", "key latency p95 while loading"),
