@@ -7,6 +7,9 @@ the byte offset of every ``turn_end``, and on demand its token totals and what `
 modification and change time) and a fingerprint of the bytes read
 (``layout.prefix_fingerprint``: the first and the last 4 KiB before the point reached).
 
+Per store, it also keeps the app's tree as last shown (``forest``): the app draws it at once
+while it checks every file, then shows what the check found.
+
 A record is used only when the file is still that file:
 
 * the same identity: the record is the file's, as is;
@@ -48,7 +51,7 @@ __all__ = [
 CACHE_ENV = "SEGVIEW_CACHE_DIR"
 NO_INDEX_ENV = "SEGVIEW_NO_INDEX"
 INDEX_NAME = "index.sqlite3"
-SCHEMA = 4
+SCHEMA = 5
 """The layout of the database and the meaning of its records; a database of another schema,
 or written by another version of segview, is built again."""
 BUSY_TIMEOUT_MS = 1500
@@ -150,6 +153,7 @@ CREATE TABLE IF NOT EXISTS extra (
     value BLOB NOT NULL,
     PRIMARY KEY (path, name)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS forests (root TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -216,6 +220,7 @@ class StoreIndex:
                     if self._meta(db) != tag:  # another process may have just rebuilt it
                         db.execute("DROP TABLE IF EXISTS files")
                         db.execute("DROP TABLE IF EXISTS extra")
+                        db.execute("DROP TABLE IF EXISTS forests")
                         db.execute("DROP TABLE IF EXISTS meta")
                         for statement in _CREATE.split(";"):
                             if statement.strip():
@@ -348,7 +353,24 @@ class StoreIndex:
                 out[path] = ((dev, ino, size, mtime_ns, ctime_ns), value)
         return out
 
+    def forest(self, root: str) -> bytes | None:
+        """The tree of the store at ``root`` (an absolute path) as the app last showed it
+        (``segview.browse.forest.encode``), or None."""
+        db = self.connection
+        if db is None:
+            return None
+        try:
+            found = db.execute("SELECT value FROM forests WHERE root = ?", (root,)).fetchone()
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return None
+        return found[0] if found is not None and isinstance(found[0], bytes) else None
+
     # --- writing ------------------------------------------------------------------------------
+
+    def put_forest(self, root: str, value: bytes) -> bool:
+        """Keep the tree of the store at ``root`` (see ``forest``)."""
+        return self._write("INSERT OR REPLACE INTO forests VALUES (?, ?)", [(root, value)])
 
     def put(self, rows: Iterable[tuple[IndexRow, bytes | None]]) -> bool:
         """Write records (with their ``turn_ends``) in one short transaction, replacing those

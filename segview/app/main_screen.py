@@ -22,6 +22,7 @@ from textual.reactive import var
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
+from segview.browse.forest import ForestSnapshot
 from segview.cost import Priced, load_prices
 from segview.gcpause import built_to_last, oldest_generation_paused
 from segview.store import StoreError
@@ -86,7 +87,12 @@ class MainScreen(ReviewingScreen):
         self.pane.store_label = self.segview.store_label
         self._update_header()
         self.history.focus()
-        self._open_store()
+        # the tree kept from last time is in the first frame (reading it takes 45 ms for
+        # 10,000 rows), while the worker looks at every file again
+        kept = self.session.last_forest()
+        if kept is not None:
+            self._forest_changed(ForestChanged(kept, kept=True))
+        self._open_store(kept)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Under a dialog the keys of this screen do not apply (nor show in the footer); with
@@ -98,10 +104,12 @@ class MainScreen(ReviewingScreen):
         return True
 
     @work(thread=True, exclusive=True, group="store")
-    def _open_store(self) -> None:
+    def _open_store(self, kept: ForestSnapshot | None) -> None:
         try:
             forest = self.session.open()
         except StoreError as exc:
+            if kept is not None:  # what was kept is not what is there
+                self.post_message(ForestChanged(ForestSnapshot((), kept.layout, 0, 0)))
             self.app.call_from_thread(
                 self.app.notify,
                 str(exc),
@@ -110,6 +118,8 @@ class MainScreen(ReviewingScreen):
                 timeout=30,
             )
             return
+        finally:
+            self._store_open.set()
         self.prices, warning = load_prices()
         self.pane.priced = Priced.of(self.prices, self.session.path)
         if warning:
@@ -132,6 +142,8 @@ class MainScreen(ReviewingScreen):
         return segment_id in list(self._loading.values())
 
     def _open_initial(self) -> None:
+        if self.segment_id is not None:  # chosen from the kept tree while the store opened
+            return
         target, warning = self.session.resolve(self.initial_select)
         if warning:
             self.notify(warning, severity="warning")
@@ -152,6 +164,10 @@ class MainScreen(ReviewingScreen):
             and tree.node_for(shown) is not None
         )
         tree.set_forest(message.forest, self.segview.now())
+        self._showing_kept = message.kept
+        if message.kept:  # until the store is open, only the tree shows it
+            self._update_header()
+            return
         if self.token_mode != "off":  # new segments, or new requests in old ones
             self._compute_figures()
         if shown is not None and not elsewhere:
@@ -240,6 +256,10 @@ class MainScreen(ReviewingScreen):
         from segview.browse.cursor import SegmentCursor
         from segview.timeline import LoadCancelled, Timeline
 
+        worker = get_current_worker()
+        while not self._store_open.wait(0.05):  # a row of the tree kept from last time
+            if worker.is_cancelled:
+                return
         store = self.session.store_for(segment_id)
         if store is None:
             self.post_message(TimelineFailed(segment_id, "not in this store", generation))
@@ -252,7 +272,6 @@ class MainScreen(ReviewingScreen):
                 last[0] = done // step
                 self.post_message(LoadProgress(segment_id, done, total))
 
-        worker = get_current_worker()
         try:
             # the log's objects live as long as it is open: out of the collector's reach
             with built_to_last():

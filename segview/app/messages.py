@@ -14,10 +14,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class ForestChanged(Message):
-    """A new snapshot of the lineage forest (store opened, details loaded, store changed)."""
+    """A new snapshot of the lineage forest (store opened, details loaded, store changed);
+    ``kept``: the tree kept from the last time the store was shown, while it is opened."""
 
     forest: ForestSnapshot
     added: tuple[str, ...] = ()
+    kept: bool = False
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ForestChanged) and not message.added

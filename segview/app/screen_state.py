@@ -51,6 +51,8 @@ class ScreenState(Screen[None]):
         self._narrow = False
         self._grew_at = -LIVE_SECONDS  # when the open segment last grew (monotonic)
         self._loading: dict[int, str] = {}  # generation -> the segment it loads
+        self._store_open = threading.Event()  # set once the store was opened (or failed to)
+        self._showing_kept = False  # the tree shows what was kept from last time
         self.format_version = FormatVersion.AUTO  # whose rules segments are replayed by
         self.pane = ConversationPane(self.session, id="main")
         # labels and notes (sidecars), the compare mark, tokens and their cost
@@ -147,6 +149,7 @@ class ScreenState(Screen[None]):
             forest.problems if forest is not None else None,
             session=row.session_id if row is not None else None,
             live=self.live,
+            checking=self._showing_kept,
         )
 
     @property

@@ -7,6 +7,7 @@ the model lock and posts them; the widget only draws them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from segview.text import short_ids
@@ -88,6 +89,46 @@ def _row(node: SegmentNode, short: dict[str, str]) -> TreeRow:
             str(node.first_line_problem) if node.first_line_problem is not None else None
         ),
     )
+
+
+_FORMAT = b"segview-forest-1\n"
+_DIGEST = 16
+
+
+def encode(forest: ForestSnapshot) -> bytes:
+    """``forest`` as bytes to keep (``decode`` reads them back): a header, a digest of the
+    body, the body (JSON: the store-wide figures, then every row's fields in order)."""
+    import hashlib
+
+    import orjson
+
+    body = orjson.dumps(
+        [forest.layout, forest.problems, forest.skipped, list(map(_fields, forest.rows))]
+    )
+    return _FORMAT + hashlib.blake2b(body, digest_size=_DIGEST).digest() + body
+
+
+def decode(data: bytes) -> ForestSnapshot | None:
+    """The snapshot ``encode`` made, or None when ``data`` is not one (another format, cut
+    short, changed since: the digest does not match)."""
+    import hashlib
+
+    import orjson
+
+    head = len(_FORMAT)
+    if not data.startswith(_FORMAT) or len(data) < head + _DIGEST:
+        return None
+    digest, body = data[head : head + _DIGEST], data[head + _DIGEST :]
+    if hashlib.blake2b(body, digest_size=_DIGEST).digest() != digest:
+        return None
+    try:
+        layout, problems, skipped, rows = orjson.loads(body)
+        return ForestSnapshot(tuple(TreeRow(*r) for r in rows), layout, problems, skipped)
+    except (orjson.JSONDecodeError, TypeError, ValueError):
+        return None
+
+
+_fields = attrgetter(*TreeRow.__dataclass_fields__)  # a row's fields, in order
 
 
 def snapshot(lineage: Lineage, *, with_details: bool) -> ForestSnapshot:

@@ -7,6 +7,7 @@ immutable ``ForestSnapshot`` values.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,10 +18,11 @@ from typing import TYPE_CHECKING
 from segview.lineage import Lineage, SegmentNode, StoreProblem
 from segview.store.layout import StoreScan, resolve_id
 
-from .forest import ForestSnapshot, TreeRow, snapshot
+from .forest import ForestSnapshot, TreeRow, decode, encode, snapshot
 
 if TYPE_CHECKING:
     from segview.compare import Comparison
+    from segview.index import StoreIndex
     from segview.store import LogEntry
     from segview.store.fs_store import FsStore, TolerantRead, UnknownEntry
 
@@ -33,6 +35,7 @@ DETAILS_BATCH_SECONDS = 0.25
 SNAPSHOT_SPACING = 10.0
 BIG_FILE = 8 << 20  # details of a bigger file are read on a thread of their own
 WAIT_SECONDS = 0.05  # how often a wait looks at ``cancelled``
+KEEP_SECONDS = 10.0  # a store that keeps changing has its tree kept at most this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,19 +55,53 @@ class StoreSession:
         self.lineage: Lineage | None = None
         self.forest: ForestSnapshot | None = None
         self._lock = threading.RLock()
+        self._index: StoreIndex | None = None
+        self._index_opened = False
+        self._kept: bytes | None = None  # the tree as kept in the index (``last_forest``)
+        self._kept_at = -KEEP_SECONDS
 
     # --- opening ----------------------------------------------------------------------------
 
     def open(self) -> ForestSnapshot:
         """Scan the store (first lines only; with the index, what it holds of every unchanged
         file, details included). Raises ``StoreError`` if it cannot be listed."""
-        from segview.index import StoreIndex
-
         with self._lock:
-            index = StoreIndex.open(self.path) if self.use_index else None
-            self.lineage = Lineage.open(self.path, index=index)
+            self.lineage = Lineage.open(self.path, index=self._open_index())
             complete = all(n.details_loaded for n in self.lineage.nodes.values())
-            return self._snapshot(with_details=complete)
+            forest = self._snapshot(with_details=complete)
+            if complete:
+                self._keep(forest)
+            return forest
+
+    def last_forest(self) -> ForestSnapshot | None:
+        """The tree of this store as it was last kept in the index (by this session or an
+        earlier one), to show while ``open`` checks every file; None when there is none."""
+        with self._lock:
+            index = self._open_index()
+            data = index.forest(self._key()) if index is not None else None
+            self._kept = data
+        return decode(data) if data is not None else None
+
+    def _open_index(self) -> StoreIndex | None:
+        if not self._index_opened:
+            from segview.index import StoreIndex
+
+            self._index_opened = True
+            self._index = StoreIndex.open(self.path) if self.use_index else None
+        return self._index
+
+    def _key(self) -> str:
+        return os.path.abspath(self.path)
+
+    def _keep(self, forest: ForestSnapshot, *, now: bool = True) -> None:
+        """Keep a complete snapshot in the index for the next start, when it differs from what
+        is kept (a store that keeps changing: at most every ``KEEP_SECONDS`` unless ``now``)."""
+        index = self._index
+        if index is None or (not now and time.monotonic() - self._kept_at < KEEP_SECONDS):
+            return
+        data = encode(forest)
+        if data != self._kept and index.put_forest(self._key(), data):
+            self._kept, self._kept_at = data, time.monotonic()
 
     @property
     def complete(self) -> bool:
@@ -117,7 +154,10 @@ class StoreSession:
                 spacing = max(batch_seconds, SNAPSHOT_SPACING * (last - made))
                 yield forest
         self._save(done)
-        yield self._snapshot(with_details=True)
+        forest = self._snapshot(with_details=True)
+        with self._lock:
+            self._keep(forest)
+        yield forest
 
     def _save(self, nodes: list[SegmentNode]) -> None:
         """Keep what was read of ``nodes`` in the index (a short transaction)."""
@@ -190,7 +230,9 @@ class StoreSession:
                     lineage.load_details(node)
                     loaded.append(node)
             self._save(loaded)
-            return ForestUpdate(self._snapshot(with_details=True), tuple(change.added))
+            forest = self._snapshot(with_details=True)
+            self._keep(forest, now=False)
+            return ForestUpdate(forest, tuple(change.added))
 
     # --- segments ---------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ class _Shown:
     store_problems: int | None = None
     session: str | None = None
     live: bool = False
+    checking: bool = False
 
 
 class AppHeader(Static):
@@ -41,8 +42,13 @@ class AppHeader(Static):
         *,
         session: str | None = None,
         live: bool = False,
+        checking: bool = False,
     ) -> None:
-        self._shown = _Shown(store, segment, segment_problems, store_problems, session, live)
+        """``checking``: the tree shown is the one kept from last time, while every file of
+        the store is looked at again."""
+        self._shown = _Shown(
+            store, segment, segment_problems, store_problems, session, live, checking
+        )
         self.plain = self._text().plain
         self.refresh(layout=True)
 
@@ -68,6 +74,8 @@ class AppHeader(Static):
         if store_problems is not None:
             text.append(" · ", style="dim")
             text.append(f"{store_problems} in store", style=problem if store_problems else "bold")
+        elif shown.checking:
+            text.append(" · checking the store…", style="dim italic")
         text.append("   store ", style="dim")
         text.append(one_line(store), style="bold")
         return text
