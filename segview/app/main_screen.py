@@ -110,6 +110,7 @@ class MainScreen(ReviewingScreen):
         except StoreError as exc:
             if kept is not None:  # what was kept is not what is there
                 self.post_message(ForestChanged(ForestSnapshot((), kept.layout, 0, 0)))
+            self.app.call_from_thread(self.pane.show_empty, "cannot read the store")
             self.app.call_from_thread(
                 self.app.notify,
                 str(exc),

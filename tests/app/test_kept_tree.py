@@ -4,6 +4,7 @@ open; a kept tree that was changed, or a store that is gone, is not shown."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -59,6 +60,7 @@ async def test_the_kept_tree_comes_first_then_what_the_store_holds(
             assert tree.node_for(MAIN) is not None
             assert tree.node_for(LEGACY) is not None  # as it was last time
             assert "checking the store" in header(app)
+            assert "opening the store" in app.main.turn_bar.plain  # no figures of nothing
             assert app.main.forest is None  # nothing else takes the kept tree for the store
         finally:
             go.set()
@@ -128,6 +130,21 @@ async def test_a_store_gone_since_its_tree_was_kept_shows_no_tree(
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.main.forest is not None, "the store opened")
         await pilot.pause()
+        assert app.main.ancestry.node_for(MAIN) is None
+        assert "checking the store" not in header(app)
+
+
+async def test_a_store_that_cannot_be_read_since_its_tree_was_kept_shows_no_tree(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    await show_once(make_app)
+    shutil.rmtree(demo_store)
+    app = make_app(select=None)
+    async with app.run_test(size=SIZE) as pilot:
+        turn_bar = app.main.turn_bar
+        await wait_for(pilot, lambda: "cannot read the store" in turn_bar.plain, "the failure")
+        await pilot.pause()
+        assert app.main.ancestry.forest is not None and app.main.ancestry.forest.rows == ()
         assert app.main.ancestry.node_for(MAIN) is None
         assert "checking the store" not in header(app)
 

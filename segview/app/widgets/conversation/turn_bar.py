@@ -55,7 +55,7 @@ class TurnBar(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.info = TurnInfo(0, 0)
+        self.info = TurnInfo(0, 0, kind="none", loading="opening the store…")  # until a segment
         self.tokens: TurnTokens | None = None
         self.hidden: tuple[str, str] = ("", "")  # what the history hides: long, short
         self.plain = ""
