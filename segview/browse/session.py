@@ -119,7 +119,8 @@ class StoreSession:
     ) -> Iterator[ForestSnapshot]:
         """Fill every node's details (title, turns, problems), yielding a snapshot about
         every ``batch_seconds`` (or ``SNAPSHOT_SPACING`` times what the last one took to
-        make, if longer) and a complete one at the end.
+        make, if longer) and a complete one at the end (nothing when every detail was known
+        already: the snapshot ``open`` returned is complete).
 
         Stops (yielding nothing more) once ``cancelled()``: between segments, and while a big
         one is read (that read goes on, on a daemon thread, to be dropped). A segment for
@@ -131,6 +132,8 @@ class StoreSession:
             return
         with self._lock:
             nodes = [n for _d, n in lineage.walk() if not n.details_loaded]
+        if not nodes:  # every detail came from the index: ``open`` made the complete snapshot
+            return
         held = [n for n in nodes if later(n.id)]
         last = time.monotonic()
         spacing = batch_seconds

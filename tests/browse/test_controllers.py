@@ -59,6 +59,23 @@ def test_a_session_opens_the_forest_then_fills_it(store: Path) -> None:
         assert counts[segment_id] == len(expected.turn_counts(store, segment_id))
 
 
+def test_a_session_on_an_indexed_store_is_complete_when_opened_and_keeps_its_tree(
+    store: Path,
+) -> None:
+    """Every detail comes from the index: the snapshot ``open`` returns is complete, there is
+    nothing more to fill, and the next session finds that tree kept."""
+    first = StoreSession(store)
+    assert first.last_forest() is None  # nothing kept yet
+    first.open()
+    list(first.load_details())
+    session = StoreSession(store)
+    forest = session.open()
+    assert session.complete and all(r.turns is not None for r in forest.rows)
+    assert list(session.load_details()) == []
+    assert StoreSession(store).last_forest() == forest
+    assert StoreSession(store, use_index=False).last_forest() is None
+
+
 def test_a_session_resolves_ids_and_prefixes(store: Path) -> None:
     session = StoreSession(store)
     session.open()
