@@ -89,9 +89,10 @@ class MainScreen(ReviewingScreen):
         self.history.focus()
         # the tree kept from last time is in the first frame (reading it takes 45 ms for
         # 10,000 rows), while the worker looks at every file again
-        kept = self.session.last_forest()
-        if kept is not None:
-            self._forest_changed(ForestChanged(kept, kept=True))
+        with built_to_last():  # what the app is made of, and the kept tree, last as long as it
+            kept = self.session.last_forest()
+            if kept is not None:
+                self._forest_changed(ForestChanged(kept, kept=True))
         self._open_store(kept)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -106,7 +107,8 @@ class MainScreen(ReviewingScreen):
     @work(thread=True, exclusive=True, group="store")
     def _open_store(self, kept: ForestSnapshot | None) -> None:
         try:
-            forest = self.session.open()
+            with built_to_last():  # the store's forest lives as long as the app
+                forest = self.session.open()
         except StoreError as exc:
             if kept is not None:  # what was kept is not what is there
                 self.post_message(ForestChanged(ForestSnapshot((), kept.layout, 0, 0)))
@@ -126,7 +128,9 @@ class MainScreen(ReviewingScreen):
         if warning:
             self.app.call_from_thread(self.app.notify, warning, severity="warning", timeout=10)
         self._refresh_notes(force=True)
-        self.post_message(ForestChanged(forest))
+        # the store as the kept tree shows it: the tree keeps its rows (comparing them all
+        # again would hold the UI's thread: 0.1 s at 50,000 rows)
+        self.post_message(ForestChanged(kept if kept and self.session.same_as_kept else forest))
         self.app.call_from_thread(self._open_initial)
         worker = get_current_worker()
         details = self.session.load_details(

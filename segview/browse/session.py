@@ -58,6 +58,7 @@ class StoreSession:
         self._index: StoreIndex | None = None
         self._index_opened = False
         self._kept: bytes | None = None  # the tree as kept in the index (``last_forest``)
+        self.same_as_kept = False  # ``open`` found the store as the kept tree shows it
         self._kept_at = -KEEP_SECONDS
 
     # --- opening ----------------------------------------------------------------------------
@@ -69,8 +70,7 @@ class StoreSession:
             self.lineage = Lineage.open(self.path, index=self._open_index())
             complete = all(n.details_loaded for n in self.lineage.nodes.values())
             forest = self._snapshot(with_details=complete)
-            if complete:
-                self._keep(forest)
+            self.same_as_kept = complete and self._keep(forest)
             return forest
 
     def last_forest(self) -> ForestSnapshot | None:
@@ -93,15 +93,19 @@ class StoreSession:
     def _key(self) -> str:
         return os.path.abspath(self.path)
 
-    def _keep(self, forest: ForestSnapshot, *, now: bool = True) -> None:
+    def _keep(self, forest: ForestSnapshot, *, now: bool = True) -> bool:
         """Keep a complete snapshot in the index for the next start, when it differs from what
-        is kept (a store that keeps changing: at most every ``KEEP_SECONDS`` unless ``now``)."""
+        is kept (a store that keeps changing: at most every ``KEEP_SECONDS`` unless ``now``);
+        True when it is what was kept already."""
         index = self._index
         if index is None or (not now and time.monotonic() - self._kept_at < KEEP_SECONDS):
-            return
+            return False
         data = encode(forest)
-        if data != self._kept and index.put_forest(self._key(), data):
+        if data == self._kept:
+            return True
+        if index.put_forest(self._key(), data):
             self._kept, self._kept_at = data, time.monotonic()
+        return False
 
     @property
     def complete(self) -> bool:

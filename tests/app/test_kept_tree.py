@@ -66,6 +66,7 @@ async def test_the_kept_tree_comes_first_then_what_the_store_holds(
             go.set()
         await opened(pilot, MAIN)
         assert tree.node_for(LEGACY) is None
+        assert not app.main.session.same_as_kept
         assert "checking the store" not in header(app)
         assert (
             {r.id for r in tree.forest.rows}
@@ -73,6 +74,23 @@ async def test_the_kept_tree_comes_first_then_what_the_store_holds(
                 p.name[:-6] for p in demo_store.glob("*.jsonl")
             }
         )
+
+
+async def test_a_store_as_its_kept_tree_shows_it_keeps_the_rows_drawn(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    """Nothing changed since the tree was kept: the tree keeps the rows it drew first (no
+    second comparison of every row), and they are what the store holds."""
+    await show_once(make_app)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.main.ancestry
+        first = tree.forest
+        assert first is not None  # in the first frame
+        await opened(pilot, MAIN)
+        assert app.main.session.same_as_kept
+        assert tree.forest is first and first == app.main.forest
+        assert "checking the store" not in header(app)
 
 
 async def test_a_row_of_the_kept_tree_opens_once_the_store_is_open(
