@@ -5,7 +5,8 @@ many rows lays the tree out once, not once per row."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,15 +26,25 @@ if TYPE_CHECKING:
 AppFactory = Callable[..., SegviewApp]
 
 
-async def test_a_forest_whose_every_row_changed_is_drawn_at_once(
-    make_app: AppFactory, demo_store: Path
-) -> None:
+@asynccontextmanager
+async def demo_tree(
+    make_app: AppFactory,
+) -> AsyncIterator[tuple[Pilot[None], SegviewApp, AncestryTree, ForestSnapshot]]:
+    """The app on the demo store at ``SIZE``, with the main segment open and the tree complete:
+    (pilot, app, its tree, the forest it shows)."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, MAIN)
-        tree = app.main.ancestry
         forest = app.main.forest
-        assert forest is not None and len(forest.rows) >= 10
+        assert forest is not None
+        yield pilot, app, app.main.ancestry, forest
+
+
+async def test_a_forest_whose_every_row_changed_is_drawn_at_once(
+    make_app: AppFactory, demo_store: Path
+) -> None:
+    async with demo_tree(make_app) as (pilot, _app, tree, forest):
+        assert len(forest.rows) >= 10
         renamed = ForestSnapshot(
             tuple(replace(r, title=f"renamed {n}") for n, r in enumerate(forest.rows)),
             forest.layout,
@@ -164,12 +175,7 @@ async def test_a_row_is_labelled_when_it_is_drawn_not_when_it_is_added(
 ) -> None:
     """Building the rows of a large store makes the labels of the rows on screen only; a
     row scrolled to is labelled as it is drawn, with its own title."""
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await opened(pilot, MAIN)
-        tree = app.main.ancestry
-        forest = app.main.forest
-        assert forest is not None
+    async with demo_tree(make_app) as (pilot, _app, tree, forest):
         rows = numbered_rows(forest.rows[0], 2_000)
         made: list[str] = []
         make = tree._label
@@ -193,12 +199,7 @@ async def test_building_many_rows_invalidates_the_tree_once_and_keeps_the_cursor
     does that once, and the tree then holds every row with the cursor on the open segment."""
     from textual.widgets import Tree
 
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await opened(pilot, MAIN)
-        tree = app.main.ancestry
-        forest = app.main.forest
-        assert forest is not None
+    async with demo_tree(make_app) as (pilot, _app, tree, forest):
         main_row = forest.row(MAIN)
         assert main_row is not None
         rows = (
@@ -246,12 +247,7 @@ async def test_the_tree_lines_are_freed_without_the_collector_and_a_deep_chain_b
     import sys
     import weakref
 
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await opened(pilot, MAIN)
-        tree = app.main.ancestry
-        forest = app.main.forest
-        assert forest is not None
+    async with demo_tree(make_app) as (pilot, _app, tree, forest):
         gc.disable()
         try:
             line = weakref.ref(tree._tree_lines[0])
@@ -276,10 +272,7 @@ async def test_a_restyle_draws_the_tree_again_without_laying_it_out(
     """Focus moving to the tree and back, or another theme, restyles it: its lines are drawn
     again (the cursor's row in the focused style) but not laid out again (Textual's own tree
     lays out every line at a restyle: 80 ms at 50,000 rows)."""
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await opened(pilot, MAIN)
-        tree = app.main.ancestry
+    async with demo_tree(make_app) as (pilot, app, tree, _forest):
         lines = tree._tree_lines
         before = app.main.history.has_focus
         tree.focus()
@@ -300,10 +293,7 @@ async def test_showing_a_segment_does_not_lay_the_tree_out_again(
     """Moving to a segment's row expands its collapsed ancestors only: not the hidden root,
     which Textual makes collapsed (expanding it laid out every line again when the first
     segment was shown: 80 ms at 50,000 rows, with the app starting)."""
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await opened(pilot, MAIN)
-        tree = app.main.ancestry
+    async with demo_tree(make_app) as (pilot, _app, tree, _forest):
         tree.root._expanded = False  # as Textual makes it (it is hidden, never expanded)
         lines = tree._tree_lines
         for segment_id in (FORK_OF_FORK, MAIN, LEGACY):
