@@ -108,6 +108,12 @@ def encode(forest: ForestSnapshot) -> bytes:
     return _FORMAT + hashlib.blake2b(body, digest_size=_DIGEST).digest() + body
 
 
+def forest_digest(data: bytes) -> bytes:
+    """What tells two encoded snapshots apart (its header and the digest of its body): kept
+    instead of the whole encoding (10 MB at 50,000 rows)."""
+    return data[: len(_FORMAT) + _DIGEST]
+
+
 def decode(data: bytes) -> ForestSnapshot | None:
     """The snapshot ``encode`` made, or None when ``data`` is not one (another format, cut
     short, changed since: the digest does not match)."""

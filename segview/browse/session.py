@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from segview.lineage import Lineage, SegmentNode, StoreProblem
 from segview.store.layout import StoreScan, resolve_id
 
-from .forest import ForestSnapshot, TreeRow, decode, encode, snapshot
+from .forest import ForestSnapshot, TreeRow, decode, encode, forest_digest, snapshot
 
 if TYPE_CHECKING:
     from segview.compare import Comparison
@@ -57,7 +57,7 @@ class StoreSession:
         self._lock = threading.RLock()
         self._index: StoreIndex | None = None
         self._index_opened = False
-        self._kept: bytes | None = None  # the tree as kept in the index (``last_forest``)
+        self._kept: bytes | None = None  # what ``forest_digest`` says of the tree kept
         self.same_as_kept = False  # ``open`` found the store as the kept tree shows it
         self._kept_at = -KEEP_SECONDS
 
@@ -79,8 +79,10 @@ class StoreSession:
         with self._lock:
             index = self._open_index()
             data = index.forest(self._key()) if index is not None else None
-            self._kept = data
-        return decode(data) if data is not None else None
+        forest = decode(data) if data is not None else None
+        # (one that cannot be read is as none: the next complete tree replaces it)
+        self._kept = forest_digest(data) if data is not None and forest is not None else None
+        return forest
 
     def _open_index(self) -> StoreIndex | None:
         if not self._index_opened:
@@ -101,10 +103,11 @@ class StoreSession:
         if index is None or (not now and time.monotonic() - self._kept_at < KEEP_SECONDS):
             return False
         data = encode(forest)
-        if data == self._kept:
+        digest = forest_digest(data)
+        if digest == self._kept:
             return True
         if index.put_forest(self._key(), data):
-            self._kept, self._kept_at = data, time.monotonic()
+            self._kept, self._kept_at = digest, time.monotonic()
         return False
 
     @property

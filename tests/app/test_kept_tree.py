@@ -134,6 +134,10 @@ async def test_a_kept_tree_that_was_changed_is_not_shown(
         finally:
             go.set()
         await opened(pilot, MAIN)
+    again = StoreIndex.open(demo_store)
+    assert again is not None
+    assert decode(again.forest(key) or b"") is not None  # replaced by the tree just shown
+    again.close()
 
 
 async def test_a_store_gone_since_its_tree_was_kept_shows_no_tree(
