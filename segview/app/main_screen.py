@@ -89,10 +89,9 @@ class MainScreen(ReviewingScreen):
         self.history.focus()
         # the tree kept from last time is in the first frame (reading it takes 45 ms for
         # 10,000 rows), while the worker looks at every file again
-        with built_to_last():  # what the app is made of, and the kept tree, last as long as it
-            kept = self.session.last_forest()
-            if kept is not None:
-                self._forest_changed(ForestChanged(kept, kept=True))
+        kept = self.session.last_forest()
+        if kept is not None:
+            self._forest_changed(ForestChanged(kept, kept=True))
         self._open_store(kept)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
