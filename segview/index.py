@@ -8,7 +8,10 @@ modification and change time) and a fingerprint of the bytes read
 (``layout.prefix_fingerprint``: the first and the last 4 KiB before the point reached).
 
 Per store, it also keeps the app's tree as last shown (``forest``): the app draws it at once
-while it checks every file, then shows what the check found.
+while it checks every file, then shows what the check found. And it keeps what a command
+printed (``output``: ``segview tree``), under a digest of everything that output was made
+from (every file's identity as the scan found it, ...): the same command on an unchanged
+store prints it again without building anything.
 
 A record is used only when the file is still that file:
 
@@ -35,7 +38,10 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from hashlib import blake2b
 
 __all__ = [
     "CACHE_ENV",
@@ -46,12 +52,14 @@ __all__ = [
     "StoreIndex",
     "cache_dir",
     "index_disabled",
+    "new_digest",
+    "version_tag",
 ]
 
 CACHE_ENV = "SEGVIEW_CACHE_DIR"
 NO_INDEX_ENV = "SEGVIEW_NO_INDEX"
 INDEX_NAME = "index.sqlite3"
-SCHEMA = 5
+SCHEMA = 6
 """The layout of the database and the meaning of its records; a database of another schema,
 or written by another version of segview, is built again."""
 BUSY_TIMEOUT_MS = 1500
@@ -74,7 +82,8 @@ def index_disabled(environ: Mapping[str, str] | None = None) -> bool:
     return env.get(NO_INDEX_ENV, "") not in ("", "0")
 
 
-def _version_tag() -> str:
+def version_tag() -> str:
+    """The schema and the version of segview: what the database was written by."""
     from segview import __version__
 
     return f"{SCHEMA}:{__version__}"
@@ -154,6 +163,10 @@ CREATE TABLE IF NOT EXISTS extra (
     PRIMARY KEY (path, name)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS forests (root TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outputs (
+    root TEXT NOT NULL, name TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
+    PRIMARY KEY (root, name)
+) WITHOUT ROWID;
 """
 
 
@@ -212,7 +225,7 @@ class StoreIndex:
             if mode is None or str(mode[0]).lower() != "wal":
                 raise sqlite3.DatabaseError("no write-ahead log")
             db.execute("PRAGMA synchronous = NORMAL")
-            tag = _version_tag()
+            tag = version_tag()
             found = self._meta(db)
             if found != tag:
                 db.execute("BEGIN IMMEDIATE")
@@ -221,6 +234,7 @@ class StoreIndex:
                         db.execute("DROP TABLE IF EXISTS files")
                         db.execute("DROP TABLE IF EXISTS extra")
                         db.execute("DROP TABLE IF EXISTS forests")
+                        db.execute("DROP TABLE IF EXISTS outputs")
                         db.execute("DROP TABLE IF EXISTS meta")
                         for statement in _CREATE.split(";"):
                             if statement.strip():
@@ -366,7 +380,36 @@ class StoreIndex:
             return None
         return found[0] if found is not None and isinstance(found[0], bytes) else None
 
+    def output(self, root: str, name: str, key: bytes) -> bytes | None:
+        """What the command ``name`` printed for the store at ``root`` (an absolute path),
+        kept with ``put_output`` under ``key``; None unless it was kept under that key and
+        reads back intact (its digest)."""
+        db = self.connection
+        if db is None:
+            return None
+        try:
+            found = db.execute(
+                "SELECT value FROM outputs WHERE root = ? AND name = ? AND key = ?",
+                (root, name, key),
+            ).fetchone()
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return None
+        if found is None or not isinstance(found[0], bytes):
+            return None
+        value: bytes = found[0]
+        digest, data = value[:_DIGEST_SIZE], value[_DIGEST_SIZE:]
+        return data if len(digest) == _DIGEST_SIZE and _digest(data) == digest else None
+
     # --- writing ------------------------------------------------------------------------------
+
+    def put_output(self, root: str, name: str, key: bytes, value: bytes) -> bool:
+        """Keep what the command ``name`` printed for the store at ``root`` under ``key``
+        (a digest of what it was made from), replacing what was kept before."""
+        return self._write(
+            "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?)",
+            [(root, name, key, _digest(value) + value)],
+        )
 
     def put_forest(self, root: str, value: bytes) -> bool:
         """Keep the tree of the store at ``root`` (see ``forest``)."""
@@ -417,6 +460,23 @@ class StoreIndex:
             self._failed(exc)
             return False
         return True
+
+
+_DIGEST_SIZE = 16
+
+
+def _digest(data: bytes) -> bytes:
+    return new_digest(data).digest()
+
+
+def new_digest(data: bytes = b"") -> blake2b:
+    """A BLAKE2b hash of ``digest_size`` 16 (``_blake2`` directly: ``hashlib`` would load
+    OpenSSL first, 3 ms of a command's start-up)."""
+    try:
+        from _blake2 import blake2b as make
+    except ImportError:  # another interpreter
+        from hashlib import blake2b as make
+    return make(data, digest_size=_DIGEST_SIZE)
 
 
 def _row(row: tuple[Any, ...]) -> IndexRow | None:

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from segview.sidecar import NOTES_SUFFIX, SIDECAR_DIR
+
 __all__ = [
     "NOTES_SUFFIX",
     "SIDECAR_DIR",
@@ -45,8 +47,6 @@ __all__ = [
     "set_label",
 ]
 
-SIDECAR_DIR = ".segview"
-NOTES_SUFFIX = ".notes.jsonl"
 _READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 

@@ -66,15 +66,20 @@ def test_a_reading_command_on_an_indexed_store_imports_neither_textual_nor_pydan
     tmp_path: Path,
 ) -> None:
     """The first ``tree`` reads every entry (and validates it); the next finds every file
-    unchanged in the index and reads none."""
+    unchanged in the index and reads none; ``tree`` itself prints again what it printed
+    (``segview.cli.kept``), without the lineage model."""
     env = {"SEGVIEW_CACHE_DIR": str(tmp_path / "cache")}
     first = imported_after(["tree", str(ROOT / "sample_logs")], env)
     assert loaded(first, "pydantic")  # it did read the store
+    imported_after(["ls", str(ROOT / "sample_logs")], env)
+    listed = imported_after(["ls", str(ROOT / "sample_logs")], env)
+    assert loaded(listed, "segview.lineage")
     again = imported_after(["tree", str(ROOT / "sample_logs")], env)
-    assert loaded(again, "segview.lineage")
-    assert not loaded(again, "textual")
-    assert not loaded(again, "pydantic")
-    assert not loaded(again, "ctypes")  # only a segment being published needs it
+    for modules in (listed, again):
+        assert not loaded(modules, "textual")
+        assert not loaded(modules, "pydantic")
+        assert not loaded(modules, "ctypes")  # only a segment being published needs it
+    assert not loaded(again, "segview.lineage")
 
 
 def segview(*args: str, **kwargs: object) -> subprocess.CompletedProcess[bytes]:

@@ -10,29 +10,48 @@ import argparse
 import sys
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from segview.lineage import Lineage, SegmentNode, StoreProblem, problem_order
 from segview.store import StoreError
 from segview.store.layout import NotAStore
 from segview.text import one_line, unique_prefix_lengths
 
-from .annotations import Annotations, annotate
 from .arguments import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
-from .common import CliError, dumps_json, open_index, print_json
+from .common import CliError, dumps_json, open_index, open_scan, print_json
+from .kept import KeptOutput, Recording
+
+if TYPE_CHECKING:
+    from segview.index import StoreIndex
+    from segview.lineage import Lineage, SegmentNode, StoreProblem
+    from segview.store.layout import StoreScan
+
+    from .annotations import Annotations
+
+# The lineage model is imported where it is used: a ``tree`` printed again from the index
+# (``kept``) never builds it.
 
 MIN_PREFIX = 8
 PROGRESS_MIN_SEGMENTS = 500
 PROGRESS_MIN_BYTES = 64 << 20
 
 
-def open_lineage(path: str, ns: argparse.Namespace | None = None) -> Lineage:
+def open_lineage(
+    path: str,
+    ns: argparse.Namespace | None = None,
+    *,
+    index: StoreIndex | None = None,
+    scan: StoreScan | None = None,
+) -> Lineage:
     """The forest of the store at ``path`` (any layout; a segment file: its directory), with
-    the index unless ``ns.no_index``."""
-    index = open_index(path, ns) if ns is not None else None
+    the index unless ``ns.no_index`` (or ``index``, already open); ``scan``: the store's
+    scan, already made."""
+    from segview.lineage import Lineage
+
+    if index is None and ns is not None:
+        index = open_index(path, ns)
     try:
         # read once, never refreshed
-        return Lineage.open(path, track_rewrites=False, index=index)
+        return Lineage.open(path, track_rewrites=False, index=index, scan=scan)
     except NotAStore as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
     except StoreError as exc:
@@ -177,32 +196,46 @@ def _push_list(
 
 
 def cmd_tree(ns: argparse.Namespace) -> int:
-    lineage = open_lineage(ns.store, ns)
+    index = open_index(ns.store, ns)
+    scan = open_scan(ns.store)
+    name = "tree --json" if ns.json else "tree"
+    kept = KeptOutput.of(index, scan, ns.store, name, prices=ns.json)
+    if kept is not None and kept.replay():
+        return EXIT_OK
+    out = Recording(kept)
+    with out.capture_stderr():
+        _print_tree(ns, open_lineage(ns.store, index=index, scan=scan), out)
+    if kept is not None:
+        kept.keep(out)
+    return EXIT_OK
+
+
+def _print_tree(ns: argparse.Namespace, lineage: Lineage, out: Recording) -> None:
+    from .annotations import annotate
+
     for _depth, node in lineage.walk():
         lineage.load_details(node)
     lineage.save_index()
     extra = annotate(lineage, usage=ns.json)
     if ns.json:
         sys.stdout.flush()
-        out = sys.stdout.buffer
         for part in forest_json_parts(lineage.roots, extra):
-            out.write(part.encode())
-        out.write(b"\n")
-        out.flush()
-        return EXIT_OK
+            out.write_bytes(part.encode())
+        out.write_bytes(b"\n")
+        sys.stdout.flush()
+        return
     if not lineage.nodes:
-        print(f"no segments in {one_line(str(lineage.root))}")
+        out.write_text(f"no segments in {one_line(str(lineage.root))}\n")
     lines = list(tree_lines(lineage, extra))
     if lines:
-        sys.stdout.write("\n".join(lines) + "\n")
-        sys.stdout.flush()
+        out.write_text("\n".join(lines) + "\n")
+    sys.stdout.flush()
     if lineage.skipped:
         n = len(lineage.skipped)
         print(
             f"segview: {n} file{'s' * (n != 1)} skipped (not segment files); see `segview check`",
             file=sys.stderr,
         )
-    return EXIT_OK
 
 
 # --- check ----------------------------------------------------------------------------------
@@ -254,6 +287,8 @@ def checked_nodes(lineage: Lineage) -> list[SegmentNode]:
 
 def collect_problems(lineage: Lineage) -> list[StoreProblem]:
     """Every problem of the store (every file read in full), sorted by file and line."""
+    from segview.lineage import StoreProblem, problem_order
+
     nodes = checked_nodes(lineage)
     progress = _Progress(nodes)
     problems: list[StoreProblem] = []

@@ -59,14 +59,20 @@ class Lineage:
 
     @classmethod
     def open(
-        cls, root: str | Path, *, track_rewrites: bool = True, index: StoreIndex | None = None
+        cls,
+        root: str | Path,
+        *,
+        track_rewrites: bool = True,
+        index: StoreIndex | None = None,
+        scan: StoreScan | None = None,
     ) -> Lineage:
         """Scan ``root`` (a store in any layout, or a segment file: its directory is the
         store); raises ``StoreError`` only if it cannot be opened. With an ``index``
         (``segview.index``), what it holds of unchanged files is used instead of reading
-        them, and ``save_index`` keeps what was read."""
+        them, and ``save_index`` keeps what was read. ``scan``: the scan of ``root`` already
+        made (``scan_store``), used instead of scanning again."""
         lineage = cls(Path(root), track_rewrites=track_rewrites, index=index)
-        lineage.refresh()
+        lineage.refresh(scan)
         return lineage
 
     @property
@@ -84,19 +90,19 @@ class Lineage:
         """The segment a segment-file path selected (None for a directory)."""
         return self.scan.selected if self.scan is not None else None
 
-    def refresh(self) -> LineageChange:
+    def refresh(self, scan: StoreScan | None = None) -> LineageChange:
         """Re-scan the store: read the first line of new files, note grown, rewritten and
         removed ones.
 
         Unchanged files are not read. A grown file keeps its first line (it only had entries
         appended) unless that line was unreadable before (a file still being written); a
-        rewritten file (see ``LineageChange``) is read again from its first line.
+        rewritten file (see ``LineageChange``) is read again from its first line. ``scan``:
+        a scan of the store just made, used instead of scanning again.
         """
         with gc_paused():
-            return self._refresh()
+            return self._refresh(scan_store(self.root) if scan is None else scan)
 
-    def _refresh(self) -> LineageChange:
-        scan = scan_store(self.root)
+    def _refresh(self, scan: StoreScan) -> LineageChange:
         watching = self.scan is not None and self.track_rewrites
         change = LineageChange()
         relink = False
