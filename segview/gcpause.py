@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-import threading
+from _thread import allocate_lock  # (``threading.Lock``, without importing threading)
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
@@ -25,7 +25,7 @@ def _counted(
 ) -> Callable[[], AbstractContextManager[None]]:
     """A context manager that runs ``begin`` as the first of its nested or concurrent uses
     starts, and what ``begin`` returned as the last one ends."""
-    lock = threading.Lock()
+    lock = allocate_lock()
     uses = 0
     end: Callable[[], None] = _nothing
 

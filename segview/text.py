@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 __all__ = [
     "SHORT_ID_MIN",
@@ -112,6 +115,8 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 
 def _datetime(ts: int) -> datetime | None:
+    from datetime import UTC, datetime  # (when a time is shown: not at every start)
+
     try:
         return datetime.fromtimestamp(ts / 1000, UTC)
     except (OverflowError, OSError, ValueError):

@@ -79,7 +79,30 @@ def test_a_reading_command_on_an_indexed_store_imports_neither_textual_nor_pydan
         assert not loaded(modules, "textual")
         assert not loaded(modules, "pydantic")
         assert not loaded(modules, "ctypes")  # only a segment being published needs it
-    assert not loaded(again, "segview.lineage")
+    # nor what start-up spares a printed-again tree: the lineage model, logging (imported
+    # with the first warning), shutil (argparse asks it the terminal's width)
+    assert [m for m in ("segview.lineage", "logging", "shutil") if loaded(again, m)] == []
+
+
+def test_the_store_cores_warnings_reach_stderr(tmp_path: Path) -> None:
+    """``logging`` is imported with the store core's first warning, and the command's
+    handler with it: the warning is one ``segview: warning:`` line on stderr, its text from
+    the log escaped."""
+    source = ROOT / "sample_logs" / "01927109-0426-7f89-afea-1444715752f1.jsonl"
+    lines = source.read_bytes().splitlines(keepends=True)
+    assert b'"domain":"pod.scope"' in lines[1]
+    lines[1] = (
+        b'{"kind":"extension","ts":1728473269288,"domain":"pod.scope",'
+        rb'"payload":{"allow":"\u001b]0;owned\u0007"}}' b"\n"
+    )
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / source.name).write_bytes(b"".join(lines))
+    proc = segview("show", str(store), source.name[:8], "--json", "--no-index")
+    assert proc.returncode == 0, proc.stderr
+    json.loads(proc.stdout)
+    assert proc.stderr.startswith(b"segview: warning: ignoring malformed pod.scope payload: ")
+    assert proc.stderr.count(b"\n") == 1 and b"\x1b" not in proc.stderr
 
 
 def segview(*args: str, **kwargs: object) -> subprocess.CompletedProcess[bytes]:

@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    _warnings_to_stderr()
+    _warnings_to_stderr(now=ns.command in LONG_RUNNING)
     from .common import run_guarded
 
     handler = _handler(ns.handler)
@@ -88,9 +88,22 @@ def _handler(name: str) -> Callable[..., int]:
 __all__ = ["build_parser", "end_process", "main", "run"]
 
 
-def _warnings_to_stderr() -> None:
-    """Warnings of the store core (a malformed payload skipped, ...) as one line each on
-    stderr. Only for subcommands: while the app runs, the terminal is the app's."""
+def _warnings_to_stderr(*, now: bool) -> None:
+    """Warnings of segview (the store core's: a malformed payload skipped, ...) as one line
+    each on stderr. Only for subcommands: while the app runs, the terminal is the app's.
+
+    The handler is installed with the store core's first warning (``segview.store.report``),
+    so that a command that has none never imports ``logging``; ``now`` (a long-running
+    command, whose own modules log) or ``logging`` already loaded installs it at once."""
+    if now or "logging" in sys.modules:
+        _stderr_lines()
+    else:
+        from segview.store.report import on_first
+
+        on_first.append(_stderr_lines)
+
+
+def _stderr_lines() -> None:
     import logging
 
     from .stderr_log import StderrLines

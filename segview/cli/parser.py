@@ -14,6 +14,7 @@ from typing import Any
 from .arguments import (
     SIDECAR_HELP,
     TEXT_LINES,
+    Parser,
     add_command,
     add_format_version,
     add_index_flag,
@@ -101,7 +102,7 @@ class _SubcommandOrStore(argparse._SubParsersAction):  # type: ignore[type-arg]
 
 def build_parser() -> argparse.ArgumentParser:
     """The one parser of ``segview``: the app's options, then the subcommands."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="segview",
         usage=USAGE,
         description=DESCRIPTION,

@@ -23,7 +23,6 @@ of an unknown kind as its ``body`` when it has a string one (otherwise it adds n
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
@@ -70,6 +69,7 @@ from .model import (
     UserSegment,
     WorkflowInvokeSegment,
 )
+from .report import warning
 
 __all__ = [
     "POD_SCOPE_DOMAIN",
@@ -80,7 +80,6 @@ __all__ = [
     "system_text",
 ]
 
-log = logging.getLogger(__name__)
 
 POD_SCOPE_DOMAIN = "pod.scope"
 DEFAULT_CONFIG = RequestConfig(stop_sequences=[])
@@ -296,7 +295,7 @@ def _extension_reference(state: RestoredState, entry: Any) -> None:
         try:
             snapshot = LENIENT_VALIDATORS[PodScopeSnapshot].validate_python(entry.payload)
         except ValidationError as exc:
-            log.warning("ignoring malformed pod.scope payload: %s", exc.errors()[0]["msg"])
+            warning(__name__, "ignoring malformed pod.scope payload: %s", exc.errors()[0]["msg"])
         else:
             state.pod_scope = cast(PodScopeSnapshot, snapshot)
 
