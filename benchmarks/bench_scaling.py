@@ -17,7 +17,10 @@ memory of the child) against the floors of ``bench_scale.py``, measured on the s
 just before:
 
 * a store: ``tree``, ``tree --json``, ``ls``, ``check`` with no index (``cold``: it writes
-  the index) and with the index that run wrote (``warm``); ``search STORE WORD`` for a word
+  the index) and with the index that run wrote (``warm``); ``tree`` and ``tree --json``
+  also with the index warm but one file changed since (``warm, 1 file changed``: its
+  modification time set forward before each run, as an append would, so the output kept
+  from the last run cannot be printed again); ``search STORE WORD`` for a word
   in 1 % of the segments and for a word in nearly every item (search reads no index).
   Floors: the first line of every file (for warm runs), every byte of every file (cold runs
   and the rare word), ``orjson`` of every line of every file (the common word);
@@ -71,6 +74,7 @@ QUICK_COUNTS = (300, 1_000, 3_000)
 QUICK_SIZES = (5, 10, 30)
 LAYOUTS = ("flat", "runtime")
 WORSE_THAN_LINEAR = 1.15  # growth beyond the data's by this factor is reported
+CHANGED = "warm, 1 file changed"
 
 # the app's floor: every segment's details read in one process, no index, no UI
 FLOOR_DETAILS = """
@@ -188,6 +192,9 @@ class Runner:
             name = " ".join(a for a in args if a != s)
             self.add(base, name, "cold", sv.cold(*args), ("bytes", every))
             self.add(base, name, "warm", sv.warm(*args), ("first lines", first))
+            if args[0] == "tree":
+                got = self.one_file_changed(info, args)
+                self.add(base, name, CHANGED, got, ("first lines", first))
         for word, name, against in (
             (scale_stores.RARE_WORD, "search, 1 % of segments", ("bytes", every)),
             (scale_stores.COMMON_WORD, "search, every segment", ("orjson", parse)),
@@ -196,6 +203,20 @@ class Runner:
             self.add(base, name, "", got, against)
         if self.app:
             self.app_store(base, root)
+
+    def one_file_changed(self, info: scale_stores.StoreInfo, args: list[str]) -> Run:
+        """``args`` run with the index warm, after one file's modification time was set
+        forward (a file the agent appended to), before each run."""
+        segments = (p for p in info.root.rglob("*.jsonl") if not p.name.endswith(".trace.jsonl"))
+        path = min(segments, key=lambda p: abs(p.stat().st_size - 40_000))  # a median one
+        best: Run | None = None
+        for _ in range(self.repeats):
+            st = path.stat()
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+            got = run([PY, "-m", "segview", *args], self.sv.env, repeats=1)
+            best = got if best is None else best.best(got)
+        assert best is not None
+        return best
 
     def app_store(self, base: Subject, root: Path) -> None:
         """The app on the store, headless (``app_probe.py``), cold and warm, against every
@@ -318,7 +339,7 @@ def cell(row: Row) -> str:
 
 def growth(small: Row, large: Row) -> tuple[str, float]:
     """How much the CPU time grew from ``small`` to ``large``, against the data."""
-    by_count = large.mode == "warm" or large.what == "floor: first lines"
+    by_count = large.mode in ("warm", CHANGED) or large.what == "floor: first lines"
     if by_count and large.group == "store":
         data = large.segments / small.segments
     else:
