@@ -65,17 +65,28 @@ def test_help_and_usage_errors_import_only_the_parser(argv: list[str]) -> None:
 def test_a_reading_command_on_an_indexed_store_imports_neither_textual_nor_pydantic(
     tmp_path: Path,
 ) -> None:
-    """The first ``tree`` reads every entry (and validates it); the next finds every file
-    unchanged in the index and reads none; ``tree`` itself prints again what it printed
-    (``segview.cli.kept``), without the lineage model."""
+    """The first ``tree`` reads every entry (and validates it); the next prints again what it
+    printed (``segview.cli.kept``), without the lineage model; after a label is added, the
+    tree is made again, from the index: every file is unchanged, so none is read."""
+    import shutil
+
+    store = tmp_path / "store"
+    shutil.copytree(ROOT / "sample_logs", store)
     env = {"SEGVIEW_CACHE_DIR": str(tmp_path / "cache")}
-    first = imported_after(["tree", str(ROOT / "sample_logs")], env)
+    first = imported_after(["tree", str(store)], env)
     assert loaded(first, "pydantic")  # it did read the store
-    imported_after(["ls", str(ROOT / "sample_logs")], env)
-    listed = imported_after(["ls", str(ROOT / "sample_logs")], env)
-    assert loaded(listed, "segview.lineage")
-    again = imported_after(["tree", str(ROOT / "sample_logs")], env)
-    for modules in (listed, again):
+    again = imported_after(["tree", str(store)], env)
+    segment = sorted(store.glob("*.jsonl"))[0].name[:8]
+    subprocess.run(
+        [sys.executable, "-m", "segview", "label", str(store), segment, "a label"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env={**os.environ, **env},
+    )
+    made = imported_after(["tree", str(store)], env)
+    assert loaded(made, "segview.lineage")
+    for modules in (again, made):
         assert not loaded(modules, "textual")
         assert not loaded(modules, "pydantic")
         assert not loaded(modules, "ctypes")  # only a segment being published needs it
@@ -93,7 +104,8 @@ def test_the_store_cores_warnings_reach_stderr(tmp_path: Path) -> None:
     assert b'"domain":"pod.scope"' in lines[1]
     lines[1] = (
         b'{"kind":"extension","ts":1728473269288,"domain":"pod.scope",'
-        rb'"payload":{"allow":"\u001b]0;owned\u0007"}}' b"\n"
+        rb'"payload":{"allow":"\u001b]0;owned\u0007"}}'
+        b"\n"
     )
     store = tmp_path / "store"
     store.mkdir()

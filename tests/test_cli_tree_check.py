@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -338,9 +339,19 @@ def test_check_progress_only_on_a_terminal(
     monkeypatch.setattr(lineage_cmds, "PROGRESS_MIN_SEGMENTS", 1)
     _code, _out, err = run(capsys, "check", str(tmp_path))
     assert "checking" not in err
-    monkeypatch.setattr(lineage_cmds, "_stderr_is_tty", lambda: True)
-    code, out, err = run(capsys, "check", str(tmp_path))
+    terminal = True
+    monkeypatch.setattr(lineage_cmds, "_is_tty", lambda stream: terminal)
+    code, out, err = run(capsys, "check", str(tmp_path), "--no-index")
     assert (code, out) == (0, "") and "checking 5/5 segments" in err
+    # a check made on a terminal shows its progress there, but the output kept (printed
+    # again while nothing changes: ``segview.cli.kept``) does not hold it
+    segment = next(tmp_path.glob("*.jsonl"))
+    st = segment.stat()
+    os.utime(segment, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert "checking 5/5 segments" in run(capsys, "check", str(tmp_path))[2]
+    terminal = False
+    code, out, err = run(capsys, "check", str(tmp_path))
+    assert (code, out) == (0, "") and err == "segview: 5 segments checked: no problems\n"
 
 
 def test_tree_of_the_session_layout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

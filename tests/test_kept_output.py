@@ -1,7 +1,8 @@
-"""``segview tree`` prints again what it printed while nothing it was made from changed
-(``segview.cli.kept``), and never a kept output that is stale or damaged: after each change
-(a label, a line appended, a file added or removed, the price table, a skipped file, the
-path given) or each kind of damage, it prints what ``--no-index`` prints."""
+"""``segview tree``, ``ls`` and ``check`` print again what they printed while nothing it was
+made from changed (``segview.cli.kept``), and never a kept output that is stale or damaged:
+after each change (a label, a line appended, a file rewritten, added or removed, the price
+table, a skipped file, the path given) or each kind of damage, a command prints what
+``--no-index`` prints, on both streams, with the same exit status."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from segview.cli import lineage_cmds, main
+from segview.cli import kept, main
 from segview.index import INDEX_NAME
 from segview.store import FsStore, TurnEnd, UserInput
 from segview.store.model import TextSegment
@@ -26,15 +27,15 @@ HEAD_STORES = Path(__file__).parent / "golden_head" / "stores"
 
 @pytest.fixture
 def built(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The stores whose forest a command built (not printed again from the index)."""
+    """The outputs a command made (not printed again from the index)."""
     calls: list[str] = []
-    real = lineage_cmds.open_lineage
 
-    def counting(path: str, *args: object, **kwargs: object) -> object:
-        calls.append(path)
-        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+    class Counting(kept.Recording):
+        def __init__(self, output: kept.KeptOutput | None) -> None:
+            calls.append("made")
+            super().__init__(output)
 
-    monkeypatch.setattr(lineage_cmds, "open_lineage", counting)
+    monkeypatch.setattr(kept, "Recording", Counting)
     yield calls
 
 
@@ -57,7 +58,7 @@ def checker(
         expected = run(capsys, *argv, "--no-index")
         built.clear()
         assert run(capsys, *argv) == expected, argv
-        assert len(built) == 1, "the forest was not built again after a change"
+        assert len(built) == 1, "the output was not made again after a change"
         unchanged_after(expected)
 
     def unchanged_after(expected: tuple[int, str, str]) -> None:
@@ -82,7 +83,9 @@ def copy(src: Path, dst: Path) -> Path:
     ids=lambda p: p.name,
 )
 @pytest.mark.parametrize("json", [False, True], ids=["text", "json"])
+@pytest.mark.parametrize("command", ["tree", "ls", "check"])
 def test_kept_while_unchanged_and_made_again_after_each_change(
+    command: str,
     source: Path,
     json: bool,
     tmp_path: Path,
@@ -90,7 +93,7 @@ def test_kept_while_unchanged_and_made_again_after_each_change(
     built: list[str],
 ) -> None:
     store = copy(source, tmp_path / "store")
-    argv = ["tree", str(store), *(["--json"] if json else [])]
+    argv = [command, str(store), *(["--json"] if json else [])]
     changed, unchanged = checker(capsys, built, *argv)
     changed()  # cold: made, and kept
     unchanged()
@@ -116,13 +119,19 @@ def test_kept_while_unchanged_and_made_again_after_each_change(
     (target.parent / "notes.jsonl").write_text("{}\n")
     changed()
     built.clear()
-    assert "1 file skipped" in run(capsys, *argv)[2] or json  # (said by the text tree only)
+    code, out, err = run(capsys, *argv)
     assert built == []
+    if command == "check":  # a problem of the store: said again, with the exit status
+        assert code == 1 and "notes.jsonl" in out
+    elif command == "tree" and not json:
+        assert "1 file skipped" in err
     segments[0].unlink()
     changed()
 
 
-def test_the_price_table_is_an_input_of_the_json_tree(
+@pytest.mark.parametrize("command", ["tree", "ls"])
+def test_the_price_table_is_an_input_of_the_json_output(
+    command: str,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     built: list[str],
@@ -131,20 +140,21 @@ def test_the_price_table_is_an_input_of_the_json_tree(
     store = copy(SAMPLE, tmp_path / "store")
     config = tmp_path / "config.toml"
     monkeypatch.setenv("SEGVIEW_CONFIG", str(config))
-    changed, unchanged = checker(capsys, built, "tree", str(store), "--json")
+    argv = [command, str(store), "--json"]
+    changed, unchanged = checker(capsys, built, *argv)
     changed()
     config.write_text("[prices.default]\ninput = 3\noutput = 15\ncache_read = 0.3\n")
     changed()
-    assert '"currency": "$"' in run(capsys, "tree", str(store), "--json")[1]
+    assert '"currency": "$"' in run(capsys, *argv)[1]
     config.write_text("[prices.default]\ninput = 4\noutput = 15\ncache_read = 0.3\n")
     changed()
     config.write_text("[prices\n")  # its warning, on stderr, printed again with the output
     changed()
-    assert "no prices" in run(capsys, "tree", str(store), "--json")[2]
+    assert "no prices" in run(capsys, *argv)[2]
     unchanged()
-    # the text tree prints no cost: the price table is not one of its inputs
-    _, text_unchanged = checker(capsys, built, "tree", str(store))
-    run(capsys, "tree", str(store))
+    # the text output prints no cost: the price table is not one of its inputs
+    _, text_unchanged = checker(capsys, built, command, str(store))
+    run(capsys, command, str(store))
     config.write_text("[prices.default]\ninput = 5\noutput = 15\n")
     text_unchanged()
 

@@ -1,10 +1,11 @@
-"""What ``segview tree`` printed, kept in the index and printed again while nothing it was made
-from has changed: a warm ``tree`` is then the scan of the store (a ``stat`` per file) and a
-read of the index, without building the forest.
+"""What ``segview tree``, ``ls`` and ``check`` printed, kept in the index and printed again
+while nothing it was made from has changed: such a command is then the scan of the store (a
+``stat`` per file) and a read of the index, without building the forest or reading a record
+per file.
 
 The key is a digest of every input of the output:
 
-* segview's version, the command (``tree``, ``tree --json``) and the path given (it is
+* segview's version, the command (``tree``, ``ls --json``, ...) and the path given (it is
   printed, and the price of a store is chosen by it);
 * what the scan found: each listed file's directory, id, session, layout and identity
   (device, inode, size, modification and change time), and each entry it did not list, with
@@ -13,8 +14,9 @@ The key is a digest of every input of the output:
 * for ``--json``, the price table's path and bytes.
 
 A file's contents are trusted by its identity, as the index trusts them for its records.
-What is kept is both streams: stdout (compressed) and what went to stderr before and after
-it (the skipped files, the price table's warning, warnings about the lines read). An output
+What is kept is both streams and the exit status: stdout (compressed) and what went to
+stderr before and after it (the skipped files, ``check``'s summary, the price table's
+warning, warnings about the lines read), but not a progress line. An output
 that cannot be kept whole (the index is off, a price table that cannot be read) is simply
 not kept; one that does not read back intact is made again.
 """
@@ -26,7 +28,7 @@ import os
 import sys
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import chain
 from typing import TYPE_CHECKING, Any, TextIO
@@ -37,11 +39,11 @@ if TYPE_CHECKING:
     from segview.index import StoreIndex
     from segview.store.layout import StoreScan
 
-__all__ = ["KeptOutput", "Recording"]
+__all__ = ["KeptOutput", "Recording", "kept_or_made"]
 
-_MAGIC = b"segview-kept-1\n"
+_MAGIC = b"segview-kept-2\n"
 _TEXT, _BYTES = b"t", b"b"
-_PIECE = 1 << 20
+_SLICE = 1 << 17  # of the compressed stdout, unpacked at a time
 
 
 def _encode(text: str) -> bytes:
@@ -82,14 +84,15 @@ class KeptOutput:
         _scan_digest(digest, scan, given)
         return cls(index, os.path.abspath(scan.root), name, digest.digest())
 
-    def replay(self) -> bool:
-        """Print what was kept, as it was printed; False (nothing printed) when nothing was
-        kept under this key or it does not read back whole."""
+    def replay(self) -> int | None:
+        """Print what was kept, as it was printed, and return the exit status it had; None
+        (nothing printed) when nothing was kept under this key or it does not read back
+        whole."""
         value = self.index.output(self.root, self.name, self.key)
         parts = None if value is None else _unpack(value)
         if parts is None:
-            return False
-        mode, err_before, packed, err_after = parts
+            return None
+        mode, code, err_before, packed, err_after = parts
         if err_before:
             sys.stderr.write(err_before)
             sys.stderr.flush()
@@ -105,21 +108,49 @@ class KeptOutput:
         sys.stdout.flush()
         if err_after:
             sys.stderr.write(err_after)
-        return True
+        return code
 
-    def keep(self, recording: Recording) -> None:
-        """Keep what ``recording`` saw (the index may refuse it: it is a cache)."""
-        value = recording.packed()
+    def keep(self, recording: Recording, code: int) -> None:
+        """Keep what ``recording`` saw, and the exit status ``code`` (the index may refuse
+        it: it is a cache)."""
+        value = recording.packed(code)
         if value is not None:
             self.index.put_output(self.root, self.name, self.key, value)
 
 
+def kept_or_made(
+    index: StoreIndex | None,
+    scan: StoreScan,
+    given: str,
+    name: str,
+    make: Callable[[Recording], int],
+    *,
+    prices: bool = False,
+) -> int:
+    """The output of the command ``name`` printed again if it was kept for ``scan`` as it is
+    (see ``KeptOutput.of``), else made by ``make`` (which writes through the ``Recording``
+    it is given and returns the exit status), and kept."""
+    kept = KeptOutput.of(index, scan, given, name, prices=prices)
+    if kept is not None:
+        code = kept.replay()
+        if code is not None:
+            return code
+    out = Recording(kept)
+    with out.capture_stderr():
+        code = make(out)
+    if kept is not None:
+        kept.keep(out, code)
+    return code
+
+
 class Recording:
     """Writes a command's stdout (``text`` or ``bytes``, not both) and, with ``kept``,
-    records it, and what goes to stderr meanwhile (``capture_stderr``)."""
+    records it, and what goes to stderr meanwhile (``capture_stderr``); ``stderr`` is the
+    stream itself, for what must not be kept (a progress line)."""
 
     def __init__(self, kept: KeptOutput | None) -> None:
         self.kept = kept
+        self.stderr: TextIO = sys.stderr
         self._mode: bytes | None = None
         self._zip = zlib.compressobj(1) if kept is not None else None
         self._chunks: list[bytes] = []
@@ -150,7 +181,7 @@ class Recording:
         if self.kept is None:
             yield
             return
-        real = sys.stderr
+        real = self.stderr = sys.stderr
         tee = _Tee(real, self)
         sys.stderr = tee
         try:
@@ -164,9 +195,10 @@ class Recording:
     def _stderr(self, text: str) -> None:
         self._err[self._mode is not None].append(text)
 
-    def packed(self) -> bytes | None:
-        """What was recorded, as ``KeptOutput`` keeps it (None: nothing to keep)."""
-        if self._zip is None or self._broken:
+    def packed(self, code: int) -> bytes | None:
+        """What was recorded, with the exit status, as ``KeptOutput`` keeps it (None: nothing
+        to keep)."""
+        if self._zip is None or self._broken or not 0 <= code < 256:
             return None
         out = b"".join(self._chunks) + self._zip.flush()
         before, after = (_encode("".join(part)) for part in self._err)
@@ -174,6 +206,7 @@ class Recording:
             (
                 _MAGIC,
                 self._mode or _TEXT,
+                bytes([code]),
                 len(before).to_bytes(8, "big"),
                 len(after).to_bytes(8, "big"),
                 before,
@@ -183,16 +216,16 @@ class Recording:
         )
 
 
-def _unpack(value: bytes) -> tuple[bytes, str, list[bytes], str] | None:
-    """What ``Recording.packed`` made: the mode, stderr before, stdout in pieces of at
-    most ``_PIECE`` bytes, stderr after; None when it is not that, whole."""
+def _unpack(value: bytes) -> tuple[bytes, int, str, list[bytes], str] | None:
+    """What ``Recording.packed`` made: the mode, the exit status, stderr before, stdout in
+    pieces, stderr after; None when it is not that, whole."""
     start = len(_MAGIC)
-    if not value.startswith(_MAGIC) or len(value) < start + 17:
+    if not value.startswith(_MAGIC) or len(value) < start + 18:
         return None
-    mode = value[start : start + 1]
-    n_before = int.from_bytes(value[start + 1 : start + 9], "big")
-    n_after = int.from_bytes(value[start + 9 : start + 17], "big")
-    at = start + 17
+    mode, code = value[start : start + 1], value[start + 1]
+    n_before = int.from_bytes(value[start + 2 : start + 10], "big")
+    n_after = int.from_bytes(value[start + 10 : start + 18], "big")
+    at = start + 18
     if mode not in (_TEXT, _BYTES) or at + n_before + n_after > len(value):
         return None
     before = value[at : at + n_before]
@@ -203,12 +236,12 @@ def _unpack(value: bytes) -> tuple[bytes, str, list[bytes], str] | None:
     pieces: list[bytes] = []
     unzip = zlib.decompressobj()
     try:
-        for offset in range(0, len(packed), _PIECE // 8):
-            pieces.append(unzip.decompress(packed[offset : offset + _PIECE // 8]))
+        for offset in range(0, len(packed), _SLICE):
+            pieces.append(unzip.decompress(packed[offset : offset + _SLICE]))
         pieces.append(unzip.flush())
         if not unzip.eof or unzip.unused_data:
             return None
-        return mode, _decode(before), pieces, _decode(after)
+        return mode, code, _decode(before), pieces, _decode(after)
     except (zlib.error, UnicodeDecodeError):
         return None
 

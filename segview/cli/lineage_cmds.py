@@ -10,15 +10,15 @@ import argparse
 import sys
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from segview.store import StoreError
 from segview.store.layout import NotAStore
 from segview.text import one_line, unique_prefix_lengths
 
 from .arguments import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
-from .common import CliError, dumps_json, open_index, open_scan, print_json
-from .kept import KeptOutput, Recording
+from .common import CliError, dumps_json, open_index, open_scan
+from .kept import Recording, kept_or_made
 
 if TYPE_CHECKING:
     from segview.index import StoreIndex
@@ -198,16 +198,13 @@ def _push_list(
 def cmd_tree(ns: argparse.Namespace) -> int:
     index = open_index(ns.store, ns)
     scan = open_scan(ns.store)
-    name = "tree --json" if ns.json else "tree"
-    kept = KeptOutput.of(index, scan, ns.store, name, prices=ns.json)
-    if kept is not None and kept.replay():
-        return EXIT_OK
-    out = Recording(kept)
-    with out.capture_stderr():
+
+    def make(out: Recording) -> int:
         _print_tree(ns, open_lineage(ns.store, index=index, scan=scan), out)
-    if kept is not None:
-        kept.keep(out)
-    return EXIT_OK
+        return EXIT_OK
+
+    name = "tree --json" if ns.json else "tree"
+    return kept_or_made(index, scan, ns.store, name, make, prices=ns.json)
 
 
 def _print_tree(ns: argparse.Namespace, lineage: Lineage, out: Recording) -> None:
@@ -242,12 +239,14 @@ def _print_tree(ns: argparse.Namespace, lineage: Lineage, out: Recording) -> Non
 
 
 class _Progress:
-    """``checking i/n segments`` on stderr, only for a terminal and a large store."""
+    """``checking i/n segments`` on ``stream`` (stderr, not recorded with the output), only
+    for a terminal and a large store."""
 
-    def __init__(self, nodes: list[SegmentNode]) -> None:
+    def __init__(self, nodes: list[SegmentNode], stream: TextIO) -> None:
         total_bytes = sum(n.size for n in nodes)
         self.total = len(nodes)
-        self.enabled = _stderr_is_tty() and (
+        self.stream = stream
+        self.enabled = _is_tty(stream) and (
             self.total >= PROGRESS_MIN_SEGMENTS or total_bytes >= PROGRESS_MIN_BYTES
         )
         self.shown = False
@@ -261,18 +260,18 @@ class _Progress:
             return
         self.last = now
         self.shown = True
-        sys.stderr.write(f"\rchecking {done}/{self.total} segments…")
-        sys.stderr.flush()
+        self.stream.write(f"\rchecking {done}/{self.total} segments…")
+        self.stream.flush()
 
     def clear(self) -> None:
         if self.shown:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
 
 
-def _stderr_is_tty() -> bool:
+def _is_tty(stream: TextIO) -> bool:
     try:
-        return sys.stderr.isatty()
+        return stream.isatty()
     except (AttributeError, ValueError):
         return False
 
@@ -285,12 +284,13 @@ def checked_nodes(lineage: Lineage) -> list[SegmentNode]:
     return list(lineage.nodes.values())
 
 
-def collect_problems(lineage: Lineage) -> list[StoreProblem]:
-    """Every problem of the store (every file read in full), sorted by file and line."""
+def collect_problems(lineage: Lineage, progress_to: TextIO | None = None) -> list[StoreProblem]:
+    """Every problem of the store (every file read in full), sorted by file and line; the
+    progress on ``progress_to`` (default: stderr)."""
     from segview.lineage import StoreProblem, problem_order
 
     nodes = checked_nodes(lineage)
-    progress = _Progress(nodes)
+    progress = _Progress(nodes, sys.stderr if progress_to is None else progress_to)
     problems: list[StoreProblem] = []
     if lineage.selected is None:  # a segment file: that segment's problems only
         problems.extend(StoreProblem.of_unlisted(entry) for entry in lineage.unlisted)
@@ -313,18 +313,25 @@ def problem_line(problem: StoreProblem) -> str:
 
 
 def cmd_check(ns: argparse.Namespace) -> int:
-    lineage = open_lineage(ns.store, ns)
-    problems = collect_problems(lineage)
-    lineage.save_index()
-    if ns.json:
-        print_json([p.to_json() for p in problems])
-    else:
-        out = sys.stdout
-        for problem in problems:
-            out.write(problem_line(problem) + "\n")
-        out.flush()
-        print(f"segview: {check_summary(len(checked_nodes(lineage)), problems)}", file=sys.stderr)
-    return EXIT_PROBLEMS if any(not p.is_note for p in problems) else EXIT_OK
+    index = open_index(ns.store, ns)
+    scan = open_scan(ns.store)
+
+    def make(out: Recording) -> int:
+        lineage = open_lineage(ns.store, index=index, scan=scan)
+        problems = collect_problems(lineage, out.stderr)
+        lineage.save_index()
+        if ns.json:
+            out.write_bytes(dumps_json([p.to_json() for p in problems]) + b"\n")
+            sys.stdout.flush()
+        else:
+            for problem in problems:
+                out.write_text(problem_line(problem) + "\n")
+            sys.stdout.flush()
+            segments = len(checked_nodes(lineage))
+            print(f"segview: {check_summary(segments, problems)}", file=sys.stderr)
+        return EXIT_PROBLEMS if any(not p.is_note for p in problems) else EXIT_OK
+
+    return kept_or_made(index, scan, ns.store, "check --json" if ns.json else "check", make)
 
 
 def check_summary(segments: int, problems: list[StoreProblem]) -> str:

@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from segview.lineage import title_of
-from segview.notes import read_store_notes
 from segview.store.errors import StoreError
 from segview.store.fs_store import FsStore, Problem
 from segview.text import format_ts, one_line
@@ -24,9 +22,8 @@ if TYPE_CHECKING:
     from segview.store import SegmentStart
     from segview.store.layout import SegmentFile, StoreScan
 
-from .annotations import Annotations, annotate
-from .common import open_index, open_scan, print_json, resolve_segment
-from .lineage_cmds import open_lineage
+from .common import dumps_json, open_index, open_scan, resolve_segment
+from .kept import Recording, kept_or_made
 from .reading import unchanged
 
 
@@ -73,6 +70,7 @@ class SegmentSummary:
 
 
 def summarize(store: FsStore, segment_id: str, session_id: str | None = None) -> SegmentSummary:
+    from segview.lineage import title_of
     from segview.store import SegmentStart, TurnEnd
 
     problems: list[Problem] = []
@@ -126,19 +124,42 @@ def cmd_ls(ns: argparse.Namespace) -> int:
     scan = open_scan(ns.store)
     files = scan.segments if scan.selected is None else [resolve_segment(scan, None)]
     index = open_index(ns.store, ns)
+
+    def make(out: Recording) -> int:
+        _print_ls(ns, scan, files, index, out)
+        return 0
+
+    return kept_or_made(
+        index, scan, ns.store, "ls --json" if ns.json else "ls", make, prices=ns.json
+    )
+
+
+def _print_ls(
+    ns: argparse.Namespace,
+    scan: StoreScan,
+    files: list[SegmentFile],
+    index: StoreIndex | None,
+    out: Recording,
+) -> None:
+    from segview.notes import read_store_notes
+
+    from .annotations import Annotations, annotate
+    from .lineage_cmds import open_lineage
+
     rows = ls_rows(scan, files, index)
     if ns.json:  # tokens need the forest (what each fork inherits)
-        extra = annotate(open_lineage(ns.store, ns), usage=True)
+        extra = annotate(open_lineage(ns.store, index=index, scan=scan), usage=True)
     else:  # labels only: the sidecars of the directories listed
         dirs = dict.fromkeys([scan.root, *(f.store.root for f in files)])
         extra = Annotations(read_store_notes(dirs))
     if ns.json:
-        print_json([{**row, **extra.json(row["id"])} for row in rows])
-        return 0
+        out.write_bytes(dumps_json([{**row, **extra.json(row["id"])} for row in rows]) + b"\n")
+        sys.stdout.flush()
+        return
     if not rows:
-        print(f"no segments in {one_line(str(scan.given))}")
-        return 0
-    out = [f"{'SEGMENT':36}  {'CREATED (UTC)':19}  {'TURNS':>5}  {'ENTRIES':>7}  TITLE"]
+        out.write_text(f"no segments in {one_line(str(scan.given))}\n")
+        return
+    lines = [f"{'SEGMENT':36}  {'CREATED (UTC)':19}  {'TURNS':>5}  {'ENTRIES':>7}  TITLE"]
     for row in rows:
         flags = []
         if origin := wire_origin_label(row):
@@ -151,10 +172,9 @@ def cmd_ls(ns: argparse.Namespace) -> int:
         entries = "?" if row["entries"] is None else str(row["entries"])
         created = format_ts(row["created_ts"], zone=False)
         line = f"{one_line(row['id']):36}  {created:19}  {row['turns']:>5}  {entries:>7}  "
-        out.append(line + " ".join([*flags, title]))
-    sys.stdout.write("\n".join(out) + "\n")
+        lines.append(line + " ".join([*flags, title]))
+    out.write_text("\n".join(lines) + "\n")
     sys.stdout.flush()
-    return 0
 
 
 def wire_origin_label(row: dict[str, Any]) -> str:
