@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from segview.cli import lineage_cmds, main
+from segview.cli import main, progress
 from segview.store import (
     FsStore,
     MessageItem,
@@ -332,26 +332,45 @@ def test_check_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert run(capsys, "check", str(tmp_path), "--bogus")[0] == 2
 
 
-def test_check_progress_only_on_a_terminal(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("argv", "verb"),
+    [
+        (["check"], "checking"),
+        (["tree"], "reading"),
+        (["ls"], "reading"),
+        (["tree", "--json"], "counting the tokens of"),
+        (["ls", "--json"], "counting the tokens of"),
+    ],
+)
+def test_progress_only_on_a_terminal(
+    argv: list[str],
+    verb: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """A command reading a large store says how far it is on stderr, on a terminal only, and
+    clears the line at the end; what it keeps of its output (``segview.cli.kept``) does not
+    hold that line."""
     build_family(tmp_path)
-    monkeypatch.setattr(lineage_cmds, "PROGRESS_MIN_SEGMENTS", 1)
-    _code, _out, err = run(capsys, "check", str(tmp_path))
-    assert "checking" not in err
+    command = [argv[0], str(tmp_path), *argv[1:]]
+    monkeypatch.setattr(progress, "MIN_SEGMENTS", 1)
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    code, out, err = run(capsys, *command)
+    assert "segments…" not in err
     terminal = True
-    monkeypatch.setattr(lineage_cmds, "_is_tty", lambda stream: terminal)
-    code, out, err = run(capsys, "check", str(tmp_path), "--no-index")
-    assert (code, out) == (0, "") and "checking 5/5 segments" in err
-    # a check made on a terminal shows its progress there, but the output kept (printed
-    # again while nothing changes: ``segview.cli.kept``) does not hold it
+    monkeypatch.setattr(progress, "is_tty", lambda stream: terminal)
+    shown = run(capsys, *command, "--no-index")
+    assert shown[:2] == (code, out)
+    assert f"{verb} 5/5 segments…" in shown[2] and shown[2].count("\r\x1b[K") >= 1
+    assert re.sub(r"\r(\x1b\[K|[^\r\n]*segments…)", "", shown[2]) == err  # nothing else
+    # made again on a terminal (a file changed), then printed again elsewhere
     segment = next(tmp_path.glob("*.jsonl"))
     st = segment.stat()
     os.utime(segment, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
-    assert "checking 5/5 segments" in run(capsys, "check", str(tmp_path))[2]
+    assert f"{verb} 5/5 segments…" in run(capsys, *command)[2]
     terminal = False
-    code, out, err = run(capsys, "check", str(tmp_path))
-    assert (code, out) == (0, "") and err == "segview: 5 segments checked: no problems\n"
+    assert run(capsys, *command) == (code, out, err)
 
 
 def test_tree_of_the_session_layout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

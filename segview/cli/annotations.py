@@ -6,7 +6,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from segview.notes import SegmentNotes, read_store_notes
 from segview.text import one_line
@@ -54,8 +54,9 @@ def store_directories(lineage: Lineage) -> list[Path]:
     return list(dirs)
 
 
-def annotate(lineage: Lineage, *, usage: bool) -> Annotations:
-    """The labels of the store's segments, and (``usage``) their tokens and cost."""
+def annotate(lineage: Lineage, *, usage: bool, progress_to: TextIO | None = None) -> Annotations:
+    """The labels of the store's segments, and (``usage``) their tokens and cost (with the
+    progress of reading them on ``progress_to``, default stderr)."""
     notes = read_store_notes(store_directories(lineage))
     if not usage:
         return Annotations(notes)
@@ -67,35 +68,43 @@ def annotate(lineage: Lineage, *, usage: bool) -> Annotations:
     found = prices.price_for(lineage.root)
     model = found[0] if found is not None else None
     links = lineage_links(lineage)
-    figures = usage_figures(links, indexed_usage(lineage, [link.segment_id for link in links]))
+    ids = [link.segment_id for link in links]
+    figures = usage_figures(links, indexed_usage(lineage, ids, progress_to))
     return Annotations(notes, figures, prices, model)
 
 
-def indexed_usage(lineage: Lineage, ids: list[str]) -> dict[str, SegmentUsage]:
+def indexed_usage(
+    lineage: Lineage, ids: list[str], progress_to: TextIO | None = None
+) -> dict[str, SegmentUsage]:
     """Each segment's usage (``cost.scan_usage``), from the index for files it has it for;
-    the others are read, and kept in the index."""
+    the others are read (with their progress on ``progress_to``), and kept in the index."""
     from segview.cost import UsageReader
+
+    from .progress import Progress
 
     index = lineage.index
     known = index.extras_under(os.path.abspath(lineage.scan_root), "usage") if index else {}
     reader = UsageReader()
     out: dict[str, SegmentUsage] = {}
     fresh: list[tuple[str, tuple[int, int, int, int, int], bytes]] = []
-    for segment_id in ids:
-        node = lineage.nodes[segment_id]
-        key = lineage.index_key(node)
-        st = node._stat
-        identity = None if st is None else (st.dev, st.ino, st.size, st.mtime_ns, st.ctime_ns)
-        found = known.get(key)
-        if found is not None and found[0] == identity:
-            try:
-                out[segment_id] = usage_of_json(found[1])
-                continue
-            except (ValueError, TypeError, IndexError):
-                pass
-        usage = out[segment_id] = reader.read(node.store, segment_id)
-        if index is not None and identity is not None and _unchanged(key, identity):
-            fresh.append((key, identity, usage_json(usage)))
+    total = sum(lineage.nodes[i].size for i in ids)
+    with Progress("counting the tokens of", len(ids), total, progress_to) as progress:
+        for done, segment_id in enumerate(ids, 1):
+            progress.update(done)
+            node = lineage.nodes[segment_id]
+            key = lineage.index_key(node)
+            st = node._stat
+            identity = None if st is None else (st.dev, st.ino, st.size, st.mtime_ns, st.ctime_ns)
+            found = known.get(key)
+            if found is not None and found[0] == identity:
+                try:
+                    out[segment_id] = usage_of_json(found[1])
+                    continue
+                except (ValueError, TypeError, IndexError):
+                    pass
+            usage = out[segment_id] = reader.read(node.store, segment_id)
+            if index is not None and identity is not None and _unchanged(key, identity):
+                fresh.append((key, identity, usage_json(usage)))
     if index is not None and fresh:
         index.put_extra(fresh, "usage")
     return out

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -19,6 +18,7 @@ from segview.text import one_line, unique_prefix_lengths
 from .arguments import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from .common import CliError, dumps_json, open_index, open_scan
 from .kept import Recording, kept_or_made
+from .progress import Progress
 
 if TYPE_CHECKING:
     from segview.index import StoreIndex
@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 # (``kept``) never builds it.
 
 MIN_PREFIX = 8
-PROGRESS_MIN_SEGMENTS = 500
-PROGRESS_MIN_BYTES = 64 << 20
 
 
 def open_lineage(
@@ -210,10 +208,13 @@ def cmd_tree(ns: argparse.Namespace) -> int:
 def _print_tree(ns: argparse.Namespace, lineage: Lineage, out: Recording) -> None:
     from .annotations import annotate
 
-    for _depth, node in lineage.walk():
-        lineage.load_details(node)
+    nodes = lineage.nodes.values()
+    with Progress("reading", len(nodes), sum(n.size for n in nodes), out.stderr) as progress:
+        for done, (_depth, node) in enumerate(lineage.walk(), 1):
+            lineage.load_details(node)
+            progress.update(done)
     lineage.save_index()
-    extra = annotate(lineage, usage=ns.json)
+    extra = annotate(lineage, usage=ns.json, progress_to=out.stderr)
     if ns.json:
         sys.stdout.flush()
         for part in forest_json_parts(lineage.roots, extra):
@@ -238,44 +239,6 @@ def _print_tree(ns: argparse.Namespace, lineage: Lineage, out: Recording) -> Non
 # --- check ----------------------------------------------------------------------------------
 
 
-class _Progress:
-    """``checking i/n segments`` on ``stream`` (stderr, not recorded with the output), only
-    for a terminal and a large store."""
-
-    def __init__(self, nodes: list[SegmentNode], stream: TextIO) -> None:
-        total_bytes = sum(n.size for n in nodes)
-        self.total = len(nodes)
-        self.stream = stream
-        self.enabled = _is_tty(stream) and (
-            self.total >= PROGRESS_MIN_SEGMENTS or total_bytes >= PROGRESS_MIN_BYTES
-        )
-        self.shown = False
-        self.last = 0.0
-
-    def update(self, done: int) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if now - self.last < 0.1 and done < self.total:
-            return
-        self.last = now
-        self.shown = True
-        self.stream.write(f"\rchecking {done}/{self.total} segments…")
-        self.stream.flush()
-
-    def clear(self) -> None:
-        if self.shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-
-
-def _is_tty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 def checked_nodes(lineage: Lineage) -> list[SegmentNode]:
     """What ``check`` reads: every segment, or the one a segment-file path selected."""
     if lineage.selected is not None:
@@ -290,16 +253,13 @@ def collect_problems(lineage: Lineage, progress_to: TextIO | None = None) -> lis
     from segview.lineage import StoreProblem, problem_order
 
     nodes = checked_nodes(lineage)
-    progress = _Progress(nodes, sys.stderr if progress_to is None else progress_to)
     problems: list[StoreProblem] = []
     if lineage.selected is None:  # a segment file: that segment's problems only
         problems.extend(StoreProblem.of_unlisted(entry) for entry in lineage.unlisted)
-    try:
+    with Progress("checking", len(nodes), sum(n.size for n in nodes), progress_to) as progress:
         for done, node in enumerate(nodes, 1):
             problems.extend(lineage.node_problems(node, with_details=True))
             progress.update(done)
-    finally:
-        progress.clear()
     problems.sort(key=problem_order)
     return problems
 

@@ -9,7 +9,7 @@ import contextlib
 import os
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
 
@@ -146,9 +146,10 @@ def _print_ls(
     from .annotations import Annotations, annotate
     from .lineage_cmds import open_lineage
 
-    rows = ls_rows(scan, files, index)
+    rows = ls_rows(scan, files, index, out.stderr)
     if ns.json:  # tokens need the forest (what each fork inherits)
-        extra = annotate(open_lineage(ns.store, index=index, scan=scan), usage=True)
+        lineage = open_lineage(ns.store, index=index, scan=scan)
+        extra = annotate(lineage, usage=True, progress_to=out.stderr)
     else:  # labels only: the sidecars of the directories listed
         dirs = dict.fromkeys([scan.root, *(f.store.root for f in files)])
         extra = Annotations(read_store_notes(dirs))
@@ -188,32 +189,42 @@ def wire_origin_label(row: dict[str, Any]) -> str:
     return ""
 
 
-def ls_rows(scan: StoreScan, files: list[SegmentFile], index: StoreIndex | None) -> list[Any]:
+def ls_rows(
+    scan: StoreScan,
+    files: list[SegmentFile],
+    index: StoreIndex | None,
+    progress_to: TextIO | None = None,
+) -> list[Any]:
     """What ``ls --json`` lists of each file (``SegmentSummary.to_wire``): from the index
-    for files it has them for, as they are now; the others are read, and kept in it."""
+    for files it has them for, as they are now; the others are read (with their progress
+    on ``progress_to``, default stderr), and kept in it."""
+    from .progress import Progress
 
     known = index.extras_under(os.path.abspath(scan.root), "ls") if index is not None else {}
     rows: list[Any] = []
     fresh: list[tuple[str, tuple[int, int, int, int, int], bytes]] = []
-    for f in files:
-        key = f"{os.path.abspath(f.store.root)}{os.sep}{f.id}.jsonl"
-        identity = (f.stat.dev, f.stat.ino, f.stat.size, f.stat.mtime_ns, f.stat.ctime_ns)
-        found = known.get(key)
-        row = None
-        if found is not None and found[0] == identity:
-            try:
-                row = orjson.loads(found[1])
-            except orjson.JSONDecodeError:
-                row = None
-            if not isinstance(row, dict) or row.get("id") != f.id:
-                row = None
-        if row is None:
-            row = summarize(f.store, f.id, f.session_id).to_wire()
-            if index is not None and unchanged(key, identity):
-                with contextlib.suppress(TypeError):  # a number too large for JSON: not kept
-                    fresh.append((key, identity, orjson.dumps({**row, "path": None})))
-        row["session_id"], row["path"] = f.session_id, str(f.store.path_for(f.id))
-        rows.append(row)
+    total = sum(f.stat.size for f in files)
+    with Progress("reading", len(files), total, progress_to) as progress:
+        for done, f in enumerate(files, 1):
+            progress.update(done)
+            key = f"{os.path.abspath(f.store.root)}{os.sep}{f.id}.jsonl"
+            identity = (f.stat.dev, f.stat.ino, f.stat.size, f.stat.mtime_ns, f.stat.ctime_ns)
+            found = known.get(key)
+            row = None
+            if found is not None and found[0] == identity:
+                try:
+                    row = orjson.loads(found[1])
+                except orjson.JSONDecodeError:
+                    row = None
+                if not isinstance(row, dict) or row.get("id") != f.id:
+                    row = None
+            if row is None:
+                row = summarize(f.store, f.id, f.session_id).to_wire()
+                if index is not None and unchanged(key, identity):
+                    with contextlib.suppress(TypeError):  # a number too large for JSON: not kept
+                        fresh.append((key, identity, orjson.dumps({**row, "path": None})))
+            row["session_id"], row["path"] = f.session_id, str(f.store.path_for(f.id))
+            rows.append(row)
     if index is not None and fresh:
         index.put_extra(fresh, "ls")
     return rows
