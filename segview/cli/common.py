@@ -99,7 +99,9 @@ def dumps_json(data: Any) -> bytes:
 
 def print_json(data: Any) -> None:
     """``dumps_json`` on stdout."""
-    sys.stdout.buffer.write(dumps_json(data) + b"\n")
+    out = sys.stdout.buffer
+    out.write(dumps_json(data))  # (not joined to the newline: a copy of a large output)
+    out.write(b"\n")
     sys.stdout.flush()
 
 

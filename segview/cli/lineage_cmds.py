@@ -281,7 +281,8 @@ def cmd_check(ns: argparse.Namespace) -> int:
         problems = collect_problems(lineage, out.stderr)
         lineage.save_index()
         if ns.json:
-            out.write_bytes(dumps_json([p.to_json() for p in problems]) + b"\n")
+            out.write_bytes(dumps_json([p.to_json() for p in problems]))
+            out.write_bytes(b"\n")
             sys.stdout.flush()
         else:
             for problem in problems:

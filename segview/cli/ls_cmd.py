@@ -154,7 +154,8 @@ def _print_ls(
         dirs = dict.fromkeys([scan.root, *(f.store.root for f in files)])
         extra = Annotations(read_store_notes(dirs))
     if ns.json:
-        out.write_bytes(dumps_json([{**row, **extra.json(row["id"])} for row in rows]) + b"\n")
+        out.write_bytes(dumps_json([{**row, **extra.json(row["id"])} for row in rows]))
+        out.write_bytes(b"\n")  # (not joined: a copy of a large output)
         sys.stdout.flush()
         return
     if not rows:
