@@ -326,19 +326,9 @@ class StoreIndex:
             args = (path, name, *identity)
         else:
             raise ValueError(name)
-        db = self.connection
-        if db is None:
-            return None
-        try:
-            found = db.execute(
-                sql + "dev = ? AND ino = ? AND size = ? AND mtime_ns = ? AND ctime_ns = ?", args
-            ).fetchone()
-        except sqlite3.Error as exc:
-            self._failed(exc)
-            return None
-        if found is None or not isinstance(found[0], bytes):
-            return None
-        return found[0]
+        return self._blob(
+            sql + "dev = ? AND ino = ? AND size = ? AND mtime_ns = ? AND ctime_ns = ?", args
+        )
 
     def extras_under(
         self, directory: str, name: str
@@ -370,36 +360,31 @@ class StoreIndex:
     def forest(self, root: str) -> bytes | None:
         """The tree of the store at ``root`` (an absolute path) as the app last showed it
         (``segview.browse.forest.encode``), or None."""
-        db = self.connection
-        if db is None:
-            return None
-        try:
-            found = db.execute("SELECT value FROM forests WHERE root = ?", (root,)).fetchone()
-        except sqlite3.Error as exc:
-            self._failed(exc)
-            return None
-        return found[0] if found is not None and isinstance(found[0], bytes) else None
+        return self._blob("SELECT value FROM forests WHERE root = ?", (root,))
 
     def output(self, root: str, name: str, key: bytes) -> bytes | None:
         """What the command ``name`` printed for the store at ``root`` (an absolute path),
         kept with ``put_output`` under ``key``; None unless it was kept under that key and
         reads back intact (its digest)."""
+        value = self._blob(
+            "SELECT value FROM outputs WHERE root = ? AND name = ? AND key = ?", (root, name, key)
+        )
+        if value is None:
+            return None
+        digest, data = value[:_DIGEST_SIZE], value[_DIGEST_SIZE:]
+        return data if len(digest) == _DIGEST_SIZE and _digest(data) == digest else None
+
+    def _blob(self, sql: str, args: tuple[Any, ...]) -> bytes | None:
+        """The one value (a BLOB) ``sql`` selects, or None (none, not a BLOB, no index)."""
         db = self.connection
         if db is None:
             return None
         try:
-            found = db.execute(
-                "SELECT value FROM outputs WHERE root = ? AND name = ? AND key = ?",
-                (root, name, key),
-            ).fetchone()
+            found = db.execute(sql, args).fetchone()
         except sqlite3.Error as exc:
             self._failed(exc)
             return None
-        if found is None or not isinstance(found[0], bytes):
-            return None
-        value: bytes = found[0]
-        digest, data = value[:_DIGEST_SIZE], value[_DIGEST_SIZE:]
-        return data if len(digest) == _DIGEST_SIZE and _digest(data) == digest else None
+        return found[0] if found is not None and isinstance(found[0], bytes) else None
 
     # --- writing ------------------------------------------------------------------------------
 
