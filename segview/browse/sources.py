@@ -9,8 +9,7 @@ state after ``n`` entries, item ``k`` comes from the k-th item appended since th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from segview.store import (
     AssistantItem,
@@ -27,20 +26,26 @@ from segview.store import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ItemSource:
-    """The entry (by index) that produced a history item; ``sub`` indexes plural entries."""
+class ItemSource(NamedTuple):
+    """The entry (by index) that produced a history item; ``sub`` indexes plural entries.
+    (A tuple: one is made for every item of a log as it opens.)"""
 
     entry: int
     sub: int = 0
 
 
-def _produced(entry: Any) -> int:
-    if isinstance(entry, (AssistantItem, ToolResultEntry, UserInput, SystemItemEntry)):
-        return 1
-    if isinstance(entry, (AssistantItems, ToolResults, HookInjectedItems, SystemItems)):
-        return len(entry.items)
-    return 0
+_NOTHING, _ONE, _MANY, _START = range(4)
+_KINDS: dict[type, int] = {}  # what an entry of a class produces (filled as classes come)
+
+
+def _kind(cls: type) -> int:
+    if issubclass(cls, SegmentStart):
+        return _START
+    if issubclass(cls, (AssistantItem, ToolResultEntry, UserInput, SystemItemEntry)):
+        return _ONE
+    if issubclass(cls, (AssistantItems, ToolResults, HookInjectedItems, SystemItems)):
+        return _MANY
+    return _NOTHING
 
 
 class ItemSources:
@@ -61,15 +66,20 @@ class ItemSources:
         if len(entries) < self._scanned:  # the log was re-read from scratch
             self._reset()
         self._entries = entries
+        kinds, runs = _KINDS, self._runs
+        run = runs[-1][1]
         for i in range(self._scanned, len(entries)):
             entry = entries[i]
-            if isinstance(entry, SegmentStart):
-                seeded = [ItemSource(i, k) for k in range(len(entry.history))]
-                self._runs.append((i, seeded))
-                continue
-            run = self._runs[-1][1]
-            for sub in range(_produced(entry)):
-                run.append(ItemSource(i, sub))
+            kind = kinds.get(type(entry))
+            if kind is None:
+                kind = kinds[type(entry)] = _kind(type(entry))
+            if kind == _ONE:
+                run.append(ItemSource(i, 0))
+            elif kind == _MANY:
+                run.extend([ItemSource(i, sub) for sub in range(len(entry.items))])
+            elif kind == _START:
+                run = [ItemSource(i, k) for k in range(len(entry.history))]
+                runs.append((i, run))
         self._scanned = len(entries)
 
     def sources_at(self, entries_applied: int) -> list[ItemSource]:

@@ -127,19 +127,32 @@ def turn_spans(entries: Sequence[Any]) -> tuple[list[TurnSpan], Tokens]:
     from segview.store.model import ENTRY_CLASSES, LlmUsage, TurnEnd  # (see ``segview.app``)
 
     starters = tuple(ENTRY_CLASSES[kind] for kind in TURN_STARTER_KINDS)
+
+    def role(cls: type) -> int:  # 1 usage, 2 turn_end, 3 a turn's start, 0 anything else
+        for code, classes in ((1, LlmUsage), (2, TurnEnd), (3, starters)):
+            if issubclass(cls, classes):
+                return code
+        return 0
+
+    roles: dict[type, int] = {}  # (a dictionary lookup per entry, not three isinstance)
     spans: list[TurnSpan] = []
     first = 0
     pending: tuple[int, int, int] | None = None  # (turn_count, first, end) awaiting its close
     acc = Tokens()
     for i, entry in enumerate(entries):
-        if isinstance(entry, LlmUsage):
+        code = roles.get(type(entry))
+        if code is None:
+            code = roles[type(entry)] = role(type(entry))
+        if not code:
+            continue
+        if code == 1:
             acc = acc + Tokens.of(entry)
-        elif isinstance(entry, TurnEnd):
+        elif code == 2:
             if pending is not None:
                 spans.append(TurnSpan(pending[0], pending[1], pending[2], i, acc))
                 acc, first = Tokens(), i
             pending = (entry.turn_count, first, i)
-        elif isinstance(entry, starters) and pending is not None:
+        elif pending is not None:
             spans.append(TurnSpan(pending[0], pending[1], pending[2], i, acc))
             acc, first, pending = Tokens(), i, None
     if pending is not None:
