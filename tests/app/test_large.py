@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from segview.app import SegviewApp
+from segview.app import SegviewApp, main_screen
 from segview.browse import cursor as cursor_module
 
 from . import expected
@@ -191,6 +191,7 @@ async def test_while_a_big_segment_loads_its_turn_bar_and_progress_show(
         return load(store, segment_id, progress=progress, **kwargs)
 
     monkeypatch.setattr(Timeline, "load", held_load)
+    monkeypatch.setattr(main_screen, "PROGRESS_INTERVAL", 0.0)  # the report comes at once
     app = make_app(select=LONG)
     async with app.run_test(size=SIZE) as pilot:
         try:
@@ -208,3 +209,42 @@ async def test_while_a_big_segment_loads_its_turn_bar_and_progress_show(
         await opened(pilot, LONG)
         assert not bar.display
         assert "tool call" in app.main.turn_bar.plain
+
+
+@pytest.mark.parametrize(("interval", "posted"), [(3600.0, 1), (0.0, 50)])
+async def test_a_loads_progress_is_posted_a_few_times_a_second_at_most(
+    interval: float,
+    posted: int,
+    make_app: AppFactory,
+    demo_store: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each progress update is drawn by the UI's thread, which shares the interpreter lock
+    with the load: reports closer together than ``PROGRESS_INTERVAL`` are not posted, except
+    the last (here 50 reports at once: with an hour's interval only the last one)."""
+    from segview.timeline import Timeline
+
+    load = Timeline.load
+
+    def reporting_load(store: Any, segment_id: str, progress: Any = None, **kwargs: Any) -> Any:
+        if segment_id == LONG and progress is not None:
+            total = (demo_store / f"{LONG}.jsonl").stat().st_size
+            for k in range(1, 51):
+                progress(total * k // 50, total)
+        return load(store, segment_id, **kwargs)  # (its own reports left out)
+
+    reports: list[tuple[int, int]] = []
+
+    class Counted(main_screen.LoadProgress):
+        def __init__(self, segment_id: str, done: int, total: int) -> None:
+            reports.append((done, total))
+            super().__init__(segment_id, done, total)
+
+    monkeypatch.setattr(Timeline, "load", reporting_load)
+    monkeypatch.setattr(main_screen, "LoadProgress", Counted)
+    monkeypatch.setattr(main_screen, "PROGRESS_INTERVAL", interval)
+    app = make_app(select=LONG)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot, LONG)
+    assert len(reports) == posted
+    assert reports[-1][0] == reports[-1][1]  # the last: the whole file read
