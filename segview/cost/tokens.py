@@ -99,10 +99,16 @@ NO_TOKENS = Tokens()
 
 
 def sum_tokens(values: Iterable[Tokens]) -> Tokens:
-    total = Tokens()
+    requests = input_ = cache_read = cache_write = output = (
+        0  # (one Tokens made, not one per value)
+    )
     for value in values:
-        total = total + value
-    return total
+        requests += value.requests
+        input_ += value.input
+        cache_read += value.cache_read
+        cache_write += value.cache_write
+        output += value.output
+    return Tokens(requests, input_, cache_read, cache_write, output)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +144,7 @@ def turn_spans(entries: Sequence[Any]) -> tuple[list[TurnSpan], Tokens]:
     spans: list[TurnSpan] = []
     first = 0
     pending: tuple[int, int, int] | None = None  # (turn_count, first, end) awaiting its close
-    acc = Tokens()
+    acc = [0, 0, 0, 0, 0]  # the Tokens of the requests since the last close, as counters
     for i, entry in enumerate(entries):
         code = roles.get(type(entry))
         if code is None:
@@ -146,19 +152,23 @@ def turn_spans(entries: Sequence[Any]) -> tuple[list[TurnSpan], Tokens]:
         if not code:
             continue
         if code == 1:
-            acc = acc + Tokens.of(entry)
+            acc[0] += 1
+            acc[1] += entry.input_total_tokens
+            acc[2] += entry.cache_read_tokens
+            acc[3] += entry.cache_write_tokens
+            acc[4] += entry.output_tokens
         elif code == 2:
             if pending is not None:
-                spans.append(TurnSpan(pending[0], pending[1], pending[2], i, acc))
-                acc, first = Tokens(), i
+                spans.append(TurnSpan(pending[0], pending[1], pending[2], i, Tokens(*acc)))
+                acc, first = [0, 0, 0, 0, 0], i
             pending = (entry.turn_count, first, i)
         elif pending is not None:
-            spans.append(TurnSpan(pending[0], pending[1], pending[2], i, acc))
-            acc, first, pending = Tokens(), i, None
+            spans.append(TurnSpan(pending[0], pending[1], pending[2], i, Tokens(*acc)))
+            acc, first, pending = [0, 0, 0, 0, 0], i, None
     if pending is not None:
-        spans.append(TurnSpan(pending[0], pending[1], pending[2], len(entries), acc))
-        acc = Tokens()
-    return spans, acc
+        spans.append(TurnSpan(pending[0], pending[1], pending[2], len(entries), Tokens(*acc)))
+        acc = [0, 0, 0, 0, 0]
+    return spans, Tokens(*acc)
 
 
 @dataclass(frozen=True, slots=True)
