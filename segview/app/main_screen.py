@@ -269,17 +269,18 @@ class MainScreen(ReviewingScreen):
         if store is None:
             self.post_message(TimelineFailed(segment_id, "not in this store", generation))
             return
-        last: list[float] = []
+        posted: float | None = None  # when the last report was posted
 
         def progress(done: int, total: int) -> None:
             # the first report, the last, and ten a second at most in between: each is drawn
             # by the UI's thread, which shares the interpreter lock with this one (one every
             # 2 % took 0.1 s from a 100 MB load)
+            nonlocal posted
             if total < PROGRESS_MIN_BYTES:
                 return
             now = time.monotonic()
-            if not last or now - last[0] >= PROGRESS_INTERVAL or done >= total:
-                last[:] = [now]
+            if posted is None or now - posted >= PROGRESS_INTERVAL or done >= total:
+                posted = now
                 self.post_message(LoadProgress(segment_id, done, total))
 
         try:

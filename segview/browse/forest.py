@@ -92,20 +92,20 @@ def _row(node: SegmentNode, short: dict[str, str]) -> TreeRow:
 
 
 _FORMAT = b"segview-forest-1\n"
-_DIGEST = 16
+_DIGEST = 16  # bytes: the index's digest (``segview.index.new_digest``)
 
 
 def encode(forest: ForestSnapshot) -> bytes:
     """``forest`` as bytes to keep (``decode`` reads them back): a header, a digest of the
     body, the body (JSON: the store-wide figures, then every row's fields in order)."""
-    import hashlib
-
     import orjson
+
+    from segview.index import new_digest
 
     body = orjson.dumps(
         [forest.layout, forest.problems, forest.skipped, list(map(_fields, forest.rows))]
     )
-    return _FORMAT + hashlib.blake2b(body, digest_size=_DIGEST).digest() + body
+    return _FORMAT + new_digest(body).digest() + body
 
 
 def forest_digest(data: bytes) -> bytes:
@@ -117,15 +117,15 @@ def forest_digest(data: bytes) -> bytes:
 def decode(data: bytes) -> ForestSnapshot | None:
     """The snapshot ``encode`` made, or None when ``data`` is not one (another format, cut
     short, changed since: the digest does not match)."""
-    import hashlib
-
     import orjson
+
+    from segview.index import new_digest
 
     head = len(_FORMAT)
     if not data.startswith(_FORMAT) or len(data) < head + _DIGEST:
         return None
     digest, body = data[head : head + _DIGEST], data[head + _DIGEST :]
-    if hashlib.blake2b(body, digest_size=_DIGEST).digest() != digest:
+    if new_digest(body).digest() != digest:
         return None
     try:
         layout, problems, skipped, rows = orjson.loads(body)

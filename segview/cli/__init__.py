@@ -100,7 +100,8 @@ def _warnings_to_stderr(*, now: bool) -> None:
     else:
         from segview.store.report import on_first
 
-        on_first.append(_stderr_lines)
+        if _stderr_lines not in on_first:  # (once, however many commands one process runs)
+            on_first.append(_stderr_lines)
 
 
 def _stderr_lines() -> None:

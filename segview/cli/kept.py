@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from hashlib import blake2b
 
     from segview.index import StoreIndex
+    from segview.store.fs_store import FsStore
     from segview.store.layout import StoreScan
 
 __all__ = ["KeptOutput", "Recording", "kept_or_made"]
@@ -282,14 +283,14 @@ def _scan_digest(digest: blake2b, scan: StoreScan, given: str) -> None:
     from segview.sidecar import NOTES_SUFFIX, SIDECAR_DIR
 
     segments = scan.segments
-    stores: dict[object, int] = {}
+    stores: dict[FsStore, int] = {}
     which: list[int] = []
     for found in segments:
         n = stores.get(found.store)
         if n is None:
             n = stores[found.store] = len(stores)
         which.append(n)
-    directories = [given, *(os.fspath(s.root) for s in stores)]  # type: ignore[attr-defined]
+    directories = [given, *(os.fspath(s.root) for s in stores)]
     digest.update(_encode("\0".join(directories)))
     digest.update(_encode("\0".join([f"{f.id}\0{f.session_id}\0{f.layout}" for f in segments])))
     digest.update(array("q", which).tobytes())
@@ -312,8 +313,9 @@ def _scan_digest(digest: blake2b, scan: StoreScan, given: str) -> None:
 
 
 def _identity(entry: os.DirEntry[str]) -> str:
+    from segview.store.scan_results import FileStat
+
     try:
-        st = entry.stat()
+        return repr(tuple(FileStat.of(entry.stat())))
     except OSError:
         return "unreadable"
-    return f"{st.st_dev} {st.st_ino} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns}"
