@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from typing import Annotated, Any, ClassVar, TypeAlias
+from typing import Annotated, Any, ClassVar, Self, TypeAlias
 
 from pydantic import (
     AfterValidator,
@@ -48,6 +48,10 @@ JsonValue: TypeAlias = Any
 """Any JSON value (``serde_json::Value``): None, bool, int, float, str, list, dict."""
 
 
+_FIELDS_SETS: dict[frozenset[str], frozenset[str]] = {}
+"""Each set of given fields models have had, kept once (see ``StoreModel.model_post_init``)."""
+
+
 class StoreModel(BaseModel):
     """Base of every model: strict, frozen, unknown keys rejected (see the module docstring).
 
@@ -64,6 +68,30 @@ class StoreModel(BaseModel):
     _f32_fields: ClassVar[frozenset[str]] = frozenset()
     _json_fields: ClassVar[frozenset[str]] = frozenset()
     _versions: ClassVar[dict[str, frozenset[FormatVersion]]] = {}
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Give this model the one frozen copy of its set of given fields.
+
+        pydantic keeps a set of the fields given to each model (``model_fields_set``); a set
+        holds at least 216 bytes, and a 100 MB log decodes into some 160,000 models. pydantic
+        calls this on each model it makes, decoded or built, so the models of one shape
+        share a frozenset: 40 MB less for that log, and a faster load (the set pydantic made
+        is freed at once, and its memory taken by the next). Models are frozen, so a set is
+        never added to but in a copy (see ``__copy__``).
+        """
+        fields = frozenset(self.__pydantic_fields_set__)
+        object.__setattr__(self, "__pydantic_fields_set__", _FIELDS_SETS.setdefault(fields, fields))
+
+    def __copy__(self) -> Self:
+        # ``model_copy(update=...)`` adds the updated fields to the copy's set: its own one
+        copied = super().__copy__()
+        object.__setattr__(copied, "__pydantic_fields_set__", set(self.__pydantic_fields_set__))
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        copied = super().__deepcopy__(memo)
+        object.__setattr__(copied, "__pydantic_fields_set__", set(self.__pydantic_fields_set__))
+        return copied
 
     @property
     def extras(self) -> dict[str, Any]:
