@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         line_version,
         one_line,
         parse_json_marked,
+        parse_json_text,
         validate_any,
     )
     from .model import LogEntry, SegmentStart
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "TAIL_MARK",
     "decode_tolerant",
+    "decode_tolerant_text",
     "read_first_entry",
     "read_tolerant",
     "version_of_entry",
@@ -49,7 +51,7 @@ def _load_codec() -> None:
     """Bind the codec and the models into this module on first use: listing a store and
     reading the index need neither (nor pydantic, which takes most of the start-up)."""
     global _codec_loaded, NEWER_VERSION, DecodeError, UnknownKindError, line_version
-    global one_line, parse_json_marked, validate_any, SegmentStart
+    global one_line, parse_json_marked, parse_json_text, validate_any, SegmentStart
     from . import codec, model
 
     # the classes are declared under TYPE_CHECKING (mypy sees them as imported types, which
@@ -59,6 +61,7 @@ def _load_codec() -> None:
     UnknownKindError = codec.UnknownKindError  # type: ignore[misc]
     line_version, one_line = codec.line_version, codec.one_line
     parse_json_marked, validate_any = codec.parse_json_marked, codec.validate_any
+    parse_json_text = codec.parse_json_text
     SegmentStart = model.SegmentStart  # type: ignore[misc]
     _codec_loaded = True
 
@@ -68,6 +71,37 @@ _PROGRESS_STEP = 1 << 20
 
 
 TAIL_MARK = "truncated last line"
+
+
+TEXT_PARSE_MAX_COMMAS = 4096
+"""A line of a MiB or more with at most this many commas (a few values: one long string, as
+a big tool result) is parsed from its text (``decode_tolerant_text``), with at most two
+copies of it held at once: orjson holds three (the line, its own copy, what it parses
+into). A line of many small values is parsed by orjson still, several times faster there."""
+
+
+def _utf8(raw: bytes) -> str | None:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def decode_tolerant_text(text: str) -> tuple[LogEntry | None, str | None]:
+    """``decode_tolerant`` of a line decoded from UTF-8 (its newline may be kept), parsed
+    from its text (``parse_json_text``): (None, None) when it is no entry of a known kind,
+    to be decoded from its bytes for the same problem or ``UnknownEntry`` as any line."""
+    if not _codec_loaded:
+        _load_codec()
+    try:
+        entry, newer = validate_any(parse_json_text(text), check_duplicates=True)
+    except DecodeError:
+        return None, None
+    return entry, _newer_note(newer) if newer else None
+
+
+def _newer_note(newer: tuple[str, ...]) -> str:
+    return one_line(f"{'; '.join(newer)}: {NEWER_VERSION}, kept as is")
 
 
 def decode_tolerant(content: bytes) -> tuple[LogEntry | UnknownEntry | None, str | None]:
@@ -90,9 +124,7 @@ def decode_tolerant(content: bytes) -> tuple[LogEntry | UnknownEntry | None, str
         return unknown, one_line(f"unknown entry kind `{exc.kind}`: {NEWER_VERSION}, kept as is")
     except DecodeError as exc:
         return None, str(exc)
-    if newer:
-        return entry, one_line(f"{'; '.join(newer)}: {NEWER_VERSION}, kept as is")
-    return entry, None
+    return entry, _newer_note(newer) if newer else None
 
 
 def _problem(lineno: int, entry: object, message: str) -> Problem:
@@ -205,12 +237,25 @@ def read_tolerant(
                 start = end
                 continue
             raw = got
+            del got  # one name for the line: see `del raw` below
         end = start + len(raw)
         if raw[:1] == b"{" and raw[-2:] == b"}\n":
             # the usual line: terminated, no CR, not blank, no BOM; orjson
             # rejects invalid UTF-8, so only a failed line needs the UTF-8 check
-            content = raw[:-1]
-            entry, message = decode_tolerant(content)
+            entry: LogEntry | UnknownEntry | None = None
+            if len(raw) > size and raw.count(b",") <= TEXT_PARSE_MAX_COMMAS:
+                text = _utf8(raw)
+                if text is not None:
+                    del raw  # one copy of a long line while it is parsed, not two
+                    entry, message = decode_tolerant_text(text)
+                    if entry is None:  # damaged, or of an unknown kind: as any line
+                        raw = text.encode()
+                    del text
+            if entry is None:
+                content = raw[:-1]
+                if len(content) >= size:
+                    del raw  # a long line: one copy of it while it is decoded, not two
+                entry, message = decode_tolerant(content)
             if entry is None:
                 _decode_into(result, lineno, start, content)
             else:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segview.store.codec import parse_json
-from segview.store.codec.parse import _DupDict, _slow_parse
+from segview.store.codec.parse import _DupDict, _slow_parse, parse_json_text
 
 keys = st.text(alphabet=st.sampled_from('ab:"\\\u2028é😀x'), min_size=0, max_size=4)
 scalars = st.one_of(
@@ -54,3 +54,17 @@ def test_an_injected_duplicate_key_is_always_seen(obj: dict[str, Any], data: st.
     dup = json.dumps(key) + ":" + json.dumps(extra)
     line = ("{" + dup + "," + text[1:]).encode()
     assert has_dup(parse_json(line))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(keys, values, min_size=1, max_size=5), st.data())
+def test_the_text_path_reads_every_line_as_parse_json(
+    obj: dict[str, Any], data: st.DataObject
+) -> None:
+    text = json.dumps(obj, ensure_ascii=data.draw(st.booleans()))
+    if data.draw(st.booleans()):  # a duplicate key
+        key = data.draw(st.sampled_from(sorted(obj)))
+        text = "{" + json.dumps(key) + ":" + json.dumps(data.draw(values)) + "," + text[1:]
+    parsed = parse_json(text.encode())
+    from_text = parse_json_text(text + "\n")
+    assert from_text == parsed and has_dup(from_text) == has_dup(parsed)

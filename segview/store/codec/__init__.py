@@ -32,6 +32,7 @@ from .parse import (
     one_line,
     parse_json,
     parse_json_marked,
+    parse_json_text,
 )
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "describe_config",
     "parse_json",
     "parse_json_marked",
+    "parse_json_text",
     "line_version",
     "newer_things",
     "one_line",

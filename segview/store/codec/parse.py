@@ -22,6 +22,7 @@ __all__ = [
     "UnknownKindError",
     "parse_json",
     "parse_json_marked",
+    "parse_json_text",
     "MAX_DEPTH",
     "one_line",
 ]
@@ -155,9 +156,20 @@ def _check_strings(obj: Any) -> None:
 
 
 def _slow_parse(line: bytes) -> Any:
+    return parse_json_text(line.decode("utf-8"))
+
+
+def parse_json_text(text: str) -> Any:
+    """``parse_json`` of a line already decoded from UTF-8, by the exact path alone (the
+    standard library's parser; objects that had duplicate keys are ``_DupDict``).
+
+    It holds the text and what it parses into, no more: orjson also holds a copy of its
+    input while it parses, a third copy of a line made of one long string (see
+    ``tolerant.read_tolerant``). Slower than orjson for a line of many small values.
+    """
     try:
         obj = json.loads(
-            line.decode("utf-8"),
+            text,
             object_pairs_hook=_pairs_hook,
             parse_int=_parse_int,
             parse_float=_parse_float,
@@ -167,7 +179,8 @@ def _slow_parse(line: bytes) -> Any:
         raise DecodeError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
     except RecursionError:
         raise DecodeError("recursion limit exceeded") from None
-    _check_strings(obj)
+    if "\\u" in text:  # text decoded from UTF-8 holds a lone surrogate only by an escape
+        _check_strings(obj)
     _walk(obj)
     return obj
 
