@@ -216,6 +216,30 @@ def test_generated_log_every_prefix(generated: tuple[FsStore, list[Expected]]) -
             apply_entry(reference, entries[n])
 
 
+def test_a_timeline_s_models_of_one_shape_share_their_given_fields(
+    generated: tuple[FsStore, list[Expected]],
+) -> None:
+    store, _expected = generated
+    timeline = Timeline.load(store, SEG)
+    read_once = store.read_all(SEG)
+    by_shape: dict[tuple[type, frozenset[str]], set[int]] = {}
+    for kept, once in zip(timeline.entries, read_once, strict=True):
+        assert kept == once and kept.model_fields_set == once.model_fields_set
+        key = (type(kept), frozenset(kept.model_fields_set))
+        by_shape.setdefault(key, set()).add(id(kept.model_fields_set))
+        assert kept.model_fields_set is not once.model_fields_set  # read once: its own
+    # every shape has one set, held by all its entries (the log has a few dozen shapes)
+    assert len(by_shape) < 40 < len(timeline.entries)
+    assert all(len(ids) == 1 for ids in by_shape.values())
+    # and so do the models the replay makes: users' messages, usage records
+    state = timeline.state_at(None)
+    users = [i for i in state.history if isinstance(i, MessageItem) and i.role == "user"]
+    records = [record for _i, record in timeline.usage]
+    for made in (users, [part for user in users for part in user.content], records):
+        sets = {frozenset(m.model_fields_set): id(m.model_fields_set) for m in made}
+        assert len(made) > 10 and len({id(m.model_fields_set) for m in made}) == len(sets)
+
+
 def test_generated_log_turns(generated: tuple[FsStore, list[Expected]]) -> None:
     store, expected = generated
     timeline = Timeline.load(store, SEG)

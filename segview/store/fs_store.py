@@ -209,9 +209,10 @@ class FsStore:
         progress: Callable[[int, int], None] | None = None,
         version: FormatVersion = FormatVersion.AUTO,
         stop: int | None = None,
+        share: bool = False,
     ) -> TolerantRead:
         """Read for browsing from ``offset`` (a line start), never failing on bad content; see
-        ``tolerant.read_tolerant``.
+        ``tolerant.read_tolerant`` (``share``: for entries kept long).
 
         The rules of ``version`` (``AUTO``: see ``resolve_version``) decide only what an
         unterminated last line is. Raises only ``NotFound`` / ``StoreIOError`` when the file
@@ -229,6 +230,7 @@ class FsStore:
                 progress=progress,
                 version=version,
                 stop=stop,
+                share=share,
             )
 
     def read_raw_lines(self, segment_id: str, offsets: Iterable[int]) -> list[bytes]:

@@ -33,6 +33,7 @@ from pydantic import ValidationError
 from .codec import encode_json_value, to_wire
 from .model import (
     LENIENT_VALIDATORS,
+    SHARING_BUILDERS,
     AssistantItem,
     AssistantItems,
     ConfigChanged,
@@ -135,7 +136,8 @@ def system_text(item: SystemItem, version: FormatVersion = FormatVersion.REFEREN
     return "" if body is None else body
 
 
-_MESSAGE_VALIDATOR = MessageItem.__pydantic_validator__
+_MESSAGE_VALIDATOR = SHARING_BUILDERS[MessageItem]
+_USAGE_RECORD = SHARING_BUILDERS[UsageRecord].validate_python
 
 
 def _text_message(role: Any, text: str) -> MessageItem:
@@ -240,7 +242,7 @@ def _turn_end(state: RestoredState, entry: Any) -> None:
 
 
 def _llm_usage(state: RestoredState, entry: Any) -> None:
-    state.usage_history.append(entry.record())
+    state.usage_history.append(_USAGE_RECORD(entry.counters()))  # (``entry.record()``)
 
 
 def _run_ended(state: RestoredState, entry: Any) -> None:

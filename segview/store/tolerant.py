@@ -87,14 +87,14 @@ def _utf8(raw: bytes) -> str | None:
         return None
 
 
-def decode_tolerant_text(text: str) -> tuple[LogEntry | None, str | None]:
+def decode_tolerant_text(text: str, share: bool = False) -> tuple[LogEntry | None, str | None]:
     """``decode_tolerant`` of a line decoded from UTF-8 (its newline may be kept), parsed
     from its text (``parse_json_text``): (None, None) when it is no entry of a known kind,
     to be decoded from its bytes for the same problem or ``UnknownEntry`` as any line."""
     if not _codec_loaded:
         _load_codec()
     try:
-        entry, newer = validate_any(parse_json_text(text), check_duplicates=True)
+        entry, newer = validate_any(parse_json_text(text), check_duplicates=True, share=share)
     except DecodeError:
         return None, None
     return entry, _newer_note(newer) if newer else None
@@ -104,15 +104,17 @@ def _newer_note(newer: tuple[str, ...]) -> str:
     return one_line(f"{'; '.join(newer)}: {NEWER_VERSION}, kept as is")
 
 
-def decode_tolerant(content: bytes) -> tuple[LogEntry | UnknownEntry | None, str | None]:
+def decode_tolerant(
+    content: bytes, share: bool = False
+) -> tuple[LogEntry | UnknownEntry | None, str | None]:
     """Decode for browsing (every version's shapes): (entry, None), (entry, note) when it
     holds what a newer runtime wrote (an ``UnknownEntry`` for an unknown entry kind), or
-    (None, error)."""
+    (None, error). ``share``: its models share their sets of given fields (``validate_any``)."""
     if not _codec_loaded:
         _load_codec()
     try:
         obj, marked = parse_json_marked(content)
-        entry, newer = validate_any(obj, check_duplicates=marked)
+        entry, newer = validate_any(obj, check_duplicates=marked, share=share)
     except UnknownKindError as exc:
         ts = obj.get("ts")
         unknown = UnknownEntry(
@@ -191,6 +193,7 @@ def read_tolerant(
     progress: Callable[[int, int], None] | None = None,
     version: FormatVersion,
     stop: int | None = None,
+    share: bool = False,
 ) -> TolerantRead:
     """Read for browsing from ``offset`` (a line start), never failing on bad content.
 
@@ -205,7 +208,8 @@ def read_tolerant(
 
     ``progress(bytes_read, total)`` is called about every MiB and once at the end.
     Lines longer than ``MAX_LINE_BYTES`` are reported and skipped without being kept;
-    past ``MAX_PROBLEMS`` problems are counted, not kept.
+    past ``MAX_PROBLEMS`` problems are counted, not kept. ``share``: the entries' models share
+    their sets of given fields (for entries kept long: ``validate_any``).
     """
     result = TolerantRead(end_offset=offset, next_line=first_line, format_version=version)
     entries, lines, offsets = result.entries, result.lines, result.offsets
@@ -247,7 +251,7 @@ def read_tolerant(
                 text = _utf8(raw)
                 if text is not None:
                     del raw  # one copy of a long line while it is parsed, not two
-                    entry, message = decode_tolerant_text(text)
+                    entry, message = decode_tolerant_text(text, share)
                     if entry is None:  # damaged, or of an unknown kind: as any line
                         raw = text.encode()
                     del text
@@ -255,9 +259,9 @@ def read_tolerant(
                 content = raw[:-1]
                 if len(content) >= size:
                     del raw  # a long line: one copy of it while it is decoded, not two
-                entry, message = decode_tolerant(content)
+                entry, message = decode_tolerant(content, share)
             if entry is None:
-                _decode_into(result, lineno, start, content)
+                _decode_into(result, lineno, start, content, share)
             else:
                 entries.append(entry)
                 lines.append(lineno)
@@ -275,10 +279,10 @@ def read_tolerant(
                 )
                 content = content[len(BOM) :]
             if not terminated:
-                _tail(result, lineno, start, content)
+                _tail(result, lineno, start, content, share)
                 break
             if not is_blank(content):
-                _decode_into(result, lineno, start, content)
+                _decode_into(result, lineno, start, content, share)
         if progress is not None and end - reported >= _PROGRESS_STEP:
             reported = end
             progress(end, max(total, end))
@@ -295,7 +299,9 @@ def read_tolerant(
     return result
 
 
-def _decode_into(result: TolerantRead, lineno: int, start: int, content: bytes) -> None:
+def _decode_into(
+    result: TolerantRead, lineno: int, start: int, content: bytes, share: bool
+) -> None:
     if len(result.problems) >= MAX_PROBLEMS and content.lstrip(_JSON_WS)[:1] != b"{":
         # not an object, so not an entry; past the problems kept only the count is needed
         result.problems_omitted += 1
@@ -309,7 +315,7 @@ def _decode_into(result: TolerantRead, lineno: int, start: int, content: bytes) 
             bad_line=True,
         )
         return
-    entry, message = decode_tolerant(content)
+    entry, message = decode_tolerant(content, share)
     if entry is not None:
         result.entries.append(entry)
         result.lines.append(lineno)
@@ -318,7 +324,7 @@ def _decode_into(result: TolerantRead, lineno: int, start: int, content: bytes) 
         result.note(_problem(lineno, entry, message), bad_line=entry is None)
 
 
-def _tail(result: TolerantRead, lineno: int, start: int, content: bytes) -> None:
+def _tail(result: TolerantRead, lineno: int, start: int, content: bytes, share: bool) -> None:
     """A last line with no newline (see ``read_tolerant``).
 
     Either way the resume point stays at its start, so it is read again when it grows.
@@ -328,7 +334,7 @@ def _tail(result: TolerantRead, lineno: int, start: int, content: bytes) -> None
     result.pending_tail = True
     if is_blank(content):
         return
-    entry, message = decode_tolerant(content)
+    entry, message = decode_tolerant(content, share)
     version = result.format_version
     if version is FormatVersion.AUTO:
         first = result.entries[0] if result.entries else entry

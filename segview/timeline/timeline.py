@@ -140,7 +140,7 @@ class Timeline:
         try:
             self._stat = self._file_stat()
             read = self.store.read_tolerant(
-                self.segment_id, progress=report, version=self.version_asked
+                self.segment_id, progress=report, version=self.version_asked, share=True
             )
             self._read_failed = False
         except StoreError as exc:
@@ -227,6 +227,7 @@ class Timeline:
                 offset=read.end_offset,
                 first_line=read.next_line,
                 version=read.format_version,
+                share=True,
             )
         except StoreError as exc:
             self._note(Problem(None, str(exc)))

@@ -5,7 +5,8 @@ held at once; any other line is parsed by orjson. Both must read every line alik
 With the reader's chunk made small (64 bytes), nearly every line counts as long, so each
 line of the reference stores (both versions), the hostile store and a set of damaged lines
 is read three ways: with the usual chunk, with the small chunk (long lines parsed from their
-text), and with the small chunk but the text path turned off. The entries, their line
+text; also as a timeline reads, its models sharing their sets of given fields), and with the
+small chunk but the text path turned off. The entries, their line
 numbers and offsets, and the problems must be the same each way.
 """
 
@@ -66,9 +67,9 @@ DAMAGED = [
 ]
 
 
-def read(path: Path) -> TolerantRead:
+def read(path: Path, share: bool = False) -> TolerantRead:
     with open(path, "rb") as f:
-        return tolerant.read_tolerant(f, version=FormatVersion.AUTO)
+        return tolerant.read_tolerant(f, version=FormatVersion.AUTO, share=share)
 
 
 def as_compared(read: TolerantRead) -> tuple[object, ...]:
@@ -100,8 +101,8 @@ def three_ways(path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
     taken: list[int] = []
     by_text = tolerant.decode_tolerant_text
 
-    def counted(text: str) -> object:
-        entry, message = by_text(text)
+    def counted(text: str, share: bool = False) -> object:
+        entry, message = by_text(text, share)
         taken.append(entry is not None)
         return entry, message
 
@@ -109,11 +110,13 @@ def three_ways(path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
         m.setattr(line_reading, "_CHUNK", 64)
         m.setattr(tolerant, "decode_tolerant_text", counted)
         assert as_compared(read(path)) == usual
+        from_text = sum(taken)
+        assert as_compared(read(path, share=True)) == usual  # (as a timeline reads)
         m.setattr(tolerant, "TEXT_PARSE_MAX_COMMAS", -1)
         count = len(taken)
         assert as_compared(read(path)) == usual
         assert len(taken) == count  # turned off: no line parsed from its text
-    return sum(taken)
+    return from_text
 
 
 @pytest.mark.parametrize("path", files(), ids=lambda p: f"{p.parent.name}/{p.stem[-4:]}")

@@ -19,6 +19,8 @@ from ..model import (
     LENIENT_VALIDATORS,
     REFERENCE_KINDS,
     REFERENCE_SYSTEM_ITEMS,
+    SHARING_FAST_VALIDATORS,
+    SHARING_LENIENT_VALIDATORS,
     FormatVersion,
     Invoke,
     LogEntry,
@@ -126,20 +128,27 @@ def _entry_class(obj: Any) -> tuple[type[StoreModel], str]:
 
 
 _FAST = {kind: FAST_VALIDATORS[cls].validate_python for kind, cls in ENTRY_CLASSES.items()}
+_SHARING_FAST = {
+    kind: SHARING_FAST_VALIDATORS[cls].validate_python for kind, cls in ENTRY_CLASSES.items()
+}
 
 
-def _validate(cls: type[StoreModel], kind: str, obj: Any) -> tuple[StoreModel, bool]:
+def _validate(
+    cls: type[StoreModel], kind: str, obj: Any, share: bool = False
+) -> tuple[StoreModel, bool]:
     """Validate ``obj`` as ``cls``: (model, whether it holds unknown keys or kinds).
 
     The fast validator rejects anything unknown; only a line it rejects takes the lenient
-    validator, which keeps what is unknown and reports real damage.
+    validator, which keeps what is unknown and reports real damage. ``share``: the models
+    share their sets of given fields (``SHARING_FAST_VALIDATORS``).
     """
     try:
-        return _FAST[kind](obj), False
+        return (_SHARING_FAST if share else _FAST)[kind](obj), False
     except ValidationError:
         pass
+    lenient = SHARING_LENIENT_VALIDATORS if share else LENIENT_VALIDATORS
     try:
-        return LENIENT_VALIDATORS[cls].validate_python(obj), True
+        return lenient[cls].validate_python(obj), True
     except ValidationError as exc:
         raise DecodeError(f"{kind}: {_validation_message(exc)}") from None
 
@@ -179,15 +188,18 @@ def validate_entry(
     return cast(LogEntry, entry)
 
 
-def validate_any(obj: Any, *, check_duplicates: bool = True) -> tuple[LogEntry, tuple[str, ...]]:
+def validate_any(
+    obj: Any, *, check_duplicates: bool = True, share: bool = False
+) -> tuple[LogEntry, tuple[str, ...]]:
     """Turn parsed JSON into a ``LogEntry`` of any version, for browsing.
 
     Returns the entry and what in it no known version has (``newer_things``: unknown keys,
     unknown kinds of nested objects), all kept. Raises ``UnknownKindError`` for an unknown
-    entry kind and ``DecodeError`` for real damage.
+    entry kind and ``DecodeError`` for real damage. ``share``: the models share their sets
+    of given fields (for entries kept long: ``StoreModel._share_fields_set``).
     """
     kind = obj.get("kind") if obj.__class__ is dict else None
-    fast = _FAST.get(kind) if kind.__class__ is str else None
+    fast = (_SHARING_FAST if share else _FAST).get(kind) if kind.__class__ is str else None
     if fast is not None:  # the common line, inlined: a known kind, nothing unknown in it
         try:
             entry = fast(obj)
@@ -198,7 +210,7 @@ def validate_any(obj: Any, *, check_duplicates: bool = True) -> tuple[LogEntry, 
                 _check_duplicates(obj, entry)
             return entry, ()
     cls, kind = _entry_class(obj)
-    entry, lenient = _validate(cls, kind, obj)
+    entry, lenient = _validate(cls, kind, obj, share)
     if check_duplicates and _has_dups(obj):
         _check_duplicates(obj, entry)
     return cast(LogEntry, entry), tuple(newer_things(entry)) if lenient else ()

@@ -13,7 +13,8 @@ read as null / empty / false. Unknown keys are *forbidden* by the models' own va
 fast check that a line holds nothing unknown); ``LENIENT_VALIDATORS`` validate the same
 classes with unknown keys kept (in ``__pydantic_extra__``, in their original order) and
 unknown kinds of a history item, system item, worker event, attachment or user-input segment
-kept as ``Unknown*`` models, so that nothing a newer runtime wrote is lost.
+kept as ``Unknown*`` models, so that nothing a newer runtime wrote is lost. Their ``SHARING_``
+twins make models that share their sets of given fields, for entries kept long.
 
 Field declaration order is write order: the codec (``codec.py``) writes fields in the order
 they are declared here, with the ``kind`` tag first.
@@ -116,6 +117,9 @@ from .system import (
 from .validators import (
     FAST_VALIDATORS,
     LENIENT_VALIDATORS,
+    SHARING_BUILDERS,
+    SHARING_FAST_VALIDATORS,
+    SHARING_LENIENT_VALIDATORS,
 )
 
 __all__ = [
@@ -124,6 +128,9 @@ __all__ = [
     "ENTRY_CLASSES",
     "FAST_VALIDATORS",
     "LENIENT_VALIDATORS",
+    "SHARING_BUILDERS",
+    "SHARING_FAST_VALIDATORS",
+    "SHARING_LENIENT_VALIDATORS",
     "REFERENCE_KINDS",
     "REFERENCE_SYSTEM_ITEMS",
     "U64_MAX",

@@ -49,7 +49,7 @@ JsonValue: TypeAlias = Any
 
 
 _FIELDS_SETS: dict[frozenset[str], frozenset[str]] = {}
-"""Each set of given fields models have had, kept once (see ``StoreModel.model_post_init``)."""
+"""Each set of given fields models have had, kept once (see ``StoreModel._share_fields_set``)."""
 _LAST_FIELDS_SET: dict[type, frozenset[str]] = {}
 """The set of the last model made of each class (the next one most often has the same)."""
 _SLOT = BaseModel.__dict__["__pydantic_fields_set__"]  # the slot itself: no __setattr__
@@ -73,15 +73,16 @@ class StoreModel(BaseModel):
     _json_fields: ClassVar[frozenset[str]] = frozenset()
     _versions: ClassVar[dict[str, frozenset[FormatVersion]]] = {}
 
-    def model_post_init(self, context: Any, /) -> None:
+    def _share_fields_set(self, _context: Any) -> None:
         """Give this model the one frozen copy of its set of given fields.
 
         pydantic keeps a set of the fields given to each model (``model_fields_set``); a set
-        holds at least 216 bytes, and a 100 MB log decodes into some 180,000 models. pydantic
-        calls this on each model it makes, decoded or built, so the models of one shape
-        share a frozenset: 40 MB less for that log, for about a third of a microsecond per
-        model (the call; the set of the last model of the class is compared, not hashed).
-        Models are frozen, so a set is never added to but in a copy (see ``__copy__``).
+        holds at least 216 bytes, and a 100 MB log decodes into some 180,000 models. The
+        codec's sharing validators (``validators.sharing``) call this on each model they
+        make, so that the models of one shape share a frozenset: 40 MB less for that log,
+        for about a third of a microsecond per model (the set of the last model of the class
+        is compared, not hashed). Models are frozen, so a set is never added to but in a
+        copy (see ``__copy__``).
         """
         fields = _fields_set(self)
         shared = _LAST_FIELDS_SET.get(self.__class__)
@@ -92,6 +93,7 @@ class StoreModel(BaseModel):
 
     def __copy__(self) -> Self:
         # ``model_copy(update=...)`` adds the updated fields to the copy's set: its own one
+        # (a shared set is a frozenset)
         copied = super().__copy__()
         object.__setattr__(copied, "__pydantic_fields_set__", set(self.__pydantic_fields_set__))
         return copied

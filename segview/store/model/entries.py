@@ -194,14 +194,18 @@ class LlmUsage(StoreModel):
     cache_write_tokens: U64
     output_tokens: U64
 
+    def counters(self) -> dict[str, int]:
+        """The five counters by name (the fields of ``UsageRecord``)."""
+        return {
+            "history_len": self.history_len,
+            "input_total_tokens": self.input_total_tokens,
+            "cache_read_tokens": self.cache_read_tokens,
+            "cache_write_tokens": self.cache_write_tokens,
+            "output_tokens": self.output_tokens,
+        }
+
     def record(self) -> UsageRecord:
-        return UsageRecord(
-            history_len=self.history_len,
-            input_total_tokens=self.input_total_tokens,
-            cache_read_tokens=self.cache_read_tokens,
-            cache_write_tokens=self.cache_write_tokens,
-            output_tokens=self.output_tokens,
-        )
+        return UsageRecord(**self.counters())
 
 
 class Extension(StoreModel):
