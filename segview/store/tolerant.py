@@ -77,7 +77,8 @@ TEXT_PARSE_MAX_COMMAS = 4096
 """A line of a MiB or more with at most this many commas (a few values: one long string, as
 a big tool result) is parsed from its text (``decode_tolerant_text``), with at most two
 copies of it held at once: orjson holds three (the line, its own copy, what it parses
-into). A line of many small values is parsed by orjson still, several times faster there."""
+into). A line of many small values is parsed by orjson still, faster there (a 5.1 MB line
+of small objects: 0.34 s, against 0.50 s)."""
 
 
 def _utf8(raw: bytes) -> str | None:
