@@ -12,9 +12,11 @@ opens).
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 from rich.console import RenderableType
@@ -23,6 +25,7 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
 from segview.gcpause import fewer_young_collections
+from segview.store.report import listeners as store_listeners
 from segview.text import one_line, safe
 
 from . import keymap
@@ -61,6 +64,7 @@ class SegviewApp(RememberedTheme, KeysInOrder):
         super().__init__()
         self.ends_process = False  # the segview command: the process ends when the app does
         self._restore_gc: Callable[[], None] = lambda: None
+        self._store_warnings_shown: set[str] = set()
         self.read_only = read_only
         self.store_path = Path(store_path)
         self.store_label = str(store_path)
@@ -93,6 +97,20 @@ class SegviewApp(RememberedTheme, KeysInOrder):
         for warning in self.warnings:
             self.notify(warning, severity="warning", timeout=10)
         self.theme_changed_signal.subscribe(self, self.theme_chosen)
+        self._loop_running = asyncio.get_running_loop()
+        store_listeners.append(self._store_reported)
+
+    def _store_reported(self, text: str) -> None:
+        """A warning of the store core (a payload it skipped while replaying, ...), from the
+        thread that read it: shown once, as a toast, from the app's own thread (never waited
+        for: the app may be ending)."""
+        with suppress(RuntimeError):  # the loop is closed: the app has ended
+            self._loop_running.call_soon_threadsafe(self._show_store_warning, text)
+
+    def _show_store_warning(self, text: str) -> None:
+        if text not in self._store_warnings_shown:
+            self._store_warnings_shown.add(text)
+            self.notify(text, title="in the log", severity="warning", timeout=10)
 
     def _warn(self, warning: str | None) -> None:
         if warning:
@@ -122,6 +140,8 @@ class SegviewApp(RememberedTheme, KeysInOrder):
         self.workers.cancel_all()
         self.watcher.stop()
         self._restore_gc()
+        if self._store_reported in store_listeners:
+            store_listeners.remove(self._store_reported)
 
     def now(self) -> int:
         """The clock of the tree's ages (fixed in tests and screenshots)."""
