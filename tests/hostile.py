@@ -206,3 +206,26 @@ def write_hostile_store(root: Path, *, big_bytes: int = 2_000_000) -> HostileSto
     (root / f"{damaged}.jsonl").write_bytes(b"\n".join(lines) + b"\n")
     out.segments.append(damaged)
     return out
+
+
+MALFORMED_SCOPE_SEGMENT = "01927109-0426-7f89-afea-1444715752f1"  # the demo's system items
+
+
+def write_malformed_scope(root: Path, allow: bytes) -> Path:
+    """The demo's segment of system items in ``root`` (created), its ``pod.scope`` snapshot
+    replaced by one whose ``allow`` is the JSON string ``allow`` (not a list: malformed, so
+    the replay skips it with a warning). Returns the file."""
+    source = (
+        Path(__file__).resolve().parents[1] / "sample_logs" / f"{MALFORMED_SCOPE_SEGMENT}.jsonl"
+    )
+    lines = source.read_bytes().splitlines(keepends=True)
+    assert b'"domain":"pod.scope"' in lines[1]
+    lines[1] = (
+        b'{"kind":"extension","ts":1728473269288,"domain":"pod.scope","payload":{"allow":"'
+        + allow
+        + b'"}}\n'
+    )
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / source.name
+    path.write_bytes(b"".join(lines))
+    return path

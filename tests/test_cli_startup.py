@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.hostile import MALFORMED_SCOPE_SEGMENT, write_malformed_scope
+
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = (
     "segview.store.fs_store",
@@ -99,18 +101,9 @@ def test_the_store_cores_warnings_reach_stderr(tmp_path: Path) -> None:
     """``logging`` is imported with the store core's first warning, and the command's
     handler with it: the warning is one ``segview: warning:`` line on stderr, its text from
     the log escaped."""
-    source = ROOT / "sample_logs" / "01927109-0426-7f89-afea-1444715752f1.jsonl"
-    lines = source.read_bytes().splitlines(keepends=True)
-    assert b'"domain":"pod.scope"' in lines[1]
-    lines[1] = (
-        b'{"kind":"extension","ts":1728473269288,"domain":"pod.scope",'
-        rb'"payload":{"allow":"\u001b]0;owned\u0007"}}'
-        b"\n"
-    )
     store = tmp_path / "store"
-    store.mkdir()
-    (store / source.name).write_bytes(b"".join(lines))
-    proc = segview("show", str(store), source.name[:8], "--json", "--no-index")
+    write_malformed_scope(store, rb"\u001b]0;owned\u0007")
+    proc = segview("show", str(store), MALFORMED_SCOPE_SEGMENT[:8], "--json", "--no-index")
     assert proc.returncode == 0, proc.stderr
     json.loads(proc.stdout)
     assert proc.stderr.startswith(b"segview: warning: ignoring malformed pod.scope payload: ")

@@ -10,26 +10,11 @@ from pathlib import Path
 
 from segview.app import SegviewApp
 from segview.store.report import listeners, warning
+from tests.hostile import write_malformed_scope
 
 from .helpers import NOW, SAMPLE_LOGS, SIZE, SYSTEM_ITEMS, opened, press, wait_for
 
 WARNING = "ignoring malformed pod.scope payload: "
-
-
-def store_with_a_malformed_scope(root: Path) -> Path:
-    """The demo's segment of system items, its ``pod.scope`` snapshot replaced by one whose ``allow``
-    is a string holding markup and a terminal escape."""
-    source = SAMPLE_LOGS / f"{SYSTEM_ITEMS}.jsonl"
-    lines = source.read_bytes().splitlines(keepends=True)
-    assert b'"domain":"pod.scope"' in lines[1]
-    lines[1] = (
-        b'{"kind":"extension","ts":1728473269288,"domain":"pod.scope",'
-        rb'"payload":{"allow":"[b]x[/b] \u001b]0;owned\u0007"}}'
-        b"\n"
-    )
-    root.mkdir()
-    (root / source.name).write_bytes(b"".join(lines))
-    return root
 
 
 def store_warnings(app: SegviewApp) -> list[str]:
@@ -37,8 +22,9 @@ def store_warnings(app: SegviewApp) -> list[str]:
 
 
 async def test_a_store_warning_is_shown_once_as_text(tmp_path: Path) -> None:
-    root = store_with_a_malformed_scope(tmp_path / "store")
-    before = (root / f"{SYSTEM_ITEMS}.jsonl").read_bytes()
+    root = tmp_path / "store"
+    path = write_malformed_scope(root, rb"[b]x[/b] \u001b]0;owned\u0007")
+    before = path.read_bytes()
     app = SegviewApp(root, select=SYSTEM_ITEMS, now=NOW, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot, SYSTEM_ITEMS)
@@ -60,7 +46,7 @@ async def test_a_store_warning_is_shown_once_as_text(tmp_path: Path) -> None:
         await pilot.pause(0.2)
         assert store_warnings(app) == [shown, WARNING + "another"]
     assert app._store_reported not in listeners  # the app gone, nothing left listening
-    assert (root / f"{SYSTEM_ITEMS}.jsonl").read_bytes() == before
+    assert path.read_bytes() == before
 
 
 async def test_a_clean_log_shows_no_store_warning(tmp_path: Path) -> None:
