@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         NEWER_VERSION,
         DecodeError,
         UnknownKindError,
+        decode_usual,
         line_version,
         one_line,
         parse_json_marked,
@@ -51,7 +52,7 @@ def _load_codec() -> None:
     """Bind the codec and the models into this module on first use: listing a store and
     reading the index need neither (nor pydantic, which takes most of the start-up)."""
     global _codec_loaded, NEWER_VERSION, DecodeError, UnknownKindError, line_version
-    global one_line, parse_json_marked, parse_json_text, validate_any, SegmentStart
+    global one_line, parse_json_marked, parse_json_text, validate_any, SegmentStart, decode_usual
     from . import codec, model
 
     # the classes are declared under TYPE_CHECKING (mypy sees them as imported types, which
@@ -61,7 +62,7 @@ def _load_codec() -> None:
     UnknownKindError = codec.UnknownKindError  # type: ignore[misc]
     line_version, one_line = codec.line_version, codec.one_line
     parse_json_marked, validate_any = codec.parse_json_marked, codec.validate_any
-    parse_json_text = codec.parse_json_text
+    parse_json_text, decode_usual = codec.parse_json_text, codec.decode_usual
     SegmentStart = model.SegmentStart  # type: ignore[misc]
     _codec_loaded = True
 
@@ -113,6 +114,9 @@ def decode_tolerant(
     (None, error). ``share``: its models share their sets of given fields (``validate_any``)."""
     if not _codec_loaded:
         _load_codec()
+    usual = decode_usual(content, share)
+    if usual is not None:
+        return usual, None
     try:
         obj, marked = parse_json_marked(content)
         entry, newer = validate_any(obj, check_duplicates=marked, share=share)

@@ -6,7 +6,9 @@ With the reader's chunk made small (64 bytes), nearly every line counts as long,
 line of the reference stores (both versions), the hostile store and a set of damaged lines
 is read three ways: with the usual chunk, with the small chunk (long lines parsed from their
 text; also as a timeline reads, its models sharing their sets of given fields), and with the
-small chunk but the text path turned off. The entries, their line
+small chunk but the text path turned off; and, with either chunk, without the shortcut of the
+usual line (``codec.decode_usual``, which spares the scans for brackets of the kinds that
+cannot nest deeply). The entries, their line
 numbers and offsets, and the problems must be the same each way.
 """
 
@@ -64,6 +66,16 @@ DAMAGED = [
     result_line(TEXT).replace(b"}}", b"}},"),  # not JSON
     result_line(TEXT) + b"\r",  # CR LF: not the usual line
     b"{" + b'"kind":"system_item","ts":1,"payload":' + b"[1," * 40 + b"1" + b"]" * 40 + b"}",
+    # more than 127 brackets in a kind that cannot nest deeply: read, as before
+    b'{"kind":"assistant_items","ts":1,"items":['
+    + b",".join([b'{"kind":"reasoning","text":"t"}'] * 140)
+    + b"]}",
+    # nested too deeply where the kind wants a string, or holds free JSON
+    result_line(TEXT).replace(
+        b'"content":"' + TEXT.encode() + b'"', b'"content":' + b"[" * 130 + b"]" * 130
+    ),
+    b'{"kind":"extension","ts":1,"domain":"d","payload":' + b"[" * 130 + b"]" * 130 + b"}",
+    b'{"kind":"extension","ts":1,"domain":"d","payload":' + b"[" * 127 + b"]" * 127 + b"}",
 ]
 
 
@@ -116,6 +128,11 @@ def three_ways(path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
         count = len(taken)
         assert as_compared(read(path)) == usual
         assert len(taken) == count  # turned off: no line parsed from its text
+        # and without the usual line's shortcut (``decode_usual``), with either chunk
+        m.setattr(tolerant, "decode_usual", lambda content, share=False: None)
+        assert as_compared(read(path)) == usual
+        m.setattr(line_reading, "_CHUNK", 1 << 20)
+        assert as_compared(read(path)) == usual
     return from_text
 
 

@@ -394,3 +394,41 @@ def test_models_kept_long_share_their_given_fields_and_copies_get_their_own() ->
         first.item.content = "z"  # type: ignore[misc]
     assert shared == {"kind", "call_id", "summary"}
     assert encode_entry(first) == lines[0] and first == once[0]
+
+
+def test_the_depth_bounds_of_the_fast_validators_hold_for_every_reference_line() -> None:
+    from pathlib import Path
+
+    import orjson
+
+    from segview.store.model import ENTRY_CLASSES, FAST_DEPTH_BOUNDS, Extension
+
+    def depth(value: object) -> int:
+        if isinstance(value, dict):
+            return 1 + max((depth(v) for v in value.values()), default=0)
+        if isinstance(value, list):
+            return 1 + max((depth(v) for v in value), default=0)
+        return 0
+
+    # free JSON (an extension's payload, a user input's extensions): no bound
+    assert FAST_DEPTH_BOUNDS[Extension] is None and FAST_DEPTH_BOUNDS[UserInput] is None
+    assert {cls for cls, bound in FAST_DEPTH_BOUNDS.items() if bound is None} == {
+        Extension,
+        UserInput,
+    }
+    tests = Path(__file__).resolve().parents[1]
+    deepest: dict[str, int] = {}
+    for path in [
+        *tests.glob("golden/stores/*/*.jsonl"),
+        *tests.glob("golden_head/stores/*/*.jsonl"),
+    ]:
+        for line in path.read_bytes().splitlines():
+            obj = orjson.loads(line)
+            cls = ENTRY_CLASSES.get(obj["kind"])
+            if cls is not None and FAST_DEPTH_BOUNDS[cls] is not None:
+                bound = FAST_DEPTH_BOUNDS[cls]
+                assert bound is not None and depth(obj) <= bound, (obj["kind"], depth(obj))
+                deepest[obj["kind"]] = max(deepest.get(obj["kind"], 0), depth(obj))
+    # the bounds are reached, not only kept: an assistant item's message part is 4 deep
+    assert deepest["assistant_item"] == FAST_DEPTH_BOUNDS[ENTRY_CLASSES["assistant_item"]] == 4
+    assert deepest["turn_end"] == 1

@@ -21,7 +21,14 @@ The package: ``parse`` (strict JSON parsing, ``DecodeError``), ``decode`` (entri
 
 from __future__ import annotations
 
-from .decode import decode_entry, line_version, newer_things, validate_any, validate_entry
+from .decode import (
+    decode_entry,
+    decode_usual,
+    line_version,
+    newer_things,
+    validate_any,
+    validate_entry,
+)
 from .encode import describe_config, encode_entry, encode_json_value, encode_model, to_wire
 from .floats import format_f32, format_f64
 from .parse import (
@@ -41,6 +48,7 @@ __all__ = [
     "DecodeError",
     "UnknownKindError",
     "decode_entry",
+    "decode_usual",
     "encode_entry",
     "encode_json_value",
     "encode_model",

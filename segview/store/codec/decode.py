@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, cast
 
+import orjson
 from pydantic import ValidationError
 
 from ..model import (
     CURRENT_KINDS,
     CURRENT_SYSTEM_ITEMS,
     ENTRY_CLASSES,
+    FAST_DEPTH_BOUNDS,
     FAST_VALIDATORS,
     LENIENT_VALIDATORS,
     REFERENCE_KINDS,
@@ -32,10 +34,11 @@ from ..model import (
     UnknownSegment,
     UnknownVariant,
 )
-from .parse import DecodeError, UnknownKindError, _DupDict, parse_json_marked
+from .parse import MAX_DEPTH, DecodeError, UnknownKindError, _DupDict, parse_json_marked
 
 __all__ = [
     "decode_entry",
+    "decode_usual",
     "line_version",
     "newer_things",
     "validate_any",
@@ -186,6 +189,49 @@ def validate_entry(
         _check_duplicates(obj, entry)
     _check_version(cast(LogEntry, entry), version, lenient)
     return cast(LogEntry, entry)
+
+
+_SHALLOW_KINDS = frozenset(
+    kind
+    for kind, cls in ENTRY_CLASSES.items()
+    if (bound := FAST_DEPTH_BOUNDS[cls]) is not None and bound <= MAX_DEPTH
+)
+"""The kinds of entry whose lines, when valid for the fast validator, cannot nest deeper than
+``MAX_DEPTH`` (nothing in them holds free JSON: ``FAST_DEPTH_BOUNDS``)."""
+
+
+def decode_usual(line: bytes, share: bool = False) -> LogEntry | None:
+    """The usual line, in one call: a canonical line (see ``parse_json_marked``) that the fast
+    validator of its kind accepts, nothing unknown in it. None for any other line, which is
+    then decoded as any line (``parse_json_marked`` and ``validate_any``: its entry or
+    problem is what they say, as if this had not been asked).
+
+    The entry is the one those two make of it. For a kind whose valid lines cannot nest too
+    deeply (``_SHALLOW_KINDS``: all but a user input and an extension, which may hold free
+    JSON), the line is not scanned for brackets: ``parse_json_marked`` counts them, and a
+    canonical line with more than ``MAX_DEPTH`` of them but valid for such a kind is one it
+    passes after walking it (its keys and colons agree, and it nests only as deep as the
+    kind allows). ``share``: as for ``validate_any``.
+    """
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    kind = obj.get("kind") if obj.__class__ is dict else None
+    if kind.__class__ is not str:
+        return None
+    fast = (_SHARING_FAST if share else _FAST).get(kind)
+    if fast is None:
+        return None
+    if kind not in _SHALLOW_KINDS and line.count(b"{") + line.count(b"[") > MAX_DEPTH:
+        return None
+    if orjson.dumps(obj) != line:
+        return None
+    try:
+        entry: LogEntry = fast(obj)
+    except ValidationError:
+        return None
+    return entry
 
 
 def validate_any(

@@ -115,6 +115,7 @@ from .system import (
     WorkerTurnEnded,
 )
 from .validators import (
+    FAST_DEPTH_BOUNDS,
     FAST_VALIDATORS,
     LENIENT_VALIDATORS,
     SHARING_BUILDERS,
@@ -126,6 +127,7 @@ __all__ = [
     "CURRENT_KINDS",
     "CURRENT_SYSTEM_ITEMS",
     "ENTRY_CLASSES",
+    "FAST_DEPTH_BOUNDS",
     "FAST_VALIDATORS",
     "LENIENT_VALIDATORS",
     "SHARING_BUILDERS",

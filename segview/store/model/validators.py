@@ -110,3 +110,66 @@ SHARING_BUILDERS: dict[type, SchemaValidator] = _build_validators(
 )
 """Validators of the models the replay makes (a user's message, a usage record) whose
 models share their sets of given fields: a timeline keeps them."""
+
+
+# --- how deep a valid line can nest -----------------------------------------------------------
+
+_LEAVES = frozenset({"str", "int", "float", "bool", "literal", "none", "bytes", "enum"})
+_WRAPPERS = frozenset({"nullable", "default", "function-after", "function-before"})
+
+
+def _depth_bound(node: Any, defs: dict[str, Any], seen: frozenset[str]) -> int | None:
+    """The deepest JSON nesting a value valid for the core schema ``node`` can have (an
+    object or array: 1), or None when it has no bound: free JSON (``any``), a recursive
+    definition, keys kept unknown, or a kind of schema this does not know."""
+    if not isinstance(node, dict):
+        return None
+    kind = node.get("type")
+    if kind in _LEAVES:
+        return 0
+    if kind in _WRAPPERS or kind == "model-field":
+        return _depth_bound(node.get("schema"), defs, seen)
+    if kind == "model":  # unknown keys must be forbidden: they may hold any JSON
+        forbidden = node.get("config", {}).get("extra_fields_behavior") == "forbid"
+        return _depth_bound(node.get("schema"), defs, seen) if forbidden else None
+    if kind == "definitions":
+        inner = {**defs, **{d["ref"]: d for d in node["definitions"]}}
+        return _depth_bound(node["schema"], inner, seen)
+    if kind == "definition-ref":
+        ref = node["schema_ref"]
+        if ref in seen or ref not in defs:
+            return None
+        return _depth_bound(defs[ref], defs, seen | {ref})
+    parts: list[Any]
+    if kind == "model-fields":
+        if node.get("extra_behavior", "forbid") != "forbid":
+            return None
+        parts = [field["schema"] for field in node["fields"].values()]
+    elif kind == "list":
+        parts = [node.get("items_schema")]
+    elif kind == "dict":
+        parts = [node.get("keys_schema", {"type": "str"}), node.get("values_schema")]
+    elif kind == "tagged-union":
+        return _deepest([_depth_bound(c, defs, seen) for c in node["choices"].values()])
+    elif kind == "union":
+        choices = [c[0] if isinstance(c, tuple) else c for c in node["choices"]]
+        return _deepest([_depth_bound(c, defs, seen) for c in choices])
+    else:
+        return None
+    deepest = _deepest([_depth_bound(part, defs, seen) for part in parts])
+    return None if deepest is None else 1 + deepest
+
+
+def _deepest(bounds: list[int | None]) -> int | None:
+    known = [bound for bound in bounds if bound is not None]
+    return max(known, default=0) if len(known) == len(bounds) else None
+
+
+FAST_DEPTH_BOUNDS: dict[type, int | None] = {
+    cls: _depth_bound(
+        _derived_schema(cls.__pydantic_core_schema__, lenient=False, share=False), {}, frozenset()
+    )
+    for cls in ENTRY_CLASSES.values()
+}
+"""Per entry class: the deepest a line its fast validator accepts can nest, or None (free
+JSON in it, as an extension's payload): a line valid for it nests no deeper than that."""
