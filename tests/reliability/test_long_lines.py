@@ -76,6 +76,10 @@ DAMAGED = [
     ),
     b'{"kind":"extension","ts":1,"domain":"d","payload":' + b"[" * 130 + b"]" * 130 + b"}",
     b'{"kind":"extension","ts":1,"domain":"d","payload":' + b"[" * 127 + b"]" * 127 + b"}",
+    # deeper than orjson writes, in a kind that cannot nest deeply
+    result_line(TEXT).replace(
+        b'"content":"' + TEXT.encode() + b'"', b'"content":' + b"[" * 300 + b"]" * 300
+    ),
 ]
 
 

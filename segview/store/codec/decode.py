@@ -225,7 +225,10 @@ def decode_usual(line: bytes, share: bool = False) -> LogEntry | None:
         return None
     if kind not in _SHALLOW_KINDS and line.count(b"{") + line.count(b"[") > MAX_DEPTH:
         return None
-    if orjson.dumps(obj) != line:
+    try:
+        if orjson.dumps(obj) != line:
+            return None
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes (255): not usual
         return None
     try:
         entry: LogEntry = fast(obj)
