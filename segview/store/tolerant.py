@@ -22,10 +22,13 @@ from .reads import MAX_PROBLEMS, NEWER_VERSION_KIND, Problem, TolerantRead, Unkn
 from .version import FormatVersion
 
 if TYPE_CHECKING:
+    from orjson import JSONDecodeError, loads
+
     from .codec import (
         NEWER_VERSION,
         DecodeError,
         UnknownKindError,
+        check_parsed,
         decode_usual,
         line_version,
         one_line,
@@ -53,6 +56,9 @@ def _load_codec() -> None:
     reading the index need neither (nor pydantic, which takes most of the start-up)."""
     global _codec_loaded, NEWER_VERSION, DecodeError, UnknownKindError, line_version
     global one_line, parse_json_marked, parse_json_text, validate_any, SegmentStart, decode_usual
+    global check_parsed, loads, JSONDecodeError
+    import orjson
+
     from . import codec, model
 
     # the classes are declared under TYPE_CHECKING (mypy sees them as imported types, which
@@ -63,6 +69,8 @@ def _load_codec() -> None:
     line_version, one_line = codec.line_version, codec.one_line
     parse_json_marked, validate_any = codec.parse_json_marked, codec.validate_any
     parse_json_text, decode_usual = codec.parse_json_text, codec.decode_usual
+    check_parsed, loads = codec.check_parsed, orjson.loads
+    JSONDecodeError = orjson.JSONDecodeError  # type: ignore[misc]
     SegmentStart = model.SegmentStart  # type: ignore[misc]
     _codec_loaded = True
 
@@ -114,11 +122,17 @@ def decode_tolerant(
     (None, error). ``share``: its models share their sets of given fields (``validate_any``)."""
     if not _codec_loaded:
         _load_codec()
-    usual = decode_usual(content, share)
-    if usual is not None:
-        return usual, None
     try:
-        obj, marked = parse_json_marked(content)
+        obj = loads(content)
+    except JSONDecodeError:
+        parsed = False  # the message is parse_json_marked's
+    else:
+        parsed = True
+        usual = decode_usual(content, obj, share)
+        if usual is not None:
+            return usual, None
+    try:
+        obj, marked = check_parsed(content, obj) if parsed else parse_json_marked(content)
         entry, newer = validate_any(obj, check_duplicates=marked, share=share)
     except UnknownKindError as exc:
         ts = obj.get("ts")

@@ -133,7 +133,7 @@ def three_ways(path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
         assert as_compared(read(path)) == usual
         assert len(taken) == count  # turned off: no line parsed from its text
         # and without the usual line's shortcut (``decode_usual``), with either chunk
-        m.setattr(tolerant, "decode_usual", lambda content, share=False: None)
+        m.setattr(tolerant, "decode_usual", lambda content, obj, share=False: None)
         assert as_compared(read(path)) == usual
         m.setattr(line_reading, "_CHUNK", 1 << 20)
         assert as_compared(read(path)) == usual

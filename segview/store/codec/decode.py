@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, cast
 
-import orjson
 from pydantic import ValidationError
 
 from ..model import (
@@ -34,7 +33,14 @@ from ..model import (
     UnknownSegment,
     UnknownVariant,
 )
-from .parse import MAX_DEPTH, DecodeError, UnknownKindError, _DupDict, parse_json_marked
+from .parse import (
+    MAX_DEPTH,
+    DecodeError,
+    UnknownKindError,
+    _DupDict,
+    is_canonical,
+    parse_json_marked,
+)
 
 __all__ = [
     "decode_entry",
@@ -200,35 +206,25 @@ _SHALLOW_KINDS = frozenset(
 ``MAX_DEPTH`` (nothing in them holds free JSON: ``FAST_DEPTH_BOUNDS``)."""
 
 
-def decode_usual(line: bytes, share: bool = False) -> LogEntry | None:
-    """The usual line, in one call: a canonical line (see ``parse_json_marked``) that the fast
-    validator of its kind accepts, nothing unknown in it. None for any other line, which is
-    then decoded as any line (``parse_json_marked`` and ``validate_any``: its entry or
-    problem is what they say, as if this had not been asked).
+def decode_usual(line: bytes, obj: Any, share: bool = False) -> LogEntry | None:
+    """The usual line, in one call: ``obj`` is what orjson parsed ``line`` into; the line is
+    canonical (``is_canonical``) and the fast validator of its kind accepts it, nothing
+    unknown in it. None for any other line, which is then decoded as any line
+    (``check_parsed`` and ``validate_any``: its entry or problem is what they say, as if this
+    had not been asked).
 
     The entry is the one those two make of it. For a kind whose valid lines cannot nest too
     deeply (``_SHALLOW_KINDS``: all but a user input and an extension, which may hold free
-    JSON), the line is not scanned for brackets: ``parse_json_marked`` counts them, and a
+    JSON), the line is not scanned for brackets: ``check_parsed`` counts them, and a
     canonical line with more than ``MAX_DEPTH`` of them but valid for such a kind is one it
     passes after walking it (its keys and colons agree, and it nests only as deep as the
     kind allows). ``share``: as for ``validate_any``.
     """
-    try:
-        obj = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return None
     kind = obj.get("kind") if obj.__class__ is dict else None
     if kind.__class__ is not str:
         return None
     fast = (_SHARING_FAST if share else _FAST).get(kind)
-    if fast is None:
-        return None
-    if kind not in _SHALLOW_KINDS and line.count(b"{") + line.count(b"[") > MAX_DEPTH:
-        return None
-    try:
-        if orjson.dumps(obj) != line:
-            return None
-    except orjson.JSONEncodeError:  # nested deeper than orjson writes (255): not usual
+    if fast is None or not is_canonical(line, obj, shallow=kind in _SHALLOW_KINDS):
         return None
     try:
         entry: LogEntry = fast(obj)

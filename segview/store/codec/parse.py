@@ -21,6 +21,8 @@ __all__ = [
     "DecodeError",
     "UnknownKindError",
     "parse_json",
+    "check_parsed",
+    "is_canonical",
     "parse_json_marked",
     "parse_json_text",
     "MAX_DEPTH",
@@ -204,7 +206,24 @@ def parse_json_marked(line: bytes) -> tuple[Any, bool]:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
         raise DecodeError(_orjson_message(exc)) from None
-    if line.count(b"{") + line.count(b"[") <= MAX_DEPTH and orjson.dumps(obj) == line:
+    return check_parsed(line, obj)
+
+
+def is_canonical(line: bytes, obj: Any, *, shallow: bool = False) -> bool:
+    """Whether orjson writes ``obj`` (what it parsed ``line`` into) back as ``line`` byte for
+    byte, with at most ``MAX_DEPTH`` brackets in it (see ``parse_json_marked``). ``shallow``:
+    the caller bounds the nesting otherwise, and the brackets are not counted."""
+    if not shallow and line.count(b"{") + line.count(b"[") > MAX_DEPTH:
+        return False
+    try:
+        return orjson.dumps(obj) == line
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes (255 levels)
+        return False
+
+
+def check_parsed(line: bytes, obj: Any) -> tuple[Any, bool]:
+    """``parse_json_marked`` of a line orjson has parsed into ``obj``."""
+    if is_canonical(line, obj):
         return obj, False
     if b"-0" in line and _NEG_ZERO.search(line):
         return _slow_parse(line), True
